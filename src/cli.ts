@@ -1,0 +1,55 @@
+// The `toonvision` command line (contract: ../shared/CLI.md). Each command lives in src/commands/.
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { RunError, UsageError } from './commands/common.ts';
+import * as agent from './commands/agent.ts';
+import * as bench from './commands/bench.ts';
+import * as capture from './commands/capture.ts';
+import * as classify from './commands/classify.ts';
+import * as dataset from './commands/dataset.ts';
+import * as detect from './commands/detect.ts';
+import * as doctor from './commands/doctor.ts';
+import * as explain from './commands/explain.ts';
+import * as importKeras from './commands/import-keras.ts';
+import * as overlay from './commands/overlay.ts';
+import * as synth from './commands/synth.ts';
+import * as train from './commands/train.ts';
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('toonvision')
+    .description('Sees ToonTown: finds and classifies Toons and Cogs, trains its models from your screenshots.')
+    .version(version)
+    .showHelpAfterError('(run with --help for usage)');
+  for (const mod of [doctor, synth, dataset, train, classify, importKeras, explain, detect, agent, capture, overlay, bench]) {
+    mod.register(program);
+  }
+  return program;
+}
+
+/** Runs the CLI; resolves to the exit code (0 ok, 1 failed run, 2 bad usage). */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`toonvision: ${err.message}\n`);
+      return 2;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`toonvision: ${message.split('\n')[0]}\n`);
+    if (process.env.TOONVISION_DEBUG && err instanceof Error && !(err instanceof RunError)) {
+      process.stderr.write(`${err.stack}\n`);
+    }
+    return 1;
+  }
+}

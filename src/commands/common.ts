@@ -1,0 +1,40 @@
+// What every command shares: error kinds mapped to exit codes, JSON output, option parsing.
+import { InvalidArgumentError } from 'commander';
+
+/** Bad usage: exit code 2. */
+export class UsageError extends Error {}
+/** A run that failed for a reason the message names: exit code 1. */
+export class RunError extends Error {}
+
+/** Prints exactly one JSON document on stdout. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/** Logs go to stderr so that `--json` output on stdout stays clean. */
+export function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+export function parseIntOption(name: string): (value: string) => number {
+  return (value: string) => {
+    if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number, got '${value}'`);
+    return Number(value);
+  };
+}
+
+export function parsePositiveInt(name: string): (value: string) => number {
+  return (value: string) => {
+    const n = parseIntOption(name)(value);
+    if (n <= 0) throw new InvalidArgumentError(`${name} must be at least 1, got '${value}'`);
+    return n;
+  };
+}
+
+export function parseNumberOption(name: string): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got '${value}'`);
+    return n;
+  };
+}

@@ -1,0 +1,35 @@
+// Shared by the tests: where ../shared is, temporary folders, and skip reasons that name what is missing.
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** ../shared beside the project (TOONVISION_SHARED overrides). */
+export const SHARED = process.env.TOONVISION_SHARED ?? path.resolve(ROOT, '..', 'shared');
+export const FIXTURES = path.join(SHARED, 'fixtures');
+export const REAL = path.join(FIXTURES, 'real');
+export const SEED_MODELS = path.join(FIXTURES, 'seed-models');
+
+/** A skip message when the shared fixtures are absent, else false (use as `{ skip: needFixtures() }`). */
+export function needFixtures(): string | false {
+  return existsSync(REAL) ? false : `needs the shared fixtures at ${FIXTURES} (not found)`;
+}
+
+/** A skip message when there is no X display, else false. */
+export function needDisplay(): string | false {
+  return process.env.DISPLAY ? false : 'needs an X display (DISPLAY is not set; .ci/run starts Xvfb)';
+}
+
+/** A skip message when a program is not on PATH. */
+export function needProgram(name: string): string | false {
+  const dirs = (process.env.PATH ?? '').split(path.delimiter);
+  return dirs.some((d) => existsSync(path.join(d, name))) ? false : `needs '${name}' on PATH (not found)`;
+}
+
+/** A fresh temporary folder, removed by the returned cleanup. */
+export async function tempDir(prefix = 'toonvision-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
