@@ -1,0 +1,237 @@
+// The overlay page: connects to the agent's WebSocket (protocol v1, ../shared/CLI.md), draws each
+// `frame` on a full-size transparent canvas, shows a small HUD (connection, FPS, latency, paused)
+// and a toast when a capture was saved. Reconnects by itself with backoff; old boxes fade out.
+//
+// Query parameters: ?ws=ws://host:port/ (another agent), ?hud=0 (no HUD, e.g. for OBS),
+// ?hold=MS (how long boxes stay at full opacity after the last frame before fading).
+import { drawDetections } from './render.js';
+
+const params = new URLSearchParams(location.search);
+const WS_URL = params.get('ws') || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`;
+const SHOW_HUD = params.get('hud') !== '0';
+const HOLD_MS = params.has('hold') ? Math.max(0, Number(params.get('hold')) || 0) : null;
+const FADE_MS = 700;
+const TOAST_MS = 3500;
+
+const canvas = document.getElementById('boxes');
+const ctx = canvas.getContext('2d');
+const hud = document.getElementById('hud');
+const hudConn = document.getElementById('hud-conn');
+const hudStats = document.getElementById('hud-stats');
+const hudState = document.getElementById('hud-state');
+const toast = document.getElementById('toast');
+const root = document.documentElement;
+if (!SHOW_HUD) hud.hidden = true;
+
+const state = {
+  conn: 'connecting',
+  attempt: 0,
+  retryAt: 0,
+  agent: null,
+  status: null,
+  statusMessage: '',
+  frame: null,
+  frameAt: 0,
+  frameTimes: [],
+  latencySent: null,
+  latencyCaptured: null,
+  dirty: true,
+  drawnAlpha: -1,
+};
+
+// ---- connection -----------------------------------------------------------------------------
+
+/** Reconnect delay: 250 ms doubling to 5 s, with +-20% jitter so that many pages do not sync up. */
+function backoff(attempt) {
+  const base = Math.min(5000, 250 * 2 ** attempt);
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}
+
+function setConn(conn) {
+  state.conn = conn;
+  root.dataset.conn = conn;
+  updateHud();
+}
+
+function connect() {
+  setConn(state.attempt === 0 && !state.agent ? 'connecting' : 'reconnecting');
+  let ws;
+  try {
+    ws = new WebSocket(WS_URL);
+  } catch (err) {
+    console.error(`toonvision overlay: bad WebSocket URL ${WS_URL}: ${err}`);
+    setConn('error');
+    return;
+  }
+  ws.onopen = () => {
+    state.attempt = 0;
+    setConn('connected');
+  };
+  ws.onmessage = (ev) => {
+    let msg;
+    try {
+      msg = JSON.parse(ev.data);
+    } catch {
+      return;
+    }
+    if (msg && msg.v === 1) handle(msg);
+  };
+  ws.onclose = () => {
+    const delay = backoff(state.attempt++);
+    state.retryAt = performance.now() + delay;
+    setConn('disconnected');
+    setTimeout(connect, delay);
+  };
+}
+
+function epochMs(t) {
+  if (typeof t === 'number' && Number.isFinite(t)) return t;
+  if (typeof t === 'string') {
+    const n = Date.parse(t);
+    return Number.isNaN(n) ? null : n;
+  }
+  return null;
+}
+
+/** Exponential moving average, so that the HUD does not flicker. */
+function ema(prev, x) {
+  return prev === null ? x : prev * 0.8 + x * 0.2;
+}
+
+function handle(msg) {
+  switch (msg.type) {
+    case 'hello':
+      state.agent = msg;
+      root.dataset.agent = String(msg.agent ?? '');
+      break;
+    case 'frame': {
+      const now = performance.now();
+      const wall = Date.now();
+      state.frame = msg;
+      state.frameAt = now;
+      state.frameTimes.push(now);
+      while (state.frameTimes.length > 0 && now - state.frameTimes[0] > 2000) state.frameTimes.shift();
+      const sent = epochMs(msg.sentAt);
+      const captured = epochMs(msg.capturedAt);
+      if (sent !== null) state.latencySent = ema(state.latencySent, Math.max(0, wall - sent));
+      if (captured !== null) state.latencyCaptured = ema(state.latencyCaptured, Math.max(0, wall - captured));
+      state.dirty = true;
+      root.dataset.frameId = String(msg.frameId ?? '');
+      break;
+    }
+    case 'status':
+      state.status = msg.state ?? null;
+      state.statusMessage = msg.message ?? '';
+      root.dataset.status = String(msg.state ?? '');
+      break;
+    case 'capture':
+      showToast(msg);
+      break;
+    default:
+      return;
+  }
+  updateHud();
+}
+
+// ---- HUD and toast --------------------------------------------------------------------------
+
+function fps() {
+  const t = state.frameTimes;
+  if (t.length < 2 || performance.now() - t[t.length - 1] > 2000) return 0;
+  return ((t.length - 1) * 1000) / (t[t.length - 1] - t[0]);
+}
+
+function updateHud() {
+  if (!SHOW_HUD) return;
+  const labels = {
+    connecting: 'connecting…',
+    connected: 'connected',
+    reconnecting: 'reconnecting…',
+    disconnected: `agent offline · retry in ${Math.max(0, Math.ceil((state.retryAt - performance.now()) / 1000))} s`,
+    error: 'bad ?ws= URL',
+  };
+  hud.dataset.conn = state.conn;
+  hudConn.textContent = labels[state.conn] ?? state.conn;
+  if (state.conn === 'connected') {
+    const parts = [`${fps().toFixed(1)} fps`];
+    if (state.latencySent !== null) parts.push(`latency ${Math.round(state.latencySent)} ms`);
+    if (state.latencyCaptured !== null) parts.push(`since capture ${Math.round(state.latencyCaptured)} ms`);
+    hudStats.textContent = parts.join(' · ');
+  } else {
+    hudStats.textContent = '';
+  }
+  const s = state.status;
+  hudState.hidden = !s || s === 'running';
+  hudState.textContent = s === 'paused' ? 'paused' : s === 'waiting-for-window' ? 'waiting for the game' : s ?? '';
+  hudState.title = state.statusMessage;
+  hudState.dataset.state = s ?? '';
+}
+
+let toastTimer = 0;
+function showToast(msg) {
+  const file = String(msg.file ?? '').split(/[\\/]/).pop();
+  const n = Array.isArray(msg.objects) ? msg.objects.length : Number(msg.objects);
+  const objects = Number.isFinite(n) ? ` · ${n} object${n === 1 ? '' : 's'}` : '';
+  toast.textContent = `Capture saved${file ? `: ${file}` : ''}${objects}`;
+  toast.hidden = false;
+  // restart the CSS transition
+  toast.classList.remove('show');
+  void toast.offsetWidth;
+  toast.classList.add('show');
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => {
+    toast.classList.remove('show');
+    toastTimer = setTimeout(() => (toast.hidden = true), 400);
+  }, TOAST_MS);
+}
+
+// ---- drawing --------------------------------------------------------------------------------
+
+let cssW = 0;
+let cssH = 0;
+function resize() {
+  const dpr = window.devicePixelRatio || 1;
+  cssW = window.innerWidth;
+  cssH = window.innerHeight;
+  canvas.width = Math.round(cssW * dpr);
+  canvas.height = Math.round(cssH * dpr);
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  state.dirty = true;
+}
+
+/** How long boxes stay at full opacity: ?hold=, else 2.5 frame intervals, at least 1 s. */
+function holdMs() {
+  if (HOLD_MS !== null) return HOLD_MS;
+  const t = state.frameTimes;
+  const interval = t.length >= 2 ? (t[t.length - 1] - t[0]) / (t.length - 1) : 0;
+  return Math.max(1000, interval * 2.5);
+}
+
+function alphaNow() {
+  if (!state.frame) return 0;
+  const age = performance.now() - state.frameAt;
+  const hold = holdMs();
+  if (age <= hold) return 1;
+  return Math.max(0, 1 - (age - hold) / FADE_MS);
+}
+
+function render() {
+  const alpha = alphaNow();
+  const a = Math.round(alpha * 50) / 50;
+  if (state.dirty || a !== state.drawnAlpha) {
+    ctx.clearRect(0, 0, cssW, cssH);
+    let drawn = 0;
+    if (state.frame && a > 0) drawn = drawDetections(ctx, state.frame.detections, state.frame.window, cssW, cssH, a);
+    state.drawnAlpha = a;
+    state.dirty = false;
+    root.dataset.drawnFrame = a > 0 && state.frame ? String(state.frame.frameId ?? '') : '';
+    root.dataset.boxes = String(drawn);
+  }
+  requestAnimationFrame(render);
+}
+
+window.addEventListener('resize', resize);
+resize();
+setInterval(updateHud, 500);
+requestAnimationFrame(render);
+connect();

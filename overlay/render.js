@@ -1,0 +1,226 @@
+// Drawing of one `frame` (protocol v1, ../shared/CLI.md) on a 2D canvas: a box per detection in its
+// colour (a Cog in its suit's department colour, a Toon in gold) and an outlined label above it.
+// Pure functions, no DOM access: the page (overlay.js) and the Node tests both import this module.
+import { COG_DISPLAY_NAMES, SUIT_COLOURS, SUIT_NAMES, SUIT_OF_COG } from './labels.js';
+
+/** Toons: a warm gold, far from the four department colours. */
+export const TOON_COLOUR = '#f2b705';
+/** A Cog whose suit is not known (no suit classifier installed): Cog-suit grey. */
+export const COG_COLOUR = '#8f9aa6';
+/** Anything else the agent may report. */
+export const OTHER_COLOUR = '#d0d0d0';
+
+export const BOX_WIDTH = 3;
+export const LABEL_FONT_PX = 13;
+export const LABEL_HEIGHT = 20;
+
+/** 'cog' | 'toon' | 'other' (a label such as `cog_sb_coldcaller` works too). */
+export function kindOf(det) {
+  const label = String(det?.label ?? '').toLowerCase();
+  if (label === 'cog' || label.startsWith('cog_')) return 'cog';
+  if (label === 'toon' || label.startsWith('toon_')) return 'toon';
+  return 'other';
+}
+
+/** `Cold Caller`, `coldcaller`, `cold_caller` -> `coldcaller`. */
+function key(s) {
+  return String(s).toLowerCase().replace(/[^a-z]/g, '');
+}
+
+/** The Cog name key (`coldcaller`) of a detection, if it has one. */
+export function cogNameOf(det) {
+  if (det?.name) return key(det.name);
+  const parts = String(det?.label ?? '').toLowerCase().split('_');
+  return parts[0] === 'cog' && parts[2] ? parts[2] : undefined;
+}
+
+/** The suit code (`bb`, `lb`, `cb`, `sb`) of a Cog detection: its `suit` (code or name), else from its name. */
+export function suitOf(det) {
+  if (kindOf(det) !== 'cog') return undefined;
+  const raw = det.suit ?? String(det.label ?? '').toLowerCase().split('_')[1];
+  if (raw) {
+    const k = key(raw);
+    if (k in SUIT_NAMES) return k;
+    const byName = Object.keys(SUIT_NAMES).find((code) => key(SUIT_NAMES[code]) === k);
+    if (byName) return byName;
+  }
+  const name = cogNameOf(det);
+  return name ? SUIT_OF_COG[name] : undefined;
+}
+
+/** The animal of a Toon detection, if known. */
+export function animalOf(det) {
+  if (det?.animal) return String(det.animal);
+  const parts = String(det?.label ?? '').toLowerCase().split('_');
+  return parts[0] === 'toon' && parts[1] ? parts[1] : undefined;
+}
+
+/** `97%` from 0.97 (clamped, whole percent); '' when there is no score. */
+export function percent(score) {
+  if (typeof score !== 'number' || !Number.isFinite(score)) return '';
+  return `${Math.round(Math.min(1, Math.max(0, score)) * 100)}%`;
+}
+
+/**
+ * The label text: `Cog · Sellbot · Cold Caller 97%`, `Toon · dog 99%`, `Cog 88%` when only the
+ * binary model ran. The percentage is the confidence of the most specific part shown
+ * (`fineScore` when the agent classified suit/name/animal, else the detection `score`).
+ */
+export function labelText(det) {
+  const kind = kindOf(det);
+  const parts = [];
+  if (kind === 'cog') {
+    parts.push('Cog');
+    const suit = suitOf(det);
+    if (suit) parts.push(SUIT_NAMES[suit]);
+    const name = cogNameOf(det);
+    if (name) parts.push(COG_DISPLAY_NAMES[name] ?? det.name);
+  } else if (kind === 'toon') {
+    parts.push('Toon');
+    const animal = animalOf(det);
+    if (animal) parts.push(animal);
+  } else {
+    parts.push(String(det?.label ?? '?'));
+  }
+  const fine = parts.length > 1 && typeof det?.fineScore === 'number' ? det.fineScore : det?.score;
+  const p = percent(fine);
+  return p ? `${parts.join(' · ')} ${p}` : parts.join(' · ');
+}
+
+/** The box colour of a detection. */
+export function colourOf(det) {
+  const kind = kindOf(det);
+  if (kind === 'toon') return TOON_COLOUR;
+  if (kind === 'cog') {
+    const suit = suitOf(det);
+    return suit ? SUIT_COLOURS[suit] : COG_COLOUR;
+  }
+  return OTHER_COLOUR;
+}
+
+/**
+ * A bbox [x, y, w, h] in game-window pixels to overlay pixels (`width` x `height`), scaling each
+ * axis by overlay size / window size. Without a window size the box is taken as is.
+ */
+export function scaleBox(bbox, win, width, height) {
+  const [x, y, w, h] = bbox.map(Number);
+  const sx = win && win.width > 0 ? width / win.width : 1;
+  const sy = win && win.height > 0 ? height / win.height : 1;
+  return { x: x * sx, y: y * sy, w: w * sx, h: h * sy };
+}
+
+/** True for a usable bbox: four finite numbers and a positive size. */
+export function validBox(bbox) {
+  return Array.isArray(bbox) && bbox.length === 4 && bbox.every((v) => typeof v === 'number' && Number.isFinite(v)) && bbox[2] > 0 && bbox[3] > 0;
+}
+
+function overlaps(a, b) {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+/**
+ * Places the label tabs (`{box, textWidth}` each, in overlay pixels) so that they do not cover each
+ * other: above the box if there is room, else stacked further up, else below the box, else just
+ * inside its top. Earlier items get the better places (the caller orders them). Returns one
+ * `{x, y, w, h}` per item, in the same order, inside `width` x `height` where possible.
+ */
+export function layoutLabels(items, width, height) {
+  const placed = [];
+  const h = LABEL_HEIGHT;
+  for (const { box, textWidth } of items) {
+    const w = Math.ceil(textWidth) + 10;
+    const x = Math.max(0, Math.min(Math.round(box.x) - 1, Math.max(0, width - w)));
+    const top = Math.round(box.y);
+    const bottom = Math.round(box.y + box.h);
+    const candidates = [];
+    for (let k = 0; k < 4; k++) candidates.push(top - h - 1 - k * (h + 2));
+    for (let k = 0; k < 3; k++) candidates.push(bottom + 1 + k * (h + 2));
+    const fits = (y) => y >= 0 && y + h <= height;
+    let y = candidates.find((c) => fits(c) && !placed.some((p) => overlaps(p, { x, y: c, w, h })));
+    if (y === undefined) y = fits(candidates[0]) ? candidates[0] : Math.max(0, Math.min(top + 2, height - h));
+    placed.push({ x, y, w, h });
+  }
+  return placed;
+}
+
+function roundRect(ctx, x, y, w, h, r) {
+  ctx.beginPath();
+  ctx.moveTo(x + r, y);
+  ctx.arcTo(x + w, y, x + w, y + h, r);
+  ctx.arcTo(x + w, y + h, x, y + h, r);
+  ctx.arcTo(x, y + h, x, y, r);
+  ctx.arcTo(x, y, x + w, y, r);
+  ctx.closePath();
+}
+
+/**
+ * Draws the detections of one frame on `ctx` (already scaled to CSS pixels), `width` x `height`
+ * being the overlay's size. `alpha` fades the whole drawing. Returns the number of boxes drawn.
+ */
+export function drawDetections(ctx, detections, win, width, height, alpha = 1) {
+  if (!Array.isArray(detections) || alpha <= 0) return 0;
+  ctx.save();
+  ctx.globalAlpha = alpha;
+  ctx.lineJoin = 'round';
+  ctx.font = `600 ${LABEL_FONT_PX}px system-ui, "Segoe UI", "DejaVu Sans", Arial, sans-serif`;
+  ctx.textBaseline = 'middle';
+  const items = detections
+    .filter((det) => validBox(det?.bbox))
+    .map((det) => {
+      const text = labelText(det);
+      return { det, box: scaleBox(det.bbox, win, width, height), colour: colourOf(det), text, textWidth: ctx.measureText(text).width };
+    });
+  // Box edges: pixel-aligned so that the stroke's middle pixel is exactly the colour, on a thin dark
+  // halo that keeps it visible on backgrounds of similar colour.
+  for (const { box: b, colour } of items) {
+    const x = Math.round(b.x) + 0.5;
+    const y = Math.round(b.y) + 0.5;
+    const w = Math.max(1, Math.round(b.w) - 1);
+    const h = Math.max(1, Math.round(b.h) - 1);
+    ctx.strokeStyle = 'rgba(0, 0, 0, 0.45)';
+    ctx.lineWidth = BOX_WIDTH + 2;
+    ctx.strokeRect(x, y, w, h);
+    ctx.strokeStyle = colour;
+    ctx.lineWidth = BOX_WIDTH;
+    ctx.strokeRect(x, y, w, h);
+  }
+  // Labels on top of all boxes; the most confident get the places closest to their box.
+  const order = items.map((_, i) => i).sort((a, b) => (items[b].det.score ?? 0) - (items[a].det.score ?? 0));
+  const tabs = layoutLabels(order.map((i) => items[i]), width, height);
+  order.forEach((i, k) => {
+    const { box: b, colour, text } = items[i];
+    const tab = tabs[k];
+    const boxTop = Math.round(b.y);
+    const boxBottom = Math.round(b.y + b.h);
+    // A leader line when the tab had to move away from its box.
+    if (tab.y + tab.h < boxTop - 2 || tab.y > boxBottom + 2) {
+      const lx = Math.round(Math.min(Math.max(b.x + 2, tab.x + 2), tab.x + tab.w - 2)) + 0.5;
+      ctx.strokeStyle = colour;
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      if (tab.y < boxTop) {
+        ctx.moveTo(lx, tab.y + tab.h);
+        ctx.lineTo(lx, boxTop);
+      } else {
+        ctx.moveTo(lx, boxBottom);
+        ctx.lineTo(lx, tab.y);
+      }
+      ctx.stroke();
+    }
+    // The tab: the colour behind white text outlined in black, readable on any background.
+    ctx.fillStyle = colour;
+    ctx.globalAlpha = alpha * 0.9;
+    roundRect(ctx, tab.x, tab.y, tab.w, tab.h, 4);
+    ctx.fill();
+    ctx.globalAlpha = alpha;
+    ctx.strokeStyle = 'rgba(0, 0, 0, 0.85)';
+    ctx.lineWidth = 3;
+    const tx = tab.x + 5;
+    const ty = tab.y + tab.h / 2 + 0.5;
+    ctx.strokeText(text, tx, ty);
+    ctx.fillStyle = '#ffffff';
+    ctx.fillText(text, tx, ty);
+  });
+  ctx.restore();
+  return items.length;
+}
