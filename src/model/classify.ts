@@ -1,0 +1,80 @@
+// Classifying crops with a loaded model folder: the programmatic API of `toonvision classify`,
+// used by the live agent and by evaluation. Batched; every tensor it makes is disposed.
+import { tf } from '../engine/index.ts';
+import type { Box, RgbImage } from '../image.ts';
+import type { LoadedModel, ModelMetadata } from './folder.ts';
+import { cropsToBatch } from './preprocess.ts';
+
+export interface Classification {
+  /** The chosen class (for binary: 'toon' when P(toon) > 0.5, else 'cog'). */
+  label: string;
+  /** Confidence of the chosen class: P(toon) or 1 - P(toon) for binary, the softmax value otherwise. */
+  score: number;
+  /** Index of `label` in the model's classes. */
+  classIndex: number;
+  /** The raw model outputs for this crop. */
+  output: number[];
+}
+
+/** Turns one crop's raw outputs into a label and score, from the model's metadata. */
+export function interpretOutput(metadata: Pick<ModelMetadata, 'task' | 'classes'>, output: readonly number[]): Classification {
+  const classes = metadata.classes;
+  if (output.length === 1) {
+    // One sigmoid unit: P(second class), i.e. P(toon) for binary ['cog', 'toon'].
+    const p = output[0]!;
+    const classIndex = p > 0.5 ? 1 : 0;
+    return { label: classes[classIndex] ?? String(classIndex), score: classIndex === 1 ? p : 1 - p, classIndex, output: [...output] };
+  }
+  let classIndex = 0;
+  for (let i = 1; i < output.length; i++) if (output[i]! > output[classIndex]!) classIndex = i;
+  return { label: classes[classIndex] ?? String(classIndex), score: output[classIndex]!, classIndex, output: [...output] };
+}
+
+export interface ClassifyOptions {
+  /** Crops per forward pass (default 16). */
+  batchSize?: number;
+}
+
+/**
+ * Classifies boxes of one image (each box cropped end-exclusive, resized to the model input with the
+ * shared preprocessing). Returns one result per box, in order. Tensors are disposed before it resolves.
+ */
+export async function classifyCrops(
+  loaded: LoadedModel,
+  img: RgbImage,
+  boxes: readonly Box[],
+  opts: ClassifyOptions = {},
+): Promise<Classification[]> {
+  const batchSize = Math.max(1, opts.batchSize ?? 16);
+  const { model, metadata } = loaded;
+  for (const b of boxes) {
+    if (!(b.xmin >= 0 && b.ymin >= 0 && b.xmax <= img.width && b.ymax <= img.height && b.xmax > b.xmin && b.ymax > b.ymin)) {
+      throw new RangeError(`box ${b.xmin},${b.ymin},${b.xmax},${b.ymax} is not inside the ${img.width}x${img.height} image`);
+    }
+  }
+  const results: Classification[] = [];
+  for (let start = 0; start < boxes.length; start += batchSize) {
+    const chunk = boxes.slice(start, start + batchSize);
+    const out = tf.tidy(() => {
+      const batch = cropsToBatch(img, chunk, metadata.inputShape);
+      const y = model.predict(batch) as import('@tensorflow/tfjs').Tensor;
+      return y.reshape([chunk.length, -1]);
+    });
+    let values: Float32Array;
+    try {
+      values = (await out.data()) as Float32Array;
+    } finally {
+      out.dispose();
+    }
+    const width = values.length / chunk.length;
+    for (let i = 0; i < chunk.length; i++) {
+      results.push(interpretOutput(metadata, Array.from(values.subarray(i * width, (i + 1) * width))));
+    }
+  }
+  return results;
+}
+
+/** The whole image as a box. */
+export function wholeImage(img: RgbImage): Box {
+  return { xmin: 0, ymin: 0, xmax: img.width, ymax: img.height };
+}
