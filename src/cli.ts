@@ -31,8 +31,13 @@ export function buildProgram(): Command {
 /** Runs the CLI; resolves to the exit code (0 ok, 1 failed run, 2 bad usage). */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  // Subcommands copy these settings only when created, so apply them to every command (else a bad
+  // option value of a subcommand exits the process with code 1 instead of the usage code 2).
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const c of all(program)) {
+    c.exitOverride();
+    c.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
