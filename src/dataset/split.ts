@@ -1,0 +1,128 @@
+// `split`: gathers every crop (unsorted/ and data/*/) into one pool, then spreads each full label
+// over train/validate/test by the ratio. Deterministic for a seed; moves by rename, never overwrites.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import seedrandom from 'seedrandom';
+import type { Split } from './layout.ts';
+import { layout, SPLITS } from './layout.ts';
+import { listAllCrops, moveNoClobber } from './files.ts';
+
+export type Ratio = [number, number, number];
+export const DEFAULT_RATIO: Ratio = [0.6, 0.2, 0.2];
+
+export interface SplitResult {
+  train: number;
+  validate: number;
+  test: number;
+  byLabel: Record<string, [number, number, number]>;
+  /** the seed used (a fresh one when none was given) */
+  seed: string;
+  ratio: Ratio;
+  /** crops that changed folder */
+  moved: number;
+  /** image files in the crop folders whose names are not crop names; left where they are */
+  skipped: { file: string; reason: string }[];
+}
+
+export interface SplitOptions {
+  ratio?: Ratio;
+  seed?: string | number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export class RatioError extends Error {}
+
+/** Parses and checks `0.6,0.2,0.2`: three non-negative numbers summing to 1. */
+export function parseRatio(text: string): Ratio {
+  const parts = text.split(',').map((s) => s.trim());
+  if (parts.length !== 3 || parts.some((p) => p === '' || !Number.isFinite(Number(p)))) {
+    throw new RatioError(`ratio must be three numbers train,validate,test like 0.6,0.2,0.2, got '${text}'`);
+  }
+  return checkRatio(parts.map(Number) as Ratio);
+}
+
+export function checkRatio(r: readonly number[]): Ratio {
+  if (r.length !== 3 || r.some((x) => !Number.isFinite(x))) throw new RatioError(`ratio must be three numbers, got ${JSON.stringify(r)}`);
+  if (r.some((x) => x < 0)) throw new RatioError(`ratio parts must not be negative, got ${r.join(',')}`);
+  const sum = r[0]! + r[1]! + r[2]!;
+  if (Math.abs(sum - 1) > 1e-6) throw new RatioError(`ratio must sum to 1, got ${r.join(',')} (sum ${+sum.toFixed(6)})`);
+  return [r[0]!, r[1]!, r[2]!];
+}
+
+/**
+ * How many of n items go to each split: floor of n*ratio, and each of the (at most two) leftovers
+ * to a different split. Which splits get them is steered by `deficit` (how far each split is behind
+ * its share over the labels allocated so far), so that many small labels still fill every split by
+ * the ratio; ties go to train, then validate, then test. A zero ratio part always gets zero.
+ */
+export function allocate(n: number, ratio: Ratio, deficit: [number, number, number] = [0, 0, 0]): [number, number, number] {
+  const counts = ratio.map((r) => Math.floor(n * r + 1e-9)) as [number, number, number];
+  let left = n - counts[0] - counts[1] - counts[2];
+  const want = ratio.map((r, i) => n * r - counts[i]! + deficit[i]!);
+  const order = [0, 1, 2].filter((i) => ratio[i]! > 0).sort((a, b) => want[b]! - want[a]! || a - b);
+  for (const i of order) {
+    if (left <= 0) break;
+    counts[i as 0 | 1 | 2]++;
+    left--;
+  }
+  return counts;
+}
+
+/** Splits the crops of a root; see the module comment. */
+export async function splitDataset(root: string, opts: SplitOptions = {}): Promise<SplitResult> {
+  const ratio = checkRatio(opts.ratio ?? DEFAULT_RATIO);
+  const seed = String(opts.seed ?? Math.floor(Math.random() * 2 ** 31));
+  const l = layout(root);
+  const { crops, bad } = await listAllCrops(root);
+
+  // The pool: one entry per file name; two files with one name would collide, so stop before moving anything.
+  const byName = new Map<string, (typeof crops)[number]>();
+  for (const c of crops) {
+    const name = path.basename(c.file);
+    const other = byName.get(name);
+    if (other) throw new Error(`${c.file}: a crop with the same name is also at ${other.file}; remove one of them, then split again`);
+    byName.set(name, c);
+  }
+  const byLabel = new Map<string, (typeof crops)[number][]>();
+  for (const c of crops) {
+    let list = byLabel.get(c.label);
+    if (!list) byLabel.set(c.label, (list = []));
+    list.push(c);
+  }
+
+  // Deterministic: labels in sorted order, each label's crops sorted by name, shuffled by one seeded stream.
+  const rng = seedrandom(seed);
+  const deficit: [number, number, number] = [0, 0, 0];
+  const plan: { from: string; to: string }[] = [];
+  const result: SplitResult = { train: 0, validate: 0, test: 0, byLabel: {}, seed, ratio, moved: 0, skipped: bad };
+  for (const label of [...byLabel.keys()].sort()) {
+    const list = byLabel.get(label)!.sort((a, b) => (path.basename(a.file) < path.basename(b.file) ? -1 : 1));
+    for (let i = list.length - 1; i > 0; i--) {
+      const j = Math.floor(rng() * (i + 1));
+      [list[i], list[j]] = [list[j]!, list[i]!];
+    }
+    const counts = allocate(list.length, ratio, deficit);
+    for (let i = 0; i < 3; i++) deficit[i as 0 | 1 | 2] += list.length * ratio[i]! - counts[i]!;
+    result.byLabel[label] = counts;
+    let k = 0;
+    SPLITS.forEach((split: Split, s) => {
+      result[split] += counts[s]!;
+      for (let i = 0; i < counts[s]!; i++, k++) {
+        const c = list[k]!;
+        const to = path.join(l.split(split, c.parsed.kind), path.basename(c.file));
+        if (path.resolve(to) !== path.resolve(c.file)) plan.push({ from: c.file, to });
+      }
+    });
+  }
+
+  for (const split of SPLITS) for (const kind of ['cog', 'toon'] as const) await mkdir(l.split(split, kind), { recursive: true });
+  // Every crop keeps its (pool-unique) name, so no destination is taken by another crop; moving each
+  // straight to its place is the same as gathering into unsorted/ first, with half the renames.
+  let done = 0;
+  for (const { from, to } of plan) {
+    await moveNoClobber(from, to);
+    result.moved++;
+    opts.onProgress?.(++done, plan.length);
+  }
+  return result;
+}
