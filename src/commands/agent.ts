@@ -1,4 +1,93 @@
-// `toonvision` commands of this area: not implemented yet.
-import type { Command } from 'commander';
+// `toonvision agent`: the live agent (what `npm start` runs). Contract: ../shared/CLI.md, section Live.
+import { type Command, InvalidArgumentError } from 'commander';
+import { Agent } from '../agent/index.ts';
+import { parseSourceSpec } from '../capture/index.ts';
+import { checkKeyName, DEFAULT_HOTKEYS } from '../hotkeys.ts';
+import { DEFAULT_HOST, DEFAULT_PORT } from '../publish/server.ts';
+import { log, parseIntOption, UsageError } from './common.ts';
 
-export function register(_program: Command): void {}
+export function parsePort(value: string): number {
+  const n = parseIntOption('--port')(value);
+  if (n < 0 || n > 65535) throw new InvalidArgumentError(`--port must be between 0 and 65535, got '${value}'`);
+  return n;
+}
+
+export function parseSource(value: string): string {
+  try {
+    parseSourceSpec(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return value;
+}
+
+function parseKey(name: string): (value: string) => string {
+  return (value: string) => {
+    try {
+      return checkKeyName(value);
+    } catch (err) {
+      throw new InvalidArgumentError(`${name}: ${(err as Error).message}`);
+    }
+  };
+}
+
+interface AgentCliOptions {
+  source: string;
+  window?: string;
+  interval: number;
+  port: number;
+  host: string;
+  models: string;
+  root: string;
+  captureKey: string;
+  pauseKey: string;
+  hotkeys: boolean;
+  watch: boolean;
+  seed: number;
+}
+
+export function register(program: Command): void {
+  program
+    .command('agent')
+    .description('the live agent: capture the game window, detect and classify Toons and Cogs, publish over WebSocket')
+    .option('--source <S>', 'window | screen | demo | folder:DIR', parseSource, 'window')
+    .option('--window <TITLE>', 'window title to look for (any title containing it, case-insensitive)', 'Toontown')
+    .option('--interval <MS>', 'minimum time between frames in ms (0: as fast as the pipeline keeps up)', parseIntOption('--interval'), 33)
+    .option('--port <P>', 'WebSocket and overlay page port', parsePort, DEFAULT_PORT)
+    .option('--host <H>', 'address to listen on (loopback by default; anything else exposes the agent to the network)', DEFAULT_HOST)
+    .option('--models <DIR>', 'models folder (tasks not found there come from models/demo/)', 'models')
+    .option('--root <R>', 'captures root for hotkey screenshots', 'captures')
+    .option('--capture-key <KEY>', 'hotkey that saves a screenshot + VOC labels', parseKey('--capture-key'), DEFAULT_HOTKEYS.capture)
+    .option('--pause-key <KEY>', 'hotkey that pauses and resumes', parseKey('--pause-key'), DEFAULT_HOTKEYS.pause)
+    .option('--no-hotkeys', 'do not install global hotkeys')
+    .option('--no-watch', 'do not reload models when their folders are replaced')
+    .option('--seed <S>', 'seed of the demo scenes', parseIntOption('--seed'), 1)
+    .action(async (opts: AgentCliOptions) => {
+      if (opts.interval < 0) throw new UsageError(`--interval must be 0 or more, got ${opts.interval}`);
+      if (opts.hotkeys && opts.captureKey === opts.pauseKey) throw new UsageError(`--capture-key and --pause-key are both ${opts.captureKey}`);
+      const agent = await Agent.start({
+        source: opts.source,
+        title: opts.window,
+        intervalMs: opts.interval,
+        port: opts.port,
+        host: opts.host,
+        modelsDir: opts.models,
+        root: opts.root,
+        hotkeys: opts.hotkeys ? { capture: opts.captureKey, pause: opts.pauseKey } : false,
+        watchModels: opts.watch,
+        seed: opts.seed,
+      });
+      if (opts.host !== DEFAULT_HOST) log(`warning: listening on ${opts.host}, not only loopback: anyone who can reach this address sees the frames`);
+      log('running; Ctrl+C stops');
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          log('stopping');
+          void agent.stop().then(resolve, resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+}

@@ -1,29 +1,48 @@
 // `toonvision doctor`: what this machine offers (backend, display, capture, hotkeys, Electron, game window).
 import type { Command } from 'commander';
 import { initEngine } from '../engine/index.ts';
+import { captureMethod, findGameWindow } from '../capture/index.ts';
+import { startHotkeys } from '../hotkeys.ts';
+import { findElectron } from '../overlay/launch.ts';
 import { printJson } from './common.ts';
 
 export function register(program: Command): void {
   program
     .command('doctor')
     .description('report the TensorFlow.js backend, display, capture tool, hotkeys, Electron and game window')
+    .option('--window <TITLE>', 'game window title to look for', 'Toontown')
     .option('--json', 'print one JSON document')
-    .action(async (opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean; window: string }) => {
       const engine = await initEngine();
+      const capture = captureMethod();
+      // Hotkeys: actually start the key server for a moment (it fails without a display or permission).
+      const hk = await startHotkeys([], { startupMs: 400 });
+      if (hk.ok) hk.hotkeys.stop();
+      const electron = findElectron();
+      const win = capture.method === 'none' && process.platform === 'linux' && !process.env.DISPLAY ? null : await findGameWindow(opts.window).catch(() => null);
       const report = {
         backend: engine.backend,
         backendsTried: engine.backendsTried,
-        display: process.env.DISPLAY ?? null,
-        captureTool: false,
-        hotkeys: false,
-        electron: false,
-        gameWindow: null,
+        display: process.env.DISPLAY ?? process.env.WAYLAND_DISPLAY ?? (process.platform === 'linux' ? null : process.platform),
+        captureTool: capture.method !== 'none',
+        captureMethod: capture.method,
+        captureReason: capture.reason,
+        hotkeys: hk.ok,
+        hotkeysReason: hk.ok ? `key server ${hk.server}` : hk.reason,
+        electron: electron.found,
+        electronReason: electron.found ? electron.path : electron.reason,
+        gameWindow: win ? { title: win.title, x: win.x, y: win.y, width: win.width, height: win.height } : null,
       };
       if (opts.json) printJson(report);
       else {
+        const yn = (b: boolean) => (b ? 'yes' : 'no ');
         process.stdout.write(`backend: ${report.backend}\n`);
         for (const t of report.backendsTried) process.stdout.write(`  ${t.ok ? 'ok ' : 'no '} ${t.name}: ${t.reason}\n`);
         process.stdout.write(`display: ${report.display ?? '(none)'}\n`);
+        process.stdout.write(`capture: ${yn(report.captureTool)} ${report.captureMethod} (${report.captureReason})\n`);
+        process.stdout.write(`hotkeys: ${yn(report.hotkeys)} ${report.hotkeysReason}\n`);
+        process.stdout.write(`electron: ${yn(report.electron)} ${report.electronReason}\n`);
+        process.stdout.write(`game window: ${win ? `'${win.title}' ${win.width}x${win.height} at ${win.x},${win.y}${win.minimized ? ' (minimised)' : ''}` : `(none whose title contains '${opts.window}')`}\n`);
       }
     });
 }

@@ -1,0 +1,413 @@
+// The live agent: capture -> detect -> classify -> publish, frame after frame, with hot-reloaded
+// models, hotkeys (capture, pause) and the WebSocket/HTTP server. `toonvision agent` runs it; tests and
+// `bench live` drive it programmatically.
+import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
+import { initEngine, tf } from '../engine/index.ts';
+import { DEFAULT_ROOT } from '../dataset/layout.ts';
+import { parseLabel } from '../taxonomy.ts';
+import {
+  DEFAULT_WINDOW_TITLE,
+  DemoSource,
+  WindowSource,
+  createSource,
+  type CaptureSource,
+  type CapturedFrame,
+  type SceneObject,
+} from '../capture/index.ts';
+import { DEFAULT_HOST, DEFAULT_PORT, PublishServer, type Command } from '../publish/server.ts';
+import { DEFAULT_HOTKEYS, startHotkeys, type Hotkeys } from '../hotkeys.ts';
+import { classifyDetections, type LiveDetection } from './cascade.ts';
+import { ModelSet } from './models.ts';
+import { saveCapture, type SavedCapture } from './screenshot.ts';
+
+export { type LiveDetection } from './cascade.ts';
+
+const { version: AGENT_VERSION } = createRequire(import.meta.url)('../../package.json') as { version: string };
+export { AGENT_VERSION };
+
+export type AgentState = 'running' | 'paused' | 'waiting-for-window';
+
+export interface StagesMs {
+  capture: number;
+  detect: number;
+  classify: number;
+  /** capture start to the frame message being handed to the server */
+  total: number;
+}
+
+export interface ProcessedFrame {
+  frame: CapturedFrame;
+  detections: LiveDetection[];
+  stagesMs: StagesMs;
+  /** Which detector produced the boxes. */
+  detector: 'model' | 'stand-in' | 'none';
+}
+
+/** What the agent reports when a detection has no model behind it. */
+function kindOf(label: string): 'cog' | 'toon' | undefined {
+  if (label === 'cog' || label === 'toon') return label;
+  try {
+    return parseLabel(label).kind;
+  } catch {
+    return label.startsWith('cog') ? 'cog' : label.startsWith('toon') ? 'toon' : undefined;
+  }
+}
+
+/** The stand-in detector: the objects the source already knows (demo scenes, replayed VOC files). */
+export function truthDetections(objects: readonly SceneObject[]): LiveDetection[] {
+  const out: LiveDetection[] = [];
+  for (const o of objects) {
+    const label = kindOf(o.label);
+    if (!label) continue;
+    const b = o.box;
+    out.push({ bbox: [b.xmin, b.ymin, b.xmax - b.xmin, b.ymax - b.ymin], label, score: 1 });
+  }
+  return out;
+}
+
+export type DetectorMode = 'auto' | 'model' | 'stand-in';
+
+/** Detect + classify one captured frame with the current models. Shared by the agent loop and `toonvision capture`. */
+export class Pipeline {
+  constructor(
+    readonly models: ModelSet,
+    readonly opts: { detector?: DetectorMode; standInTruth?: readonly SceneObject[] } = {},
+  ) {}
+
+  async process(frame: CapturedFrame): Promise<ProcessedFrame> {
+    const t0 = performance.now();
+    const mode = this.opts.detector ?? 'auto';
+    const det = this.models.detector();
+    let detections: LiveDetection[] = [];
+    let detector: ProcessedFrame['detector'] = 'none';
+    if (det && mode !== 'stand-in') {
+      const found = await det.detect(frame.image);
+      detections = found.map((d) => ({ bbox: d.bbox.map((v) => Math.round(v * 10) / 10) as [number, number, number, number], label: d.label, score: Math.round(d.score * 1e4) / 1e4 }));
+      detector = 'model';
+    } else if (mode !== 'model') {
+      const truth = frame.truth ?? this.opts.standInTruth;
+      if (truth) {
+        detections = truthDetections(truth);
+        detector = 'stand-in';
+      }
+    }
+    const t1 = performance.now();
+    if (detections.length > 0) {
+      detections = await classifyDetections(frame.image, detections, {
+        binary: this.models.classifier('binary'),
+        suit: this.models.classifier('suit'),
+        name: this.models.classifier('name'),
+        animal: this.models.classifier('animal'),
+      });
+    }
+    const t2 = performance.now();
+    return {
+      frame,
+      detections,
+      detector,
+      stagesMs: { capture: r1(frame.captureMs), detect: r1(t1 - t0), classify: r1(t2 - t1), total: r1(t2 - frame.startedAt) },
+    };
+  }
+}
+
+function r1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+export interface AgentOptions {
+  /** window | screen | demo | folder:DIR (default window). */
+  source?: string;
+  /** Window title to look for (substring, case-insensitive; default "Toontown"). */
+  title?: string;
+  /** Minimum time between frame starts, ms (default 33: at most ~30 frames/s; 0: as fast as possible). */
+  intervalMs?: number;
+  port?: number;
+  host?: string;
+  /** Player models folder (default models/, falling back to models/demo/). */
+  modelsDir?: string;
+  /** Captures root (default captures/). */
+  root?: string;
+  /** Hotkeys, or false for none (default F9 capture, F10 pause/resume). */
+  hotkeys?: { capture?: string; pause?: string } | false;
+  watchModels?: boolean;
+  /** With --source window: show demo scenes until the window appears (default true). */
+  demoFallback?: boolean;
+  detector?: DetectorMode;
+  /** Objects the stand-in detector reports for frames that carry none (tests without a trained detector). */
+  standInTruth?: readonly SceneObject[];
+  seed?: number;
+  demoSize?: { width: number; height: number };
+  /** Demo time step per frame in seconds (deterministic demo); default wall clock. */
+  demoStepSeconds?: number;
+  log?: (message: string) => void;
+}
+
+export interface AgentEvents {
+  frame: [ProcessedFrame & { frameId: number }];
+  status: [{ state: AgentState; message: string }];
+  capture: [SavedCapture];
+}
+
+/** The running agent. Create with `Agent.start(opts)`. */
+export class Agent extends EventEmitter<AgentEvents> {
+  readonly server: PublishServer;
+  readonly models: ModelSet;
+  readonly pipeline: Pipeline;
+  private source!: CaptureSource;
+  private demo: DemoSource | undefined;
+  private hotkeys: Hotkeys | undefined;
+  private stopped = false;
+  private paused = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private state: AgentState = 'running';
+  private message = 'starting';
+  private lastFrame: ProcessedFrame | undefined;
+  private lastError = '';
+  frameId = 0;
+  hotkeysInfo: { ok: boolean; detail: string } = { ok: false, detail: 'not started' };
+  readonly log: (message: string) => void;
+
+  private constructor(readonly opts: AgentOptions) {
+    super();
+    this.log = opts.log ?? ((m) => process.stderr.write(`toonvision agent: ${m}\n`));
+    this.models = new ModelSet({
+      dir: opts.modelsDir ?? 'models',
+      watch: opts.watchModels !== false,
+      onMessage: (m, kind) => {
+        this.log(m);
+        this.setStatus(this.state, m, true);
+        if (kind === 'refused') this.lastError = m;
+      },
+    });
+    this.pipeline = new Pipeline(this.models, { detector: opts.detector, standInTruth: opts.standInTruth });
+    this.server = new PublishServer({
+      port: opts.port ?? DEFAULT_PORT,
+      host: opts.host ?? DEFAULT_HOST,
+      hello: () => ({ agent: AGENT_VERSION, models: this.models.info(), source: this.source?.describe() ?? {}, state: this.state, hotkeys: this.hotkeyNames() }),
+      status: () => ({ state: this.state, message: this.message }),
+      onCommand: (cmd) => this.onCommand(cmd),
+      log: this.log,
+    });
+  }
+
+  static async start(opts: AgentOptions = {}): Promise<Agent> {
+    const agent = new Agent(opts);
+    await agent.init();
+    return agent;
+  }
+
+  private hotkeyNames(): Record<string, string> | null {
+    if (this.opts.hotkeys === false) return null;
+    return { capture: this.opts.hotkeys?.capture ?? DEFAULT_HOTKEYS.capture, pause: this.opts.hotkeys?.pause ?? DEFAULT_HOTKEYS.pause };
+  }
+
+  private async init(): Promise<void> {
+    const engine = await initEngine();
+    this.source = await createSource(this.opts.source ?? 'window', {
+      title: this.opts.title ?? DEFAULT_WINDOW_TITLE,
+      seed: this.opts.seed,
+      width: this.opts.demoSize?.width,
+      height: this.opts.demoSize?.height,
+      stepSeconds: this.opts.demoStepSeconds,
+    });
+    await this.models.loadAll();
+    const { port, host } = await this.server.start();
+    this.log(`TensorFlow.js backend: ${engine.backend}`);
+    this.log(`listening on ws://${host}:${port}/ (overlay page: http://${host}:${port}/overlay)`);
+    const loaded = Object.entries(this.models.info()).filter(([, v]) => v);
+    if (loaded.length === 0) {
+      this.setStatus('running', `no models in ${this.models.dir} or models/demo: publishing frames with no detections (train models, or run npm run train:demo)`);
+    } else {
+      this.log(`models: ${loaded.map(([t, v]) => `${t} (${v!.origin}: ${v!.dir})`).join(', ')}`);
+      if (!this.models.detector()) this.log('no detector model: boxes come only from the demo scenes (stand-in detector)');
+    }
+    if (this.opts.hotkeys !== false) await this.installHotkeys();
+    this.loopDone = this.loop();
+  }
+
+  private async installHotkeys(): Promise<void> {
+    const keys = this.hotkeyNames()!;
+    const res = await startHotkeys([
+      { key: keys.capture!, action: () => void this.captureNow().catch((err) => this.log(`capture failed: ${(err as Error).message}`)) },
+      { key: keys.pause!, action: () => this.togglePause() },
+    ]);
+    if (res.ok) {
+      this.hotkeys = res.hotkeys;
+      this.hotkeysInfo = { ok: true, detail: `${keys.capture} capture, ${keys.pause} pause/resume` };
+      this.log(`hotkeys: ${this.hotkeysInfo.detail}`);
+    } else {
+      this.hotkeysInfo = { ok: false, detail: res.reason };
+      // Said once; the agent runs on without hotkeys (captures still work from the shell and the page).
+      this.log(`no global hotkeys (${res.reason}); running on without them`);
+    }
+  }
+
+  get port(): number {
+    return this.server.port;
+  }
+  get currentState(): { state: AgentState; message: string } {
+    return { state: this.state, message: this.message };
+  }
+  get latest(): ProcessedFrame | undefined {
+    return this.lastFrame;
+  }
+
+  private setStatus(state: AgentState, message: string, force = false): void {
+    if (!force && state === this.state && message === this.message) return;
+    const changed = state !== this.state || message !== this.message;
+    this.state = state;
+    this.message = message;
+    if (changed || force) {
+      this.server.broadcast({ type: 'status', state, message });
+      this.emit('status', { state, message });
+    }
+  }
+
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.log('paused');
+    this.setStatus('paused', 'paused (press the pause hotkey again to resume)');
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.log('resumed');
+    this.setStatus('running', 'resumed');
+  }
+
+  togglePause(): void {
+    if (this.paused) this.resume();
+    else this.pause();
+  }
+
+  private onCommand(cmd: Command): void {
+    switch (cmd.type) {
+      case 'pause':
+        this.pause();
+        break;
+      case 'resume':
+        this.resume();
+        break;
+      case 'toggle-pause':
+        this.togglePause();
+        break;
+      case 'capture':
+        void this.captureNow().catch((err) => this.log(`capture failed: ${(err as Error).message}`));
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Grabs one frame: from the source, or from the demo while a window source has not found its window yet. */
+  private async grab(): Promise<{ frame?: CapturedFrame; waiting?: string; demo?: boolean }> {
+    const res = await this.source.grab();
+    if (res.frame) return { frame: res.frame };
+    const src = this.source;
+    if (src instanceof WindowSource && !src.everFound && this.opts.demoFallback !== false) {
+      this.demo ??= await new DemoSource({ seed: this.opts.seed, width: this.opts.demoSize?.width, height: this.opts.demoSize?.height, stepSeconds: this.opts.demoStepSeconds }).init();
+      const d = await this.demo.grab();
+      if (d.frame) return { frame: d.frame, waiting: `${res.waiting}; showing the demo scenes until one appears`, demo: true };
+    }
+    return { waiting: res.waiting };
+  }
+
+  private async loop(): Promise<void> {
+    const interval = this.opts.intervalMs ?? 33;
+    while (!this.stopped) {
+      const started = performance.now();
+      try {
+        if (this.paused) {
+          await sleep(100);
+          continue;
+        }
+        this.models.applyPending();
+        const g = await this.grab();
+        if (this.stopped) break;
+        if (!g.frame) {
+          this.setStatus('waiting-for-window', g.waiting!);
+          await sleep(500);
+          continue;
+        }
+        if (g.waiting) this.setStatus('waiting-for-window', g.waiting);
+        else if (this.state !== 'running' || this.message.startsWith('starting')) this.setStatus('running', `capturing ${describeFrame(g.frame)}`);
+        const p = await this.pipeline.process(g.frame);
+        if (this.stopped) break;
+        const frameId = ++this.frameId;
+        this.lastFrame = p;
+        const f = p.frame;
+        this.server.publishFrame({
+          frameId,
+          capturedAt: f.capturedAt,
+          window: { x: f.window.x, y: f.window.y, width: f.window.width, height: f.window.height, scaleFactor: f.window.scaleFactor },
+          detections: p.detections,
+          stagesMs: p.stagesMs,
+          source: f.source,
+          detector: p.detector,
+        });
+        this.emit('frame', { ...p, frameId });
+        this.lastError = '';
+      } catch (err) {
+        const m = `frame failed: ${(err as Error).message.split('\n')[0]}`;
+        if (m !== this.lastError) {
+          this.log(m);
+          this.lastError = m;
+          this.setStatus(this.state === 'paused' ? 'paused' : 'running', m);
+        }
+        await sleep(250);
+      }
+      const wait = interval - (performance.now() - started);
+      if (wait > 0) await sleep(wait);
+      else await new Promise((r) => setImmediate(r)); // let sockets, timers and hotkeys run
+    }
+  }
+
+  /**
+   * Saves the current frame (full resolution) with a VOC file of its detections under
+   * <root>/raw/screenshots/, then sends a `capture` message. While paused or before the first frame,
+   * grabs and processes a fresh frame first.
+   */
+  async captureNow(): Promise<SavedCapture> {
+    let p = this.lastFrame;
+    if (!p || this.paused || Date.now() - p.frame.capturedAt > 2000) {
+      const g = await this.grab();
+      if (!g.frame) throw new Error(`nothing to capture: ${g.waiting}`);
+      p = await this.pipeline.process(g.frame);
+    }
+    const saved = await saveCapture(this.opts.root ?? DEFAULT_ROOT, p.frame.image, p.detections);
+    this.log(`saved ${saved.file} with ${saved.objects.length} object${saved.objects.length === 1 ? '' : 's'} (${saved.xml})`);
+    this.server.broadcast({ type: 'capture', file: saved.file, xml: saved.xml, objects: saved.objects });
+    this.emit('capture', saved);
+    return saved;
+  }
+
+  /** tf.memory() and RSS, for the soak run. */
+  memory(): { numTensors: number; numBytes: number; rssMB: number } {
+    const m = tf.memory();
+    return { numTensors: m.numTensors, numBytes: m.numBytes, rssMB: Math.round(process.memoryUsage().rss / 1048576) };
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.hotkeys?.stop();
+    await this.loopDone;
+    await this.server.close();
+    await this.models.close();
+    this.source.close();
+    this.demo?.close();
+  }
+}
+
+function describeFrame(f: CapturedFrame): string {
+  if (f.source === 'window') return `the window '${f.title ?? ''}' (${f.window.width}x${f.window.height} at ${f.window.x},${f.window.y})`;
+  if (f.source === 'folder') return `screenshots from a folder`;
+  return `the ${f.source} (${f.window.width}x${f.window.height})`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
