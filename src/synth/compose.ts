@@ -1,0 +1,65 @@
+// Composites placed sprites (far to near) over a background and measures each entity's visible box.
+import type { Box, RgbImage } from '../image.ts';
+import type { EntitySprite } from './entity.ts';
+import { boxArea } from './entity.ts';
+import { blit, ownedBox, shadowBlit, type RgbaImage } from './raster.ts';
+
+export interface SceneObject {
+  /** taxonomy label: cog_<suit>_<name> or toon_<animal> */
+  label: string;
+  /** the visible entity as drawn, end exclusive, inside the image; never the nametag */
+  box: Box;
+  /** VOC pose: Frontal, Rear, Left, Right */
+  pose: string;
+  /** 1 when the entity is cut by the image border */
+  truncated: number;
+}
+
+export interface Placed {
+  label: string;
+  pose: string;
+  sprite: EntitySprite;
+  /** top-left of the sprite in the image */
+  x: number;
+  y: number;
+  tag?: RgbaImage;
+  tagX?: number;
+  tagY?: number;
+  shadow?: RgbaImage;
+  shadowX?: number;
+  shadowY?: number;
+}
+
+/** The entity's full box in image pixels (may reach outside the image). */
+export function placedBox(p: Placed): Box {
+  const b = p.sprite.box;
+  return { xmin: b.xmin + p.x, ymin: b.ymin + p.y, xmax: b.xmax + p.x, ymax: b.ymax + p.y };
+}
+
+/** Depth order: feet further up the screen are further away. */
+export function byDepth(a: Placed, b: Placed): number {
+  return a.y + a.sprite.footY - (b.y + b.sprite.footY);
+}
+
+/**
+ * Draws `placed` (already sorted far to near) over a copy of `background`, nametags last, and returns
+ * the objects whose visible part is at least `minVisible` of their full box.
+ */
+export function compose(background: Uint8Array, width: number, height: number, placed: readonly Placed[], owner: Int16Array, minVisible = 0.25): { image: RgbImage; objects: SceneObject[] } {
+  const image: RgbImage = { data: new Uint8Array(background), width, height };
+  owner.fill(-1);
+  placed.forEach((p, i) => {
+    if (p.shadow) shadowBlit(image, p.shadow, p.shadowX ?? 0, p.shadowY ?? 0, 0.35);
+    blit(image, p.sprite, p.x, p.y, owner, i);
+  });
+  for (const p of placed) if (p.tag) blit(image, p.tag, p.tagX ?? 0, p.tagY ?? 0, owner, -1);
+  const objects: SceneObject[] = [];
+  placed.forEach((p, i) => {
+    const full = placedBox(p);
+    const box = ownedBox(owner, width, height, i, full);
+    if (!box || boxArea(box) < minVisible * boxArea(full)) return;
+    const truncated = full.xmin < 0 || full.ymin < 0 || full.xmax > width || full.ymax > height ? 1 : 0;
+    objects.push({ label: p.label, box, pose: p.pose, truncated });
+  });
+  return { image, objects };
+}

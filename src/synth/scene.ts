@@ -1,0 +1,214 @@
+// Still scenes: `renderScene` (one scene of a seed, by index) and `writeScenes` (PNG + labelImg VOC XML).
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { formatVoc } from '../dataset/voc.ts';
+import type { Box, RgbImage } from '../image.ts';
+import { encodePng } from '../image.ts';
+import { byDepth, compose, placedBox, type Placed, type SceneObject } from './compose.ts';
+import { boxArea, dealLabel, intersect, randomEntity, randomPose, renderEntity, renderNametag, renderShadow } from './entity.ts';
+import { applyLighting, lightingLuts, svgToRgba, type Lighting } from './raster.ts';
+import { type Rng, rngFor } from './rng.ts';
+import { streetSvg } from './background.ts';
+
+export interface SceneOptions {
+  seed: number | string;
+  index: number;
+  width?: number;
+  height?: number;
+}
+
+export interface Scene {
+  png: Buffer;
+  image: RgbImage;
+  objects: SceneObject[];
+}
+
+/** Slots per scene in the label decks (more than the most entities a scene has). */
+const SLOTS = 8;
+export const MIN_ENTITIES = 3;
+export const MAX_ENTITIES = 8;
+/** Entity scale from the far edge of the ground to the near edge (before a little jitter). */
+export const SCALE_FAR = 0.35;
+export const SCALE_NEAR = 1.3;
+
+export function randomLighting(rng: Rng): Lighting {
+  const b = rng.range(0.75, 1.15);
+  return {
+    gain: [b * rng.range(0.92, 1.08), b * rng.range(0.92, 1.08), b * rng.range(0.92, 1.08)],
+    lift: rng.chance(0.3) ? rng.range(5, 25) : 0,
+  };
+}
+
+/** The VOC pose word of a view. */
+export function vocPose(view: string): string {
+  return view === 'front' ? 'Frontal' : view === 'back' ? 'Rear' : view === 'left' ? 'Left' : 'Right';
+}
+
+function overlaps(a: Box, b: Box): boolean {
+  return boxArea(intersect(a, b)) > 0;
+}
+
+/** Text height of a nametag for an entity drawn at `scale`. */
+export function nametagPx(scale: number, k: number): number {
+  return Math.round((8 + 5 * scale) * k);
+}
+
+/** Renders scene `index` of `seed`: the same arguments always give the same bytes. */
+export async function renderScene(opts: SceneOptions): Promise<Scene> {
+  const width = opts.width ?? 800;
+  const height = opts.height ?? 600;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 64 || height < 64) {
+    throw new RangeError(`synth: scene size ${width}x${height} is too small (at least 64x64)`);
+  }
+  const k = height / 600;
+  const rng = rngFor(opts.seed, 'scene', opts.index);
+  const street = streetSvg(rng, width, height);
+  const n = rng.int(MIN_ENTITIES, MAX_ENTITIES);
+  // cogs and toons alternate from a random start; labels come from the seed's decks
+  const firstCog = rng.chance(0.5);
+  let cogs = 0;
+  let toons = 0;
+  const candidates = [];
+  for (let j = 0; j < n + 3; j++) {
+    // a few spares, used when an entity finds no free place
+    const kind = (j % 2 === 0) === firstCog ? 'cog' : 'toon';
+    const slot = opts.index * SLOTS + (kind === 'cog' ? cogs++ : toons++);
+    const label = dealLabel(opts.seed, kind, slot);
+    const entity = randomEntity(rng, label);
+    const pose = randomPose(rng);
+    const t = Math.pow(rng.next(), 1.3); // a few more far than near
+    const footY = street.groundFar + t * (street.groundNear - street.groundFar);
+    const scale = (SCALE_FAR + (SCALE_NEAR - SCALE_FAR) * t) * rng.range(0.92, 1.08);
+    candidates.push({ entity, pose, footY, scale, xr: rng.next(), tries: [rng.next(), rng.next(), rng.next(), rng.next(), rng.next(), rng.next(), rng.next(), rng.next()] });
+  }
+  const lighting = randomLighting(rng);
+  const blur = rng.chance(0.4) ? rng.range(0.4, 1.1) : 0;
+  const [bg, ...sprites] = await Promise.all([
+    svgToRgba(street.svg),
+    ...candidates.map((c) => renderEntity(c.entity, c.pose, c.scale * k)),
+  ]);
+  const tags = await Promise.all(candidates.map((c) => renderNametag(c.entity, nametagPx(c.scale, k))));
+  // place: inside the image, nametag above the head and clear of every other entity, moderate overlap
+  const placed: Placed[] = [];
+  const tagBoxes: Box[] = [];
+  for (let i = 0; i < candidates.length && placed.length < n; i++) {
+    const c = candidates[i]!;
+    const sprite = sprites[i]!;
+    const tag = tags[i]!;
+    const bw = sprite.box.xmax - sprite.box.xmin;
+    if (bw <= 0 || bw >= width) continue;
+    let y = Math.round(c.footY - sprite.footY);
+    if (y + sprite.box.ymax > height) y = height - sprite.box.ymax;
+    const gap = Math.round(4 * k);
+    for (const r of [c.xr, ...c.tries]) {
+      const x = Math.round(r * (width - bw)) - sprite.box.xmin;
+      const p: Placed = { label: c.entity.label, pose: vocPose(c.pose.view), sprite, x, y };
+      const box = placedBox(p);
+      const tagX = Math.round((box.xmin + box.xmax) / 2 - tag.width / 2);
+      const tagY = box.ymin - gap - tag.height;
+      if (tagY < 0 || tagX < 0 || tagX + tag.width > width) continue;
+      const tagBox = { xmin: tagX, ymin: tagY, xmax: tagX + tag.width, ymax: tagY + tag.height };
+      const ok = placed.every((q, qi) => {
+        const qb = placedBox(q);
+        const inter = boxArea(intersect(box, qb));
+        return inter <= 0.3 * Math.min(boxArea(box), boxArea(qb)) && !overlaps(tagBox, qb) && !overlaps(tagBoxes[qi]!, box) && !overlaps(tagBox, tagBoxes[qi]!);
+      });
+      if (!ok) continue;
+      p.tag = tag;
+      p.tagX = tagX;
+      p.tagY = tagY;
+      placed.push(p);
+      tagBoxes.push(tagBox);
+      break;
+    }
+  }
+  // shadows under the feet
+  await Promise.all(placed.map(async (p) => {
+    const box = placedBox(p);
+    const w = (box.xmax - box.xmin) * 0.9;
+    const h = Math.max(3, w * 0.22);
+    p.shadow = await renderShadow(w, h);
+    p.shadowX = Math.round((box.xmin + box.xmax) / 2 - w / 2);
+    p.shadowY = Math.round(p.y + p.sprite.footY - h / 2);
+  }));
+  // lighting applies to everything alike: light the background before compositing, sprites too
+  const luts = lightingLuts(lighting);
+  applyLighting(bg.data, 4, luts);
+  for (const p of placed) applyLighting(p.sprite.data, 4, luts);
+  const rgbBg = rgbaToRgb(bg.data);
+  placed.sort(byDepth);
+  const owner = new Int16Array(width * height);
+  const { image, objects } = compose(rgbBg, width, height, placed, owner);
+  let out = image;
+  if (blur > 0) {
+    const { data } = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.length), { raw: { width, height, channels: 3 } })
+      .blur(blur)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    out = { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width, height };
+  }
+  const png = await encodePng(out);
+  return { png, image: out, objects };
+}
+
+export function rgbaToRgb(rgba: Uint8Array): Uint8Array {
+  const out = new Uint8Array((rgba.length / 4) * 3);
+  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
+    out[j] = rgba[i] as number;
+    out[j + 1] = rgba[i + 1] as number;
+    out[j + 2] = rgba[i + 2] as number;
+  }
+  return out;
+}
+
+export interface WriteOptions {
+  count: number;
+  seed?: number | string;
+  width?: number;
+  height?: number;
+  /** first scene index (default 0) */
+  start?: number;
+  onScene?: (done: number, file: string) => void;
+}
+
+export interface WrittenScene {
+  png: string;
+  xml: string;
+  objects: SceneObject[];
+}
+
+/** The file stem of scene `index` of `seed`: synth_<seed>_<index>. */
+export function sceneStem(seed: number | string, index: number): string {
+  return `synth_${seed}_${index}`;
+}
+
+/** Writes `count` scenes as DIR/synth_<seed>_<i>.png with a labelImg VOC .xml beside each. */
+export async function writeScenes(outDir: string, opts: WriteOptions): Promise<WrittenScene[]> {
+  const seed = opts.seed ?? 1;
+  const width = opts.width ?? 800;
+  const height = opts.height ?? 600;
+  await mkdir(outDir, { recursive: true });
+  const abs = path.resolve(outDir);
+  const written: WrittenScene[] = [];
+  const start = opts.start ?? 0;
+  for (let i = start; i < start + opts.count; i++) {
+    const scene = await renderScene({ seed, index: i, width, height });
+    const stem = sceneStem(seed, i);
+    const png = path.join(outDir, `${stem}.png`);
+    const xml = path.join(outDir, `${stem}.xml`);
+    await writeFile(png, scene.png);
+    await writeFile(xml, formatVoc({
+      folder: path.basename(abs),
+      filename: `${stem}.png`,
+      path: path.join(abs, `${stem}.png`),
+      source: { database: 'Unknown' },
+      size: { width, height, depth: 3 },
+      segmented: 0,
+      objects: scene.objects.map((o) => ({ name: o.label, pose: o.pose, truncated: o.truncated, difficult: 0, bndbox: o.box })),
+    }));
+    written.push({ png, xml, objects: scene.objects });
+    opts.onScene?.(i - start + 1, png);
+  }
+  return written;
+}
