@@ -13,6 +13,8 @@ export interface SceneObject {
   pose: string;
   /** 1 when the entity is cut by the image border */
   truncated: number;
+  /** where its nametag was drawn (may reach outside the image; clear of every box in still scenes) */
+  nametag?: Box;
 }
 
 export interface Placed {
@@ -59,7 +61,9 @@ export function compose(background: Uint8Array, width: number, height: number, p
     const box = ownedBox(owner, width, height, i, full);
     if (!box || boxArea(box) < minVisible * boxArea(full)) return;
     const truncated = full.xmin < 0 || full.ymin < 0 || full.xmax > width || full.ymax > height ? 1 : 0;
-    objects.push({ label: p.label, box, pose: p.pose, truncated });
+    const o: SceneObject = { label: p.label, box, pose: p.pose, truncated };
+    if (p.tag) o.nametag = { xmin: p.tagX ?? 0, ymin: p.tagY ?? 0, xmax: (p.tagX ?? 0) + p.tag.width, ymax: (p.tagY ?? 0) + p.tag.height };
+    objects.push(o);
   });
   return { image, objects };
 }
