@@ -138,7 +138,7 @@ export function balanceChartSpec(s: DatasetStats): TopLevelSpec {
     encoding: { x },
     layer: [
       {
-        mark: { type: 'bar', opacity: 0.9 },
+        mark: { type: 'bar', opacity: 1 },
         encoding: {
           y: { field: 'count', type: 'quantitative', title: 'crops', scale: { domain: [0, maxY] } },
           color: {
@@ -162,7 +162,7 @@ export function balanceChartSpec(s: DatasetStats): TopLevelSpec {
             as: 'mark',
           },
         ],
-        mark: { type: 'tick', thickness: 3, bandSize: 22 },
+        mark: { type: 'tick', thickness: 3, bandSize: 22, opacity: 1 },
         encoding: {
           y: { field: 'value', type: 'quantitative' },
           color: {
@@ -172,7 +172,7 @@ export function balanceChartSpec(s: DatasetStats): TopLevelSpec {
               domain: [`desired: ${s.desired} per Cog`, `average per label (Cog ${s.average.cog}, Toon ${s.average.toon})`],
               range: ['#00c000', '#e00000'],
             },
-            legend: { title: 'lines', orient: 'top', labelLimit: 400, symbolType: 'stroke', symbolStrokeWidth: 3 },
+            legend: { title: 'lines', orient: 'top', labelLimit: 400, symbolType: 'square' },
           },
         },
       },
