@@ -131,6 +131,8 @@ export interface AgentOptions {
   /** Hotkeys, or false for none (default F9 capture, F10 pause/resume). */
   hotkeys?: { capture?: string; pause?: string } | false;
   watchModels?: boolean;
+  /** Fall back to the package's shipped models/demo/ for tasks missing in modelsDir (default true). */
+  packageDemoModels?: boolean;
   /** With --source window: show demo scenes until the window appears (default true). */
   demoFallback?: boolean;
   detector?: DetectorMode;
@@ -145,6 +147,8 @@ export interface AgentOptions {
 
 export interface AgentEvents {
   frame: [ProcessedFrame & { frameId: number }];
+  /** A frame message was written to a client's socket (performance.now() time). */
+  sent: [frameId: number, at: number];
   status: [{ state: AgentState; message: string }];
   capture: [SavedCapture];
 }
@@ -174,6 +178,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.models = new ModelSet({
       dir: opts.modelsDir ?? 'models',
       watch: opts.watchModels !== false,
+      packageDemo: opts.packageDemoModels !== false,
       onMessage: (m, kind) => {
         this.log(m);
         this.setStatus(this.state, m, true);
@@ -187,6 +192,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       hello: () => ({ agent: AGENT_VERSION, models: this.models.info(), source: this.source?.describe() ?? {}, state: this.state, hotkeys: this.hotkeyNames() }),
       status: () => ({ state: this.state, message: this.message }),
       onCommand: (cmd) => this.onCommand(cmd),
+      onFrameSent: (frameId, at) => this.emit('sent', frameId, at),
       log: this.log,
     });
   }

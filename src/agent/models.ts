@@ -40,16 +40,18 @@ export interface ModelSetOptions {
   watch?: boolean;
   /** Debounce for file events, ms (default 400). */
   debounceMs?: number;
+  /** Also fall back to the package's shipped models/demo/ (default true). */
+  packageDemo?: boolean;
   /** Messages for the player (status + log). */
   onMessage?: (message: string, kind: 'info' | 'refused') => void;
 }
 
 /** Where a task's model lives: the player's folder, else the demo folder(s). */
-export function candidateDirs(modelsDir: string, task: Task): { dir: string; origin: Origin }[] {
+export function candidateDirs(modelsDir: string, task: Task, packageDemo = true): { dir: string; origin: Origin }[] {
   const list = [
     { dir: path.join(modelsDir, task), origin: 'player' as Origin },
     { dir: path.join(modelsDir, 'demo', task), origin: 'demo' as Origin },
-    { dir: path.join(PACKAGE_DEMO_MODELS, task), origin: 'demo' as Origin },
+    ...(packageDemo ? [{ dir: path.join(PACKAGE_DEMO_MODELS, task), origin: 'demo' as Origin }] : []),
   ];
   const seen = new Set<string>();
   return list.filter((c) => {
@@ -110,7 +112,7 @@ export class ModelSet {
   /** Loads every task's model that exists; a model that fails to load is reported and skipped. */
   async loadAll(): Promise<void> {
     for (const task of TASKS) {
-      const c = candidateDirs(this.opts.dir, task).find((x) => hasModel(x.dir));
+      const c = candidateDirs(this.opts.dir, task, this.opts.packageDemo !== false).find((x) => hasModel(x.dir));
       if (!c) continue;
       try {
         this.slots.set(task, await loadSlot(task, c.dir, c.origin));
@@ -119,7 +121,7 @@ export class ModelSet {
         this.refusals++;
         this.opts.onMessage?.(`${task} model not loaded: ${(err as Error).message.split('\n')[0]}`, 'refused');
         // Try the next candidate (e.g. the demo model when the player's is broken).
-        for (const other of candidateDirs(this.opts.dir, task).filter((x) => x.dir !== c.dir && hasModel(x.dir))) {
+        for (const other of candidateDirs(this.opts.dir, task, this.opts.packageDemo !== false).filter((x) => x.dir !== c.dir && hasModel(x.dir))) {
           try {
             this.slots.set(task, await loadSlot(task, other.dir, other.origin));
             this.prints.set(task, fingerprint(other.dir));
@@ -177,7 +179,7 @@ export class ModelSet {
   }
 
   private async doReload(task: Task): Promise<void> {
-    const c = candidateDirs(this.opts.dir, task).find((x) => hasModel(x.dir));
+    const c = candidateDirs(this.opts.dir, task, this.opts.packageDemo !== false).find((x) => hasModel(x.dir));
     const current = this.slots.get(task);
     if (!c) {
       // Folder removed and no fallback: keep what is loaded (a running model is better than none).
