@@ -245,3 +245,20 @@ test('extract --move never overwrites raw/processed: the screenshot is reported 
 test('extract: a missing screenshots folder is an error naming it', async () => {
   await assert.rejects(extractScreenshots('/nonexistent-root'), /\/nonexistent-root\/raw\/screenshots: cannot read the screenshots folder \(no such folder\)/);
 });
+
+test('extract takes the synthetic scenes as they are written (scene generator -> formatVoc -> extract)', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const { writeScenes } = await import('../src/synth/index.ts');
+    const written = await writeScenes(path.join(dir, 'raw', 'screenshots'), { count: 2, seed: 3, width: 400, height: 300 });
+    const objects = written.reduce((n, w) => n + w.objects.length, 0);
+    const r = await extractScreenshots(dir, { move: true });
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.screenshots, 2);
+    assert.equal(r.crops, objects);
+    assert.equal([...(await listTree(path.join(dir, 'unsorted'))).keys()].length, objects);
+    assert.equal([...(await listTree(path.join(dir, 'raw', 'processed'))).keys()].length, 4);
+  } finally {
+    await cleanup();
+  }
+});

@@ -45,6 +45,16 @@ test('VOC format escapes text, keeps verified, and a single object stays a list'
   assert.deepEqual(parseVoc(xml, 'x.xml'), a);
 });
 
+test('VOC parse accepts a byte-order mark, an XML declaration, CRLF line ends and verified="yes"', { skip: needFixtures() }, async () => {
+  const xml = await readFile(path.join(REAL, 'sample_img0.xml'), 'utf8');
+  const plain = parseVoc(xml, 'a.xml');
+  assert.deepEqual(parseVoc(`\uFEFF${xml}`, 'a.xml'), plain);
+  assert.deepEqual(parseVoc(`<?xml version="1.0" encoding="utf-8"?>\r\n${xml.replace(/\n/g, '\r\n')}`, 'a.xml'), plain);
+  const verified = parseVoc(xml.replace('<annotation>', '<annotation verified="yes">'), 'a.xml');
+  assert.equal(verified.verified, true);
+  assert.equal(formatVoc(verified), xml.replace('<annotation>', '<annotation verified="yes">'));
+});
+
 test('VOC with no objects parses to an empty list', () => {
   const a = parseVoc('<annotation><size><width>4</width><height>3</height><depth>3</depth></size></annotation>', 'e.xml');
   assert.deepEqual(a.objects, []);
