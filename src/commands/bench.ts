@@ -1,4 +1,75 @@
-// `toonvision` commands of this area: not implemented yet.
-import type { Command } from 'commander';
+// `toonvision bench train|infer|live` (contract: ../shared/CLI.md, "Benchmarks").
+import { Option, type Command } from 'commander';
+import { runInferBench } from '../bench/infer.ts';
+import { runLiveBench } from '../bench/live.ts';
+import { runTrainBench } from '../bench/train.ts';
+import { PRESETS, type Preset } from '../model/architectures.ts';
+import { log, parseNumberOption, parsePositiveInt, printJson, UsageError } from './common.ts';
 
-export function register(_program: Command): void {}
+function archOption(): Option {
+  return new Option('--arch <ARCH>', 'network: seed (the article\'s CNN, 600x200x3) or fast').choices([...PRESETS]).default('seed');
+}
+
+export function register(program: Command): void {
+  const bench = program.command('bench').description('measure training, inference and live-agent speed');
+
+  bench
+    .command('train')
+    .description('training throughput (forward, backward, Adam) of a binary classifier on random data')
+    .addOption(archOption())
+    .option('--batch <N>', 'batch size', parsePositiveInt('--batch'), 32)
+    .option('--steps <N>', 'timed training steps after one warm-up step', parsePositiveInt('--steps'), 5)
+    .option('--no-profile', 'skip the per-kernel profile of one extra step (topKernelsMs)')
+    .option('--json', 'print one JSON document')
+    .action(async (opts: { arch: Preset; batch: number; steps: number; profile: boolean; json?: boolean }) => {
+      if (!opts.json) log(`bench train: ${opts.arch}, batch ${opts.batch}, ${opts.steps} steps after a warm-up step...`);
+      const r = await runTrainBench({ arch: opts.arch, batch: opts.batch, steps: opts.steps, profile: opts.profile });
+      if (opts.json) return printJson(r);
+      process.stdout.write(
+        `${r.arch} ${r.inputShape.join('x')} batch ${r.batch} on ${r.backend} (${r.threads} thread${r.threads > 1 ? 's' : ''}): ` +
+          `${r.imagesPerSecond} images/s (${r.msPerStep} ms per step; ${r.cpuImagesPerSecond} images/s on CPU time)\n`,
+      );
+      if (r.topKernelsMs) {
+        process.stdout.write('slowest kernels in one step (ms):\n');
+        for (const [name, ms] of Object.entries(r.topKernelsMs)) process.stdout.write(`  ${name.padEnd(28)} ${ms}\n`);
+      }
+    });
+
+  bench
+    .command('infer')
+    .description('inference time of a binary classifier: one crop and a batch of 32')
+    .addOption(archOption())
+    .option('--runs <N>', 'timed runs per figure (median reported)', parsePositiveInt('--runs'), 30)
+    .option('--json', 'print one JSON document')
+    .action(async (opts: { arch: Preset; runs: number; json?: boolean }) => {
+      const r = await runInferBench({ arch: opts.arch, runs: opts.runs });
+      if (opts.json) return printJson(r);
+      process.stdout.write(`${r.arch} ${r.inputShape.join('x')} on ${r.backend}: ${r.msPerCrop} ms per crop, ${r.msPerBatch32} ms per batch of 32\n`);
+    });
+
+  bench
+    .command('live')
+    .description('end-to-end agent latency: capture, detect, classify, publish')
+    .option('--source <SOURCE>', 'frame source: demo, screen, window or folder:DIR', 'demo')
+    .option('--seconds <S>', 'how long to measure', parseNumberOption('--seconds'), 10)
+    .option('--models <DIR>', 'models folder')
+    .option('--window <TITLE>', 'game window title for --source window')
+    .option('--warmup <S>', 'seconds of warm-up excluded from the figures', parseNumberOption('--warmup'))
+    .option('--json', 'print one JSON document')
+    .action(async (opts: { source: string; seconds: number; models?: string; window?: string; warmup?: number; json?: boolean }) => {
+      if (!(opts.seconds > 0)) throw new UsageError(`--seconds must be more than 0, got ${opts.seconds}`);
+      const r = await runLiveBench({
+        source: opts.source,
+        seconds: opts.seconds,
+        ...(opts.models ? { models: opts.models } : {}),
+        ...(opts.window ? { title: opts.window } : {}),
+        ...(opts.warmup !== undefined ? { warmupSeconds: opts.warmup } : {}),
+        log: (m: string) => log(m),
+      });
+      if (opts.json) return printJson(r);
+      process.stdout.write(
+        `${r.frames} frames, ${r.fps} fps, latency p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms ` +
+          `(capture ${r.stagesMs.capture}, detect ${r.stagesMs.detect}, classify ${r.stagesMs.classify}, publish ${r.stagesMs.publish} ms)\n`,
+      );
+    });
+}
