@@ -45,10 +45,18 @@ export function byDepth(a: Placed, b: Placed): number {
 
 /**
  * Draws `placed` (already sorted far to near) over a copy of `background`, nametags last, and returns
- * the objects whose visible part is at least `minVisible` of their full box.
+ * the objects whose visible part is at least `minVisible` of their full box. `out` (background-sized)
+ * is drawn into instead of a new buffer.
  */
-export function compose(background: Uint8Array, width: number, height: number, placed: readonly Placed[], owner: Int16Array, minVisible = 0.25): { image: RgbImage; objects: SceneObject[] } {
-  const image: RgbImage = { data: new Uint8Array(background), width, height };
+export function compose(background: Uint8Array, width: number, height: number, placed: readonly Placed[], owner: Int16Array, minVisible = 0.25, out?: Uint8Array): { image: RgbImage; objects: SceneObject[] } {
+  let data: Uint8Array;
+  if (out) {
+    out.set(background);
+    data = out;
+  } else {
+    data = new Uint8Array(background);
+  }
+  const image: RgbImage = { data, width, height };
   owner.fill(-1);
   placed.forEach((p, i) => {
     if (p.shadow) shadowBlit(image, p.shadow, p.shadowX ?? 0, p.shadowY ?? 0, 0.35);

@@ -19,6 +19,12 @@ export interface DemoOptions {
   height?: number;
   /** walking lanes (default 6) */
   lanes?: number;
+  /**
+   * Frame buffers recycled in turn (default 8): a frame's pixels stay valid until this many later
+   * frames were made; copy them to keep them longer. A fresh 1.4 MB buffer per frame costs little on
+   * average but its garbage collection adds 20+ ms pauses every few frames.
+   */
+  ring?: number;
 }
 
 export interface DemoFrame {
@@ -29,7 +35,7 @@ export interface DemoFrame {
 export interface DemoScene {
   width: number;
   height: number;
-  /** The frame at `t` seconds: the same t always gives the same pixels. */
+  /** The frame at `t` seconds: the same t always gives the same pixels (in a recycled buffer, see DemoOptions.ring). */
   frame(t: number): DemoFrame;
 }
 
@@ -123,6 +129,8 @@ export async function createDemoScene(opts: DemoOptions = {}): Promise<DemoScene
   for (const a of [...lanes.flatMap((l) => l.actors), ...standers.map((s) => s.actor)]) for (const sp of a.sprites) applyLighting(sp.data, 4, luts);
   const background = rgbaToRgb(bg.data);
   const owner = new Int16Array(width * height);
+  const ring = Array.from({ length: Math.max(1, opts.ring ?? 8) }, () => new Uint8Array(background.length));
+  let next = 0;
 
   function place(actor: Actor, sprite: EntitySprite, footX: number, footY: number): Placed {
     const x = Math.round(footX - sprite.footX);
@@ -158,7 +166,9 @@ export async function createDemoScene(opts: DemoOptions = {}): Promise<DemoScene
         placed.push(place(s.actor, s.actor.sprites[waving]!, s.x, s.footY));
       }
       placed.sort(byDepth);
-      return compose(background, width, height, placed, owner);
+      const out = ring[next]!;
+      next = (next + 1) % ring.length;
+      return compose(background, width, height, placed, owner, 0.25, out);
     },
   };
 }

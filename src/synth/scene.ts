@@ -80,7 +80,7 @@ export async function renderScene(opts: SceneOptions): Promise<Scene> {
     const t = Math.pow(rng.next(), 1.3); // a few more far than near
     const footY = street.groundFar + t * (street.groundNear - street.groundFar);
     const scale = (SCALE_FAR + (SCALE_NEAR - SCALE_FAR) * t) * rng.range(0.92, 1.08);
-    candidates.push({ entity, pose, footY, scale, xr: rng.next(), tries: [rng.next(), rng.next(), rng.next(), rng.next(), rng.next(), rng.next(), rng.next(), rng.next()] });
+    candidates.push({ entity, pose, footY, scale });
   }
   const lighting = randomLighting(rng);
   const blur = rng.chance(0.4) ? rng.range(0.4, 1.1) : 0;
@@ -90,6 +90,7 @@ export async function renderScene(opts: SceneOptions): Promise<Scene> {
   ]);
   const tags = await Promise.all(candidates.map((c) => renderNametag(c.entity, nametagPx(c.scale, k))));
   // place: inside the image, nametag above the head and clear of every other entity, moderate overlap
+  const place = rngFor(opts.seed, 'place', opts.index);
   const placed: Placed[] = [];
   const tagBoxes: Box[] = [];
   for (let i = 0; i < candidates.length && placed.length < n; i++) {
@@ -101,8 +102,18 @@ export async function renderScene(opts: SceneOptions): Promise<Scene> {
     let y = Math.round(c.footY - sprite.footY);
     if (y + sprite.box.ymax > height) y = height - sprite.box.ymax;
     const gap = Math.round(4 * k);
-    for (const r of [c.xr, ...c.tries]) {
-      const x = Math.round(r * (width - bw)) - sprite.box.xmin;
+    // some entities stand partly behind or in front of another one (occlusion), the rest anywhere
+    const lefts: number[] = [];
+    if (placed.length > 0 && place.chance(0.45)) {
+      const q = placedBox(place.pick(placed));
+      const qc = (q.xmin + q.xmax) / 2;
+      const off = ((bw + q.xmax - q.xmin) / 2) * place.range(0.45, 0.8) * (place.chance(0.5) ? 1 : -1);
+      lefts.push(Math.round(qc + off - bw / 2));
+    }
+    for (let tr = 0; tr < 10; tr++) lefts.push(Math.round(place.next() * (width - bw)));
+    for (const left of lefts) {
+      if (left < 0 || left + bw > width) continue;
+      const x = left - sprite.box.xmin;
       const p: Placed = { label: c.entity.label, pose: vocPose(c.pose.view), sprite, x, y };
       const box = placedBox(p);
       const tagX = Math.round((box.xmin + box.xmax) / 2 - tag.width / 2);
@@ -112,7 +123,8 @@ export async function renderScene(opts: SceneOptions): Promise<Scene> {
       const ok = placed.every((q, qi) => {
         const qb = placedBox(q);
         const inter = boxArea(intersect(box, qb));
-        return inter <= 0.3 * Math.min(boxArea(box), boxArea(qb)) && !overlaps(tagBox, qb) && !overlaps(tagBoxes[qi]!, box) && !overlaps(tagBox, tagBoxes[qi]!);
+        // moderate occlusion: at most 40% of the smaller box, so at least ~60% of it stays visible
+        return inter <= 0.4 * Math.min(boxArea(box), boxArea(qb)) && !overlaps(tagBox, qb) && !overlaps(tagBoxes[qi]!, box) && !overlaps(tagBox, tagBoxes[qi]!);
       });
       if (!ok) continue;
       p.tag = tag;
