@@ -24,13 +24,20 @@ export interface FakeLayer {
   weights?: Record<string, [number[], number[]]>;
 }
 
-/** Writes a Keras 2 style HDF5 model file: model_config (Sequential) + model_weights/<layer>/<layer>/<w>:0. */
-export async function writeFakeKeras(file: string, layers: FakeLayer[], opts: { modelConfig?: boolean; name?: string } = {}): Promise<void> {
+/**
+ * Writes a Keras 2 style HDF5 model file: model_config (a Sequential of `layers`, or `opts.config`)
+ * + model_weights/<layer>/<layer>/<w>:0 for the weights of `layers`.
+ */
+export async function writeFakeKeras(
+  file: string,
+  layers: FakeLayer[],
+  opts: { modelConfig?: boolean; name?: string; config?: object } = {},
+): Promise<void> {
   const { default: h5wasm } = await import('h5wasm/node');
   await h5wasm.ready;
   const f = new h5wasm.File(path.resolve(file), 'w');
   try {
-    const config = {
+    const config = opts.config ?? {
       class_name: 'Sequential',
       config: { name: opts.name ?? 'fake', layers: layers.map((l) => ({ class_name: l.class_name, config: l.config })) },
     };

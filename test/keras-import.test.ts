@@ -91,6 +91,41 @@ test('a Sequential model with Random*, Rescaling, Conv2D, BatchNormalization, po
   x.dispose();
 });
 
+test('a Functional model with a nested Sequential augmentation block (Chollet style) imports, the block inlined', async () => {
+  const net = smallNet();
+  const [input, flip, zoom, ...rest] = net;
+  const node = (name: string) => [[[name, 0, 0, {}]]];
+  const layers = [
+    { class_name: 'InputLayer', config: input!.config, name: 'in', inbound_nodes: [] },
+    {
+      class_name: 'Sequential',
+      name: 'data_augmentation',
+      config: { name: 'data_augmentation', layers: [flip, zoom].map((l) => ({ class_name: l!.class_name, config: l!.config })) },
+      inbound_nodes: node('in'),
+    },
+    ...rest.map((l, i) => ({ class_name: l.class_name, config: l.config, name: String(l.config.name), inbound_nodes: node(i === 0 ? 'data_augmentation' : String(rest[i - 1]!.config.name)) })),
+  ];
+  const config = { class_name: 'Functional', config: { name: 'functional', layers, input_layers: [['in', 0, 0]], output_layers: [['out', 0, 0]] } };
+  const file = path.join(tmp.dir, 'functional.h5');
+  await writeFakeKeras(file, net, { config });
+  const km = await readKerasModel(file);
+  assert.deepEqual(
+    km.layers.map((l) => `${l.name}:${l.action}`),
+    ['in:input', 'data_augmentation:inlined', 'flip:skipped', 'zoom:skipped', 'rescale:mapped', 'conv:mapped', 'bn:mapped', 'pool:mapped', 'flat:mapped', 'drop:mapped', 'out:mapped'],
+  );
+  // Same weights as the Sequential version, so the same output.
+  const seqFile = path.join(tmp.dir, 'sequential.h5');
+  await writeFakeKeras(seqFile, net);
+  const seq = await readKerasModel(seqFile);
+  const x = tf.tensor4d(values(48, 5).map((v) => (v + 1) * 127.5), [1, 4, 4, 3]);
+  const a = (km.model.predict(x) as import('@tensorflow/tfjs').Tensor).dataSync()[0]!;
+  const b = (seq.model.predict(x) as import('@tensorflow/tfjs').Tensor).dataSync()[0]!;
+  assert.ok(Math.abs(a - b) < 1e-7 && a > 0 && a < 1, `${a} vs ${b}`);
+  km.model.dispose();
+  seq.model.dispose();
+  x.dispose();
+});
+
 test('an unsupported layer is a clear error naming the layer, its class and the file', async () => {
   const file = path.join(tmp.dir, 'lstm.h5');
   await writeFakeKeras(file, smallNet([{ class_name: 'LSTM', config: { name: 'lstm_1', units: 4 } }]));

@@ -63,6 +63,10 @@ export function register(program: Command): void {
       const inputs = images.map(parseImageInput);
       await initEngine();
       const loaded = await loadModelFolder(opts.model);
+      if (loaded.metadata.task === 'detector') {
+        loaded.model.dispose();
+        throw new RunError(`${opts.model}: is a detector model; classify needs a classifier (use 'toonvision detect')`);
+      }
       try {
         // Decode each image once and classify all its boxes in one batch, then print in argument order.
         const cache = new Map<string, RgbImage>();
