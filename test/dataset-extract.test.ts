@@ -262,3 +262,22 @@ test('extract takes the synthetic scenes as they are written (scene generator ->
     await cleanup();
   }
 });
+
+test('extract: two screenshots sharing a name use the one the XML names; the other is reported; a symlinked screenshot works', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const s = path.join(dir, 'raw', 'screenshots');
+    const png = await encode('png', 20, 20, 6);
+    await screenshot(s, 'twin.png', png, vocText('twin.png', 20, 20, [object('toon_mouse', 0, 0, 5, 5)]));
+    await writeFile(path.join(s, 'twin.jpg'), await encode('jpeg', 20, 20, 7));
+    await writeFile(path.join(dir, 'elsewhere.png'), png);
+    await symlink(path.join(dir, 'elsewhere.png'), path.join(s, 'linked.png'));
+    await writeFile(path.join(s, 'linked.xml'), vocText('linked.png', 20, 20, [object('toon_bear', 1, 1, 6, 6)]));
+    const r = await extractScreenshots(dir);
+    assert.equal(r.screenshots, 2);
+    assert.deepEqual(r.byLabel, { toon_bear: 1, toon_mouse: 1 });
+    assert.deepEqual(r.errors, [{ file: path.join(s, 'twin.jpg'), reason: 'no VOC annotation of its own: twin.xml annotates twin.png' }]);
+  } finally {
+    await cleanup();
+  }
+});

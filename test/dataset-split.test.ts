@@ -146,3 +146,9 @@ test('allocate: floors plus leftovers by remainder; a zero part gets nothing; ma
   }
   assert.deepEqual(sums, [12, 4, 4]);
 });
+
+test('split and stats name a data root that does not exist instead of creating it', async () => {
+  const { datasetStats } = await import('../src/dataset/stats.ts');
+  await assert.rejects(splitDataset('/nonexistent-toonvision-root', { seed: 1 }), /\/nonexistent-toonvision-root: no such data root/);
+  await assert.rejects(datasetStats('/nonexistent-toonvision-root'), /\/nonexistent-toonvision-root: no such data root/);
+});

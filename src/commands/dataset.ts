@@ -128,7 +128,12 @@ label under unsorted/ and data/*/; no existing file is ever overwritten.`,
     .option('--out <file.png>', 'write the label-balance bar chart (desired and average count marked) to this PNG')
     .option('--json', 'print the counts as one JSON document')
     .action(async (opts: { root: string; out?: string; json?: boolean }) => {
-      const stats = await datasetStats(opts.root);
+      let stats;
+      try {
+        stats = await datasetStats(opts.root);
+      } catch (err) {
+        throw new RunError((err as Error).message);
+      }
       if (opts.out) {
         try {
           await writeBalanceChart(stats, opts.out);

@@ -50,7 +50,7 @@ interface Pair {
 async function pairFiles(dir: string): Promise<Pair[]> {
   let names: string[];
   try {
-    names = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isFile()).map((d) => d.name);
+    names = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isFile() || d.isSymbolicLink()).map((d) => d.name);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new Error(`${dir}: cannot read the screenshots folder (${code === 'ENOENT' ? 'no such folder' : code ?? err})`);
@@ -183,6 +183,9 @@ export async function extractScreenshots(root: string, opts: ExtractOptions = {}
         continue;
       }
       imageFile = named;
+      for (const other of pair.images) {
+        if (other !== named) fail(other, `no VOC annotation of its own: ${path.basename(xmlFile)} annotates ${path.basename(named)}`);
+      }
     }
     let img: RgbImage | undefined;
     try {

@@ -1,5 +1,6 @@
 // `split`: gathers every crop (unsorted/ and data/*/) into one pool, then spreads each full label
 // over train/validate/test by the ratio. Deterministic for a seed; moves by rename, never overwrites.
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import seedrandom from 'seedrandom';
@@ -72,6 +73,7 @@ export function allocate(n: number, ratio: Ratio, deficit: [number, number, numb
 export async function splitDataset(root: string, opts: SplitOptions = {}): Promise<SplitResult> {
   const ratio = checkRatio(opts.ratio ?? DEFAULT_RATIO);
   const seed = String(opts.seed ?? Math.floor(Math.random() * 2 ** 31));
+  if (!existsSync(root)) throw new Error(`${root}: no such data root (nothing to split)`);
   const l = layout(root);
   const { crops, bad } = await listAllCrops(root);
 

@@ -1,5 +1,6 @@
 // `stats`: how balanced the dataset is: crops per label, suit, animal and Toon vs Cog, per split
 // (and unsorted), as a table and as the article's label-balance bar chart.
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import * as vega from 'vega';
@@ -48,6 +49,7 @@ function table<K extends string>(keys: readonly K[]): Record<K, Counts> {
 
 /** Counts the crops of a root. */
 export async function datasetStats(root: string): Promise<DatasetStats> {
+  if (!existsSync(root)) throw new Error(`${root}: no such data root`);
   const { crops, bad } = await listAllCrops(root);
   const byLabel = table(LABELS);
   const bySuit = table(SUITS);
