@@ -1,0 +1,147 @@
+// A loaded detector: a model folder (task 'detector') turned into `detect(image) -> boxes`.
+import type { LayersModel, Tensor, Tensor4D } from '@tensorflow/tfjs';
+import { initEngine, tf } from '../engine/index.ts';
+import type { RgbImage } from '../image.ts';
+import { loadModelFolder, type ModelMetadata } from '../model/folder.ts';
+import { decodeGrid, DEFAULT_DECODE, type DecodeParams, type Detection } from './decode.ts';
+import { DETECTOR_CLASSES, OUT_CHANNELS } from './model.ts';
+import { computeAp, type ApResult, type DetectorScene } from './evaluate.ts';
+
+/** What a detector model folder's metadata.json holds beyond the common fields. */
+export interface DetectorInfo {
+  kind: 'centernet';
+  stride: number;
+  outChannels: number;
+  /** Channel layout of the single output tensor. */
+  layout: string[];
+  decode: DecodeParams;
+}
+
+export interface DetectorMetadata extends ModelMetadata {
+  detector: DetectorInfo;
+}
+
+export interface Detector {
+  metadata: DetectorMetadata;
+  model: LayersModel;
+  /** Boxes in image pixels, best first. `opts` override the model's decode parameters. */
+  detect(img: RgbImage, opts?: Partial<DecodeParams>): Promise<Detection[]>;
+  dispose(): void;
+}
+
+/** Frame -> network input: bilinear resize (half-pixel centres, aspect not kept), float 0-255, batch of 1. */
+export function frameToInput(img: RgbImage, inputShape: readonly number[]): Tensor4D {
+  const [h, w] = inputShape as [number, number];
+  return tf.tidy(() => {
+    const t = tf.tensor3d(img.data, [img.height, img.width, 3], 'int32').toFloat();
+    const r = img.height === h && img.width === w ? t : tf.image.resizeBilinear(t as import('@tensorflow/tfjs').Tensor3D, [h, w], false, true);
+    return r.expandDims(0) as Tensor4D;
+  });
+}
+
+function checkDetectorInfo(dir: string, meta: ModelMetadata): DetectorMetadata {
+  const d = (meta as Partial<DetectorMetadata>).detector;
+  if (!d || typeof d !== 'object' || typeof d.stride !== 'number' || d.outChannels !== OUT_CHANNELS) {
+    throw new Error(`${dir}: metadata.json has no valid 'detector' section (stride, outChannels ${OUT_CHANNELS}, decode)`);
+  }
+  if (meta.classes.join(',') !== DETECTOR_CLASSES.join(',')) {
+    throw new Error(`${dir}: detector classes must be ${JSON.stringify(DETECTOR_CLASSES)}, got ${JSON.stringify(meta.classes)}`);
+  }
+  return { ...meta, detector: { ...d, decode: { ...DEFAULT_DECODE, ...(d.decode ?? {}) } } } as DetectorMetadata;
+}
+
+/** Wraps an in-memory model (used by training and by `loadDetector`). */
+export function wrapDetector(model: LayersModel, metadata: DetectorMetadata): Detector {
+  const [inputH, inputW] = metadata.inputShape;
+  const stride = metadata.detector.stride;
+  const out = model.outputs[0]!.shape;
+  const gridH = out[1] ?? inputH / stride;
+  const gridW = out[2] ?? inputW / stride;
+  let disposed = false;
+  return {
+    metadata,
+    model,
+    async detect(img, opts) {
+      if (disposed) throw new Error('detector was disposed');
+      if (img.width <= 0 || img.height <= 0 || img.data.length !== img.width * img.height * 3) {
+        throw new RangeError(`image ${img.width}x${img.height} has ${img.data.length} bytes, expected ${img.width * img.height * 3}`);
+      }
+      const y = tf.tidy(() => model.predict(frameToInput(img, metadata.inputShape)) as Tensor);
+      let raw: Float32Array;
+      try {
+        raw = (await y.data()) as Float32Array;
+      } finally {
+        y.dispose();
+      }
+      return decodeGrid(
+        raw,
+        { gridH, gridW, stride, inputH, inputW, imageH: img.height, imageW: img.width },
+        { ...metadata.detector.decode, ...(opts ?? {}) },
+      );
+    },
+    dispose() {
+      if (!disposed) model.dispose();
+      disposed = true;
+    },
+  };
+}
+
+/** Loads a detector model folder; throws one error naming the folder and the problem. */
+export async function loadDetector(dir: string): Promise<Detector> {
+  await initEngine();
+  const { model, metadata } = await loadModelFolder(dir, 'detector');
+  let meta: DetectorMetadata;
+  try {
+    meta = checkDetectorInfo(dir, metadata);
+    const shape = model.outputs[0]!.shape;
+    if (model.outputs.length !== 1 || shape.length !== 4 || shape[3] !== OUT_CHANNELS) {
+      throw new Error(`${dir}: network output ${JSON.stringify(shape)} is not a [grid, grid, ${OUT_CHANNELS}] detector grid`);
+    }
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return wrapDetector(model, meta);
+}
+
+export interface DetectorEvaluation extends ApResult {
+  scenes: number;
+  objects: number;
+  /** Mean wall time of `detect` per frame (resize, network, decode), and the frame size. */
+  msPerFrame: number;
+  frameSize: [number, number] | null;
+  backend: string;
+}
+
+/**
+ * mAP@0.5 of a detector on labelled scenes (VOC AP per class, mean over classes with objects).
+ * Detections down to `threshold` (default 0.05) enter the precision-recall curve.
+ */
+export async function evaluateDetector(
+  detector: Detector,
+  scenes: readonly DetectorScene[],
+  opts: { threshold?: number; warmup?: boolean } = {},
+): Promise<DetectorEvaluation> {
+  const threshold = opts.threshold ?? 0.05;
+  if (scenes.length > 0 && opts.warmup !== false) await detector.detect(scenes[0]!.image, { threshold });
+  const preds: Detection[][] = [];
+  let ms = 0;
+  for (const s of scenes) {
+    const t0 = performance.now();
+    preds.push(await detector.detect(s.image, { threshold, topK: 100 }));
+    ms += performance.now() - t0;
+  }
+  const ap = computeAp(
+    preds,
+    scenes.map((s) => s.objects),
+    { reportThreshold: detector.metadata.detector.decode.threshold },
+  );
+  return {
+    ...ap,
+    scenes: scenes.length,
+    objects: scenes.reduce((n, s) => n + s.objects.length, 0),
+    msPerFrame: scenes.length ? ms / scenes.length : 0,
+    frameSize: scenes.length ? [scenes[0]!.image.width, scenes[0]!.image.height] : null,
+    backend: tf.getBackend(),
+  };
+}
