@@ -1,4 +1,35 @@
-// `toonvision` commands of this area: not implemented yet.
-import type { Command } from 'commander';
+// `toonvision overlay [--port P]`: the Electron overlay over the game window, or, where Electron is
+// not installed, the page's URL (for a browser or an OBS browser source) and how to install it.
+import { type Command, InvalidArgumentError } from 'commander';
+import { overlayPageUrl } from '../overlay/http.ts';
+import { findElectron, runElectron } from '../overlay/launch.ts';
+import { RunError, log, parseIntOption } from './common.ts';
 
-export function register(_program: Command): void {}
+export const DEFAULT_PORT = 8765;
+
+function parsePort(value: string): number {
+  const n = parseIntOption('--port')(value);
+  if (n < 1 || n > 65535) throw new InvalidArgumentError(`--port must be between 1 and 65535, got '${value}'`);
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('overlay')
+    .description('open the click-through overlay over the game window (Electron), or print the page URL for a browser/OBS')
+    .option('--port <P>', 'port of the running agent', parsePort, DEFAULT_PORT)
+    .action(async (opts: { port: number }) => {
+      const url = overlayPageUrl(opts.port);
+      const electron = findElectron();
+      if (!electron.found) {
+        process.stdout.write(`${url}\n`);
+        log(`Electron is not available (${electron.reason}).`);
+        log(`Open ${url} in a browser, or add it to OBS as a Browser source (transparent background).`);
+        log('For the click-through overlay over the game window: npm install electron   then run: toonvision overlay');
+        throw new RunError(`Electron is not installed (npm install electron); the overlay page is ${url}`);
+      }
+      log(`overlay: starting Electron (${electron.path}); page ${url}`);
+      const code = await runElectron(electron.path, opts.port);
+      if (code !== 0) throw new RunError(`Electron exited with code ${code}`);
+    });
+}
