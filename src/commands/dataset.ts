@@ -2,7 +2,7 @@
 // balanced train/validate/test crop sets (src/dataset/).
 import path from 'node:path';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { extractScreenshots } from '../dataset/extract.ts';
 import { DEFAULT_ROOT } from '../dataset/layout.ts';
@@ -98,7 +98,11 @@ label under unsorted/ and data/*/; no existing file is ever overwritten.`,
     .command('split')
     .description('gather all crops and split them into data/{train,validate,test}, stratified by full label')
     .option('--root <dir>', 'data root', DEFAULT_ROOT)
-    .option('--ratio <t,v,t>', 'train,validate,test fractions summing to 1 (0,0,1: evaluation-only set)', ratioOption, [0.6, 0.2, 0.2])
+    .addOption(
+      new Option('--ratio <t,v,t>', 'train,validate,test fractions summing to 1 (0,0,1: evaluation-only set)')
+        .argParser(ratioOption)
+        .default([0.6, 0.2, 0.2], '0.6,0.2,0.2'),
+    )
     .option('--seed <s>', 'seed of the shuffle: the same seed gives the same split (default: a fresh random seed, reported)')
     .option('--json', 'print the result as one JSON document')
     .action(async (opts: { root: string; ratio: [number, number, number]; seed?: string; json?: boolean }) => {
