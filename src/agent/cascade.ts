@@ -42,96 +42,122 @@ export function bboxToBox(bbox: readonly number[], width: number, height: number
 }
 
 /**
- * Runs one model over some boxes of a frame as one batch. Each box is cut out in JavaScript first
- * (a small copy), then goes through the shared preprocessing (cropToTensor), so the full frame is
- * never turned into a tensor once per box.
+ * The crops of a frame as model input batches, built once per input shape and shared by the models of
+ * the cascade (binary, suit, name and animal usually share one shape). Each box is cut out in
+ * JavaScript first (a small copy), then goes through the shared preprocessing (cropToTensor), so the
+ * full frame is never turned into a tensor once per box.
  */
-async function runBatch(m: LoadedModel, img: RgbImage, boxes: Box[]): Promise<number[][]> {
-  if (boxes.length === 0) return [];
-  const crops = boxes.map((b) => cropImage(img, b));
-  const out = tf.tidy(() => {
-    const batch = tf.stack(crops.map((c) => cropToTensor(c, undefined, m.metadata.inputShape)));
-    const y = m.model.predict(batch) as Tensor;
-    return y.reshape([boxes.length, -1]);
-  });
-  let values: Float32Array;
-  try {
-    values = (await out.data()) as Float32Array;
-  } finally {
-    out.dispose();
+class CropBatches {
+  private readonly byShape = new Map<string, Tensor>();
+  private readonly crops: RgbImage[];
+  constructor(img: RgbImage, boxes: readonly Box[]) {
+    this.crops = boxes.map((b) => cropImage(img, b));
   }
-  const width = values.length / boxes.length;
-  return boxes.map((_, i) => Array.from(values.subarray(i * width, (i + 1) * width)));
+
+  /** Model outputs (one row per box index in `which`), as plain numbers. */
+  async run(m: LoadedModel, which: readonly number[]): Promise<number[][]> {
+    if (which.length === 0) return [];
+    const shape = m.metadata.inputShape;
+    const key = shape.join('x');
+    let all = this.byShape.get(key);
+    if (!all) {
+      all = tf.tidy(() => tf.stack(this.crops.map((c) => cropToTensor(c, undefined, shape))));
+      this.byShape.set(key, all);
+    }
+    const batch = all;
+    const out = tf.tidy(() => {
+      const x = which.length === this.crops.length && which.every((v, i) => v === i) ? batch : tf.gather(batch, tf.tensor1d([...which], 'int32'));
+      const y = m.model.predict(x) as Tensor;
+      return y.reshape([which.length, -1]);
+    });
+    let values: Float32Array;
+    try {
+      values = (await out.data()) as Float32Array;
+    } finally {
+      out.dispose();
+    }
+    const width = values.length / which.length;
+    return which.map((_, i) => Array.from(values.subarray(i * width, (i + 1) * width)));
+  }
+
+  dispose(): void {
+    for (const t of this.byShape.values()) t.dispose();
+    this.byShape.clear();
+  }
 }
 
 /**
  * Classifies detections in place of their coarse label: binary decides Cog/Toon (when the model is
  * there), then suit and name (jointly: the name's suit must agree) or animal. Without a model for a
- * step, that step's fields are simply absent.
+ * step, that step's fields are simply absent. Every tensor is disposed before it resolves.
  */
 export async function classifyDetections(img: RgbImage, dets: readonly LiveDetection[], models: CascadeModels): Promise<LiveDetection[]> {
   const out = dets.map((d) => ({ ...d }));
+  if (!models.binary && !models.suit && !models.name && !models.animal) return out;
   const boxes = out.map((d) => bboxToBox(d.bbox, img.width, img.height));
   const idx = out.map((_, i) => i).filter((i) => boxes[i] !== undefined);
   if (idx.length === 0) return out;
+  const batches = new CropBatches(img, idx.map((i) => boxes[i]!));
+  // Positions in the crop batch of each detection index.
+  const pos = new Map(idx.map((i, k) => [i, k]));
+  try {
+    if (models.binary) {
+      const res = await batches.run(models.binary, idx.map((i) => pos.get(i)!));
+      idx.forEach((i, k) => {
+        const c = interpretOutput(models.binary!.metadata, res[k]!);
+        out[i]!.label = c.label === 'toon' ? 'toon' : 'cog';
+        out[i]!.kindScore = round(c.score);
+      });
+    }
 
-  if (models.binary) {
-    const res = await runBatch(models.binary, img, idx.map((i) => boxes[i]!));
-    idx.forEach((i, k) => {
-      const c = interpretOutput(models.binary!.metadata, res[k]!);
-      out[i]!.label = c.label === 'toon' ? 'toon' : 'cog';
-      out[i]!.kindScore = c.score;
-    });
-  }
+    const cogs = idx.filter((i) => out[i]!.label === 'cog');
+    const toons = idx.filter((i) => out[i]!.label === 'toon');
 
-  const cogs = idx.filter((i) => out[i]!.label === 'cog');
-  const toons = idx.filter((i) => out[i]!.label === 'toon');
-
-  if (cogs.length > 0 && (models.suit || models.name)) {
-    const cogBoxes = cogs.map((i) => boxes[i]!);
-    const [suitOut, nameOut] = await Promise.all([
-      models.suit ? runBatch(models.suit, img, cogBoxes) : Promise.resolve(undefined),
-      models.name ? runBatch(models.name, img, cogBoxes) : Promise.resolve(undefined),
-    ]);
-    cogs.forEach((i, k) => {
-      const d = out[i]!;
-      const suitP = suitOut ? probsByClass(models.suit!.metadata.classes, suitOut[k]!) : undefined;
-      const nameP = nameOut ? probsByClass(models.name!.metadata.classes, nameOut[k]!) : undefined;
-      if (nameP) {
-        // Joint choice: P(name) x P(suit of name), so suit and name always agree.
-        let best = '';
-        let bestScore = -1;
-        for (const n of COG_NAMES) {
-          const pn = nameP.get(n);
-          if (pn === undefined) continue;
-          const s = suitOfCog(n)!;
-          const score = pn * (suitP ? (suitP.get(s) ?? 0) : 1);
-          if (score > bestScore) {
-            bestScore = score;
-            best = n;
+    if (cogs.length > 0 && (models.suit || models.name)) {
+      const at = cogs.map((i) => pos.get(i)!);
+      const suitOut = models.suit ? await batches.run(models.suit, at) : undefined;
+      const nameOut = models.name ? await batches.run(models.name, at) : undefined;
+      cogs.forEach((i, k) => {
+        const d = out[i]!;
+        const suitP = suitOut ? probsByClass(models.suit!.metadata.classes, suitOut[k]!) : undefined;
+        const nameP = nameOut ? probsByClass(models.name!.metadata.classes, nameOut[k]!) : undefined;
+        if (nameP) {
+          // Joint choice: P(name) x P(suit of name), so suit and name always agree.
+          let best = '';
+          let bestScore = -1;
+          for (const n of COG_NAMES) {
+            const pn = nameP.get(n);
+            if (pn === undefined) continue;
+            const score = pn * (suitP ? (suitP.get(suitOfCog(n)!) ?? 0) : 1);
+            if (score > bestScore) {
+              bestScore = score;
+              best = n;
+            }
           }
+          if (best) {
+            d.name = best;
+            d.suit = suitOfCog(best);
+            d.fineScore = round(bestScore);
+          }
+        } else if (suitP) {
+          let best: string = SUITS[0];
+          for (const s of SUITS) if ((suitP.get(s) ?? -1) > (suitP.get(best) ?? -1)) best = s;
+          d.suit = best;
+          d.fineScore = round(suitP.get(best) ?? 0);
         }
-        if (best) {
-          d.name = best;
-          d.suit = suitOfCog(best);
-          d.fineScore = round(bestScore);
-        }
-      } else if (suitP) {
-        let best: string = SUITS[0];
-        for (const s of SUITS) if ((suitP.get(s) ?? -1) > (suitP.get(best) ?? -1)) best = s;
-        d.suit = best;
-        d.fineScore = round(suitP.get(best) ?? 0);
-      }
-    });
-  }
+      });
+    }
 
-  if (toons.length > 0 && models.animal) {
-    const res = await runBatch(models.animal, img, toons.map((i) => boxes[i]!));
-    toons.forEach((i, k) => {
-      const c = interpretOutput(models.animal!.metadata, res[k]!);
-      out[i]!.animal = c.label;
-      out[i]!.fineScore = round(c.score);
-    });
+    if (toons.length > 0 && models.animal) {
+      const res = await batches.run(models.animal, toons.map((i) => pos.get(i)!));
+      toons.forEach((i, k) => {
+        const c = interpretOutput(models.animal!.metadata, res[k]!);
+        out[i]!.animal = c.label;
+        out[i]!.fineScore = round(c.score);
+      });
+    }
+  } finally {
+    batches.dispose();
   }
   return out;
 }

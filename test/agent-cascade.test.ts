@@ -1,0 +1,84 @@
+// The per-frame cascade on real model folders (the fast architectures, random weights): every box gets
+// Cog/Toon from binary, then suit + name that agree for Cogs or an animal for Toons; no tensor leaks.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { classifyDetections, fineLabel, bboxToBox, type LiveDetection } from '../src/agent/cascade.ts';
+import { ModelSet } from '../src/agent/models.ts';
+import { saveCapture } from '../src/agent/screenshot.ts';
+import { readVoc } from '../src/dataset/voc.ts';
+import { initEngine, tf } from '../src/engine/index.ts';
+import { imageSize } from '../src/image.ts';
+import { makeClassifier } from '../src/model/architectures.ts';
+import { saveModelFolder, STANDARD_PREPROCESSING } from '../src/model/folder.ts';
+import { parseLabel, suitOfCog, TASK_CLASSES, type ClassifierTask } from '../src/taxonomy.ts';
+import { tempDir } from './helpers.ts';
+import { writeScene } from './agent-helpers.ts';
+
+describe('cascade', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let models: ModelSet;
+  before(async () => {
+    ({ dir, cleanup } = await tempDir('toonvision-cascade-'));
+    const e = await initEngine();
+    for (const task of ['binary', 'suit', 'name', 'animal'] as ClassifierTask[]) {
+      const m = makeClassifier({ task, preset: 'fast', dropout: 0, inputShape: [48, 16, 3] });
+      await saveModelFolder(path.join(dir, 'models', task), m, {
+        task, classes: [...TASK_CLASSES[task]], inputShape: [48, 16, 3], preprocessing: STANDARD_PREPROCESSING,
+        backend: e.backend, createdAt: new Date().toISOString(), metrics: {}, preset: 'fast',
+      });
+      m.dispose();
+    }
+    models = new ModelSet({ dir: path.join(dir, 'models'), watch: false, packageDemo: false });
+    await models.loadAll();
+  });
+  after(async () => {
+    await models.close();
+    await cleanup();
+  });
+
+  it('clips boxes to the image and drops empty ones', () => {
+    assert.deepEqual(bboxToBox([-5.5, 10.2, 20, 30], 100, 100), { xmin: 0, ymin: 10, xmax: 15, ymax: 41 });
+    assert.equal(bboxToBox([99, 0, 10, 10], 100, 100), undefined);
+  });
+
+  it('labels every detection with agreeing fine labels, one batch per model, no tensor left behind', async () => {
+    const scene = await writeScene(dir, 'scene', { width: 320, height: 240 }, 9);
+    const dets: LiveDetection[] = scene.objects.map((o) => ({
+      bbox: [o.box.xmin, o.box.ymin, o.box.xmax - o.box.xmin, o.box.ymax - o.box.ymin],
+      label: parseLabel(o.label).kind,
+      score: 0.9,
+    }));
+    dets.push({ bbox: [400, 400, 5, 5], label: 'cog', score: 0.5 }); // outside: passed through untouched
+    const before = tf.memory().numTensors;
+    const out = await classifyDetections(scene.image, dets, {
+      binary: models.classifier('binary'), suit: models.classifier('suit'), name: models.classifier('name'), animal: models.classifier('animal'),
+    });
+    assert.equal(tf.memory().numTensors, before, 'tensors disposed');
+    assert.equal(out.length, dets.length);
+    for (const d of out.slice(0, -1)) {
+      assert.ok(typeof d.kindScore === 'number' && d.kindScore >= 0.5 && d.kindScore <= 1);
+      if (d.label === 'cog') {
+        assert.ok(d.name && d.suit, 'a Cog gets suit and name');
+        assert.equal(suitOfCog(d.name!), d.suit, 'suit and name agree');
+        assert.equal(d.animal, undefined);
+      } else {
+        assert.ok(d.animal, 'a Toon gets an animal');
+        assert.equal(d.suit, undefined);
+      }
+      assert.ok(d.fineScore! > 0 && d.fineScore! <= 1);
+      assert.doesNotThrow(() => parseLabel(fineLabel(d)));
+    }
+    assert.deepEqual(out.at(-1), dets.at(-1));
+    // The capture of these detections: PNG + labelImg VOC with the fine labels.
+    const saved = await saveCapture(path.join(dir, 'captures'), scene.image, out, new Date(Date.UTC(2026, 10, 28, 12, 0, 0)));
+    assert.equal(path.basename(saved.file), '2026-11-28T12-00-00-000Z.png');
+    assert.deepEqual(await imageSize(saved.file), { width: 320, height: 240 });
+    const voc = await readVoc(saved.xml);
+    assert.equal(voc.filename, path.basename(saved.file));
+    assert.deepEqual(voc.objects.map((o) => o.name), out.slice(0, -1).map(fineLabel));
+    const again = await saveCapture(path.join(dir, 'captures'), scene.image, out, new Date(Date.UTC(2026, 10, 28, 12, 0, 0)));
+    assert.notEqual(again.file, saved.file, 'never overwrites');
+  });
+});
