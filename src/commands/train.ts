@@ -7,7 +7,16 @@ import { PRESETS } from '../model/architectures.ts';
 import type { Preset } from '../model/architectures.ts';
 import { TASKS } from '../taxonomy.ts';
 import type { Task } from '../taxonomy.ts';
+import { rm } from 'node:fs/promises';
+import { installModelFolder } from '../model/folder.ts';
 import { runTraining } from '../train/experiment.ts';
+import { trainDetectorTask as trainDetectorTask2 } from '../train/detector-task.ts';
+import { demoModels } from '../train/demo.ts';
+import { retrain, RETRAIN_TASKS } from '../train/retrain.ts';
+import type { TaskOutcome } from '../train/retrain.ts';
+
+/** demo-models defaults: sized to finish within ~15 minutes on 2 cores. */
+export const DEMO_DEFAULTS = { scenes: 240, seed: 2024, detectorSeconds: 240 };
 import { evaluateModelFolder } from '../train/evaluate-model.ts';
 import { makeProgress } from '../train/progress.ts';
 import type { Ratio } from '../train/split.ts';
@@ -44,6 +53,11 @@ plots of test accuracy and loss over runs; with --runs > 1 or --compare), confus
 atomically when everything is written.`;
 
 export function register(program: Command): void {
+  registerTrain(program);
+  registerRetrain(program);
+}
+
+export function registerTrain(program: Command): void {
   program
     .command('train')
     .description('train a classifier (binary, suit, name, animal) or the detector from the split crops')
@@ -62,7 +76,7 @@ export function register(program: Command): void {
     .action(async (opts: { task: Task; root: string; preset: Preset; baseline?: boolean; compare?: boolean; epochs?: number; runs: number; seed: number; ratio?: Ratio; out: string; json?: boolean }) => {
       if (opts.baseline && opts.compare) throw new UsageError('--baseline and --compare do not go together (--compare trains both)');
       if (opts.task === 'detector') {
-        const summary = await trainDetectorTask(opts);
+        const summary = await trainDetectorTask({ ...opts, json: opts.json });
         if (opts.json) printJson(summary);
         return;
       }
@@ -116,7 +130,68 @@ class) otherwise); A is P(toon) for binary, the predicted class's probability ot
     });
 }
 
-async function trainDetectorTask(_opts: { root: string; out: string; epochs?: number; seed: number }): Promise<unknown> {
-  throw new RunError('train --task detector: the detector trainer (src/detect) is not available in this build');
+async function trainDetectorTask(opts: { root: string; out: string; epochs?: number; seed: number; json?: boolean }): Promise<unknown> {
+  const staged = `${opts.out.replace(/[\\/]+$/, '')}.partial-${process.pid}`;
+  try {
+    const res = await trainDetectorTask2({ root: opts.root, out: staged, epochs: opts.epochs, seed: opts.seed, log: opts.json ? undefined : log });
+    await installModelFolder(staged, opts.out);
+    return { ...res, out: opts.out };
+  } finally {
+    await rm(staged, { recursive: true, force: true });
+  }
+}
+
+function parseTasks(value: string): Task[] {
+  const tasks = value.split(',').map((t) => t.trim()).filter(Boolean);
+  const bad = tasks.filter((t) => !(TASKS as readonly string[]).includes(t));
+  if (bad.length || tasks.length === 0) throw new InvalidArgumentError(`--tasks must list tasks out of ${TASKS.join(',')}, got '${value}'`);
+  return [...new Set(tasks)] as Task[];
+}
+
+export function registerRetrain(program: Command): void {
+  program
+    .command('retrain')
+    .description("after a play session: extract new screenshots, re-split, train each task, install models that are at least as good")
+    .option('--root <dir>', 'data root', DEFAULT_ROOT)
+    .option('--tasks <list>', 'tasks to retrain', parseTasks, [...RETRAIN_TASKS])
+    .option('--models <dir>', "the agent's models folder (one folder per task)", 'models')
+    .option('--epochs <n>', 'epochs per task (default: the fast preset\'s)', parsePositiveInt('--epochs'))
+    .option('--seed <s>', 'seed of the split and the training', parseIntOption('--seed'))
+    .option('--detector-seconds <s>', 'time budget for the detector', parsePositiveInt('--detector-seconds'), 300)
+    .option('--json', 'print one JSON document')
+    .addHelpText('after', `
+Each task is trained with the fast preset into <models>/.<task>.candidate-<pid>, evaluated on the test
+split together with the installed <models>/<task> (detector: mAP@0.5 on a seeded tenth of the labelled
+screenshots held out of training), and swapped in by rename only if its test accuracy is higher, or
+equal with a loss no higher (detector: mAP@0.5 at least as high). Both figures are reported. A task
+that fails is reported and leaves its installed model alone; the exit code is then 1.`)
+    .action(async (opts: { root: string; tasks: Task[]; models: string; epochs?: number; seed?: number; detectorSeconds: number; json?: boolean }) => {
+      const res = await retrain({ root: opts.root, tasks: opts.tasks, models: opts.models, epochs: opts.epochs, seed: opts.seed, detectorSeconds: opts.detectorSeconds, progress: makeProgress() });
+      if (opts.json) printJson(res);
+      else {
+        for (const t of res.tasks) {
+          const f = (x: TaskOutcome['new']) => (x === null ? 'none' : 'mAP50' in x ? `mAP@0.5 ${x.mAP50.toFixed(3)}` : `${pct(x.accuracy)} (loss ${x.loss.toFixed(4)})`);
+          process.stdout.write(`${t.task.padEnd(9)} new ${f(t.new)}  installed ${f(t.old)}  ${t.installed ? 'INSTALLED' : 'kept'}: ${t.reason}\n`);
+        }
+      }
+      const failed = res.tasks.filter((t) => t.error);
+      if (failed.length) throw new RunError(`retrain: ${failed.map((t) => `${t.task}: ${t.error}`).join('; ')}`);
+    });
+
+  program
+    .command('demo-models')
+    .description('train small fast demo models from freshly generated synthetic scenes (npm run train:demo)')
+    .option('--out <dir>', 'folder of the demo models (one folder per task)', 'models/demo')
+    .option('--tasks <list>', 'tasks', parseTasks, [...RETRAIN_TASKS])
+    .option('--scenes <n>', 'synthetic scenes to generate', parsePositiveInt('--scenes'), DEMO_DEFAULTS.scenes)
+    .option('--seed <s>', 'seed of the scenes, split and training', parseIntOption('--seed'), DEMO_DEFAULTS.seed)
+    .option('--epochs <n>', 'epochs per classifier', parsePositiveInt('--epochs'))
+    .option('--detector-seconds <s>', 'time budget for the detector', parsePositiveInt('--detector-seconds'), DEMO_DEFAULTS.detectorSeconds)
+    .option('--json', 'print one JSON document')
+    .action(async (opts: { out: string; tasks: Task[]; scenes: number; seed: number; epochs?: number; detectorSeconds: number; json?: boolean }) => {
+      const res = await demoModels({ out: opts.out, tasks: opts.tasks, scenes: opts.scenes, seed: opts.seed, epochs: opts.epochs, detectorSeconds: opts.detectorSeconds, progress: makeProgress() });
+      if (opts.json) printJson(res);
+      else log(`demo models in ${res.out} (${res.seconds.toFixed(0)} s)`);
+    });
 }
 

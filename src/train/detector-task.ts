@@ -1,0 +1,63 @@
+// `train --task detector` and the detector step of `retrain`: delegate to src/detect's trainDetector,
+// holding out a seeded tenth of the labelled screenshots so that a new and an installed detector are
+// compared on the same frames.
+import { existsSync } from 'node:fs';
+import seedrandom from 'seedrandom';
+import { layout } from '../dataset/layout.ts';
+import { evaluateDetector, loadDetector, loadScenes, trainDetector } from '../detect/index.ts';
+import type { DetectorScene, TrainDetectorResult } from '../detect/index.ts';
+import { DataError } from './data.ts';
+
+export interface DetectorTaskOptions {
+  root: string;
+  out: string;
+  epochs?: number;
+  seed?: number;
+  maxSeconds?: number;
+  log?: (line: string) => void;
+}
+
+/** The labelled screenshots of a root (raw/screenshots and raw/processed), split into train and held-out frames. */
+export async function detectorScenes(root: string, seed: number): Promise<{ train: DetectorScene[]; held: DetectorScene[] }> {
+  const l = layout(root);
+  const dirs = [l.screenshots, l.processed].filter((d) => existsSync(d));
+  if (dirs.length === 0) throw new DataError(`${root}: no raw/screenshots or raw/processed folder with labelled screenshots for the detector`);
+  const rep = await loadScenes(dirs);
+  if (rep.scenes.length === 0) throw new DataError(`${root}: no labelled screenshots in ${dirs.join(', ')} for the detector`);
+  const rand = seedrandom(`toonvision-detector-held:${seed}`);
+  const order = rep.scenes.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const nHeld = rep.scenes.length >= 10 ? Math.max(2, Math.round(rep.scenes.length * 0.1)) : 0;
+  const heldSet = new Set(order.slice(0, nHeld));
+  return {
+    train: rep.scenes.filter((_, i) => !heldSet.has(i)),
+    held: rep.scenes.filter((_, i) => heldSet.has(i)),
+  };
+}
+
+export async function trainDetectorTask(opts: DetectorTaskOptions, scenes?: { train: DetectorScene[]; held: DetectorScene[] }): Promise<TrainDetectorResult> {
+  const s = scenes ?? (await detectorScenes(opts.root, opts.seed ?? 1));
+  return trainDetector({
+    scenes: s.train,
+    evalScenes: s.held,
+    out: opts.out,
+    epochs: opts.epochs,
+    seed: opts.seed,
+    maxSeconds: opts.maxSeconds,
+    log: opts.log,
+    json: opts.log === undefined,
+  });
+}
+
+/** mAP@0.5 of an installed detector folder on held-out frames. */
+export async function detectorMap(dir: string, held: readonly DetectorScene[]): Promise<number> {
+  const det = await loadDetector(dir);
+  try {
+    return (await evaluateDetector(det, held)).mAP50;
+  } finally {
+    det.dispose();
+  }
+}
