@@ -6,8 +6,8 @@ import { formatVoc } from '../dataset/voc.ts';
 import type { Box, RgbImage } from '../image.ts';
 import { encodePng } from '../image.ts';
 import { byDepth, compose, placedBox, type Placed, type SceneObject } from './compose.ts';
-import { boxArea, dealLabel, intersect, randomEntity, randomPose, renderEntity, renderNametag, renderShadow } from './entity.ts';
-import { applyLighting, lightingLuts, svgToRgba, type Lighting } from './raster.ts';
+import { boxArea, dealLabel, intersect, randomEntity, randomPose, renderEntity, renderNametag, renderShadow, type EntitySprite } from './entity.ts';
+import { applyLighting, lightingLuts, svgToRgba, type Lighting, type RgbaImage } from './raster.ts';
 import { type Rng, rngFor } from './rng.ts';
 import { streetSvg } from './background.ts';
 
@@ -24,13 +24,47 @@ export interface Scene {
   objects: SceneObject[];
 }
 
-/** Slots per scene in the label decks (more than the most entities a scene has). */
-const SLOTS = 8;
 export const MIN_ENTITIES = 3;
 export const MAX_ENTITIES = 8;
 /** Entity scale from the far edge of the ground to the near edge (before a little jitter). */
 export const SCALE_FAR = 0.35;
 export const SCALE_NEAR = 1.3;
+
+/** How many entities scene `index` has, which kind comes first, and where its labels start in the decks. */
+export interface ScenePlan {
+  n: number;
+  firstCog: boolean;
+  cogBase: number;
+  toonBase: number;
+}
+
+function planCounts(seed: number | string, index: number): { n: number; firstCog: boolean; cogs: number; toons: number } {
+  const r = rngFor(seed, 'plan', index);
+  const n = r.int(MIN_ENTITIES, MAX_ENTITIES);
+  const firstCog = r.chance(0.5);
+  const cogs = firstCog ? Math.ceil(n / 2) : Math.floor(n / 2);
+  return { n, firstCog, cogs, toons: n - cogs };
+}
+
+/** Per seed, the running totals of Cogs and Toons before each scene (so decks are dealt without gaps). */
+const prefixCache = new Map<string, { cogs: number[]; toons: number[] }>();
+
+export function scenePlan(seed: number | string, index: number): ScenePlan {
+  const key = String(seed);
+  let p = prefixCache.get(key);
+  if (!p) {
+    if (prefixCache.size > 32) prefixCache.clear();
+    p = { cogs: [0], toons: [0] };
+    prefixCache.set(key, p);
+  }
+  while (p.cogs.length <= index) {
+    const c = planCounts(seed, p.cogs.length - 1);
+    p.cogs.push(p.cogs[p.cogs.length - 1]! + c.cogs);
+    p.toons.push(p.toons[p.toons.length - 1]! + c.toons);
+  }
+  const { n, firstCog } = planCounts(seed, index);
+  return { n, firstCog, cogBase: p.cogs[index]!, toonBase: p.toons[index]! };
+}
 
 export function randomLighting(rng: Rng): Lighting {
   const b = rng.range(0.75, 1.15);
@@ -64,26 +98,24 @@ export async function renderScene(opts: SceneOptions): Promise<Scene> {
   const k = height / 600;
   const rng = rngFor(opts.seed, 'scene', opts.index);
   const street = streetSvg(rng, width, height);
-  const n = rng.int(MIN_ENTITIES, MAX_ENTITIES);
-  // cogs and toons alternate from a random start; labels come from the seed's decks
-  const firstCog = rng.chance(0.5);
-  let cogs = 0;
-  let toons = 0;
+  const plan = scenePlan(opts.seed, opts.index);
+  const n = plan.n;
+  // cogs and toons alternate; labels are dealt from the seed's decks (every label equally often)
+  let cogs = plan.cogBase;
+  let toons = plan.toonBase;
+  const groundAt = (t: number) => street.groundFar + t * (street.groundNear - street.groundFar);
+  const scaleAt = (t: number, jit: number) => (SCALE_FAR + (SCALE_NEAR - SCALE_FAR) * t) * jit;
   const candidates = [];
-  for (let j = 0; j < n + 3; j++) {
-    // a few spares, used when an entity finds no free place
-    const kind = (j % 2 === 0) === firstCog ? 'cog' : 'toon';
-    const slot = opts.index * SLOTS + (kind === 'cog' ? cogs++ : toons++);
-    const label = dealLabel(opts.seed, kind, slot);
+  for (let j = 0; j < n; j++) {
+    const kind = (j % 2 === 0) === plan.firstCog ? 'cog' : 'toon';
+    const label = dealLabel(opts.seed, kind, kind === 'cog' ? cogs++ : toons++);
     const entity = randomEntity(rng, label);
     const pose = randomPose(rng);
     const t = Math.pow(rng.next(), 1.3); // a few more far than near
-    const footY = street.groundFar + t * (street.groundNear - street.groundFar);
-    const scale = (SCALE_FAR + (SCALE_NEAR - SCALE_FAR) * t) * rng.range(0.92, 1.08);
-    candidates.push({ entity, pose, footY, scale });
+    candidates.push({ entity, pose, footY: groundAt(t), scale: scaleAt(t, rng.range(0.92, 1.08)) });
   }
   const lighting = randomLighting(rng);
-  const blur = rng.chance(0.4) ? rng.range(0.4, 1.1) : 0;
+  const blur = rng.chance(0.4) ? rng.range(0.4, 0.9) : 0;
   const [bg, ...sprites] = await Promise.all([
     svgToRgba(street.svg),
     ...candidates.map((c) => renderEntity(c.entity, c.pose, c.scale * k)),
@@ -93,15 +125,12 @@ export async function renderScene(opts: SceneOptions): Promise<Scene> {
   const place = rngFor(opts.seed, 'place', opts.index);
   const placed: Placed[] = [];
   const tagBoxes: Box[] = [];
-  for (let i = 0; i < candidates.length && placed.length < n; i++) {
-    const c = candidates[i]!;
-    const sprite = sprites[i]!;
-    const tag = tags[i]!;
+  const gap = Math.round(4 * k);
+  const tryPlace = (label: string, view: string, sprite: EntitySprite, tag: RgbaImage, footY: number): boolean => {
     const bw = sprite.box.xmax - sprite.box.xmin;
-    if (bw <= 0 || bw >= width) continue;
-    let y = Math.round(c.footY - sprite.footY);
+    if (bw <= 0 || bw >= width) return false;
+    let y = Math.round(footY - sprite.footY);
     if (y + sprite.box.ymax > height) y = height - sprite.box.ymax;
-    const gap = Math.round(4 * k);
     // some entities stand partly behind or in front of another one (occlusion), the rest anywhere
     const lefts: number[] = [];
     if (placed.length > 0 && place.chance(0.45)) {
@@ -110,15 +139,16 @@ export async function renderScene(opts: SceneOptions): Promise<Scene> {
       const off = ((bw + q.xmax - q.xmin) / 2) * place.range(0.45, 0.8) * (place.chance(0.5) ? 1 : -1);
       lefts.push(Math.round(qc + off - bw / 2));
     }
-    for (let tr = 0; tr < 10; tr++) lefts.push(Math.round(place.next() * (width - bw)));
+    for (let tr = 0; tr < 12; tr++) lefts.push(Math.round(place.next() * (width - bw)));
     for (const left of lefts) {
       if (left < 0 || left + bw > width) continue;
       const x = left - sprite.box.xmin;
-      const p: Placed = { label: c.entity.label, pose: vocPose(c.pose.view), sprite, x, y };
+      const p: Placed = { label, pose: vocPose(view), sprite, x, y };
       const box = placedBox(p);
-      const tagX = Math.round((box.xmin + box.xmax) / 2 - tag.width / 2);
+      // the nametag is centred over the head, shifted to stay inside the image
+      const tagX = Math.max(0, Math.min(width - tag.width, Math.round((box.xmin + box.xmax) / 2 - tag.width / 2)));
       const tagY = box.ymin - gap - tag.height;
-      if (tagY < 0 || tagX < 0 || tagX + tag.width > width) continue;
+      if (tagY < 0) continue;
       const tagBox = { xmin: tagX, ymin: tagY, xmax: tagX + tag.width, ymax: tagY + tag.height };
       const ok = placed.every((q, qi) => {
         const qb = placedBox(q);
@@ -127,12 +157,23 @@ export async function renderScene(opts: SceneOptions): Promise<Scene> {
         return inter <= 0.4 * Math.min(boxArea(box), boxArea(qb)) && !overlaps(tagBox, qb) && !overlaps(tagBoxes[qi]!, box) && !overlaps(tagBox, tagBoxes[qi]!);
       });
       if (!ok) continue;
-      p.tag = tag;
-      p.tagX = tagX;
-      p.tagY = tagY;
+      Object.assign(p, { tag, tagX, tagY });
       placed.push(p);
       tagBoxes.push(tagBox);
-      break;
+      return true;
+    }
+    return false;
+  };
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
+    if (tryPlace(c.entity.label, c.pose.view, sprites[i]!, tags[i]!, c.footY)) continue;
+    // no room at that depth: try the same entity nearer or further away
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const t = place.next();
+      const scale = scaleAt(t, place.range(0.92, 1.08));
+      const sprite = await renderEntity(c.entity, c.pose, scale * k);
+      const tag = await renderNametag(c.entity, nametagPx(scale, k));
+      if (tryPlace(c.entity.label, c.pose.view, sprite, tag, groundAt(t))) break;
     }
   }
   // shadows under the feet
