@@ -103,6 +103,11 @@ function handle(msg) {
     case 'hello':
       state.agent = msg;
       root.dataset.agent = String(msg.agent ?? '');
+      document.getElementById('hud-title').textContent = msg.source?.kind === 'demo' ? 'ToonVision · demo' : 'ToonVision';
+      if (typeof msg.state === 'string') {
+        state.status = msg.state;
+        root.dataset.status = msg.state;
+      }
       break;
     case 'frame': {
       const now = performance.now();

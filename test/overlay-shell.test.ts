@@ -218,7 +218,7 @@ function fakeElectron() {
     session: {
       defaultSession: {
         setPermissionRequestHandler: (h) => (permission = h),
-        webRequest: { onBeforeRequest: (_f, l) => (beforeRequest = l) },
+        webRequest: { onBeforeRequest: (l) => (beforeRequest = l) },
       },
     },
   };

@@ -45,7 +45,7 @@ export interface ElectronLike {
       setPermissionRequestHandler(handler: ((wc: unknown, permission: string, callback: (granted: boolean) => void) => void) | null): void;
       setPermissionCheckHandler?(handler: ((wc: unknown, permission: string) => boolean) | null): void;
       webRequest: {
-        onBeforeRequest(filter: { urls: string[] }, listener: (details: { url: string }, callback: (response: { cancel: boolean }) => void) => void): void;
+        onBeforeRequest(listener: (details: { url: string }, callback: (response: { cancel: boolean }) => void) => void): void;
       };
     };
   };
@@ -107,7 +107,7 @@ export async function startOverlayApp(electron: ElectronLike, options: OverlayAp
   // No remote content: every request that is not the agent's page, files or WebSocket is cancelled;
   // no permission (camera, notifications, ...) is ever granted.
   const ses = session.defaultSession;
-  ses.webRequest.onBeforeRequest({ urls: ['<all_urls>'] }, (details, callback) => {
+  ses.webRequest.onBeforeRequest((details, callback) => { // no filter: every request
     const allowed = isAllowedUrl(details.url, urls.origin);
     if (!allowed) log(`overlay: blocked request ${details.url}`);
     callback({ cancel: !allowed });
