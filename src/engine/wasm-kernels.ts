@@ -4,6 +4,7 @@
 import * as tfjs from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
 import { conv2dGradConfigs } from './kernels/conv2d-grad.ts';
+import { depthwiseGradConfigs } from './kernels/depthwise-grad.ts';
 import { poolGradConfigs } from './kernels/pool-grad.ts';
 import { reduceReluConfigs, registerReluGradient } from './kernels/reduce-relu.ts';
 import { originalKernel } from './kernels/wasm-util.ts';
@@ -19,7 +20,7 @@ export function registeredWasmKernels(): string[] {
 export function registerWasmKernels(): void {
   if (registered) return;
   const minimal = process.env.TOONVISION_WASM_KERNELS === 'minimal';
-  const configs: KernelConfig[] = [...conv2dGradConfigs(), ...poolGradConfigs(), ...reduceReluConfigs()];
+  const configs: KernelConfig[] = [...conv2dGradConfigs(), ...depthwiseGradConfigs(), ...poolGradConfigs(), ...reduceReluConfigs()];
   registered = [];
   for (const config of configs) {
     const existing = originalKernel(config.kernelName);

@@ -1,0 +1,59 @@
+// `toonvision bench train|infer`: JSON shape only (speed targets live in the benchmark, not in tests).
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { ROOT } from './helpers.ts';
+
+const cli = path.join(ROOT, 'bin', 'toonvision.js');
+
+function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [cli, ...args], { env: { ...process.env, TOONVISION_BACKEND: process.env.TOONVISION_BACKEND || 'wasm' } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('error', reject);
+    p.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('bench commands', { concurrency: true }, () => {
+test('bench train --json reports throughput, backend and the slowest kernels', async () => {
+  const r = await run(['bench', 'train', '--arch', 'fast', '--batch', '4', '--steps', '1', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.length, 1, 'exactly one JSON document on stdout');
+  const j = JSON.parse(lines[0]!);
+  assert.equal(j.arch, 'fast');
+  assert.deepEqual(j.inputShape, [96, 32, 3]);
+  assert.equal(j.batch, 4);
+  assert.equal(typeof j.backend, 'string');
+  assert.ok(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'].includes(j.backend));
+  assert.ok(typeof j.imagesPerSecond === 'number' && j.imagesPerSecond > 0, `imagesPerSecond ${j.imagesPerSecond}`);
+  assert.equal(typeof j.topKernelsMs, 'object');
+  assert.ok(Object.keys(j.topKernelsMs).length > 0);
+  for (const v of Object.values(j.topKernelsMs)) assert.equal(typeof v, 'number');
+});
+
+test('bench infer --json reports ms per crop and per batch of 32 (seed arch)', async () => {
+  const r = await run(['bench', 'infer', '--runs', '2', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(typeof j.backend, 'string');
+  assert.ok(typeof j.msPerCrop === 'number' && j.msPerCrop > 0);
+  assert.ok(typeof j.msPerBatch32 === 'number' && j.msPerBatch32 >= j.msPerCrop, `batch ${j.msPerBatch32} vs crop ${j.msPerCrop}`);
+  assert.deepEqual(j.inputShape, [600, 200, 3]);
+});
+
+test('bench with a bad --arch or --steps is bad usage (exit 2)', async () => {
+  const a = await run(['bench', 'train', '--arch', 'resnet', '--json']);
+  assert.equal(a.status, 2);
+  assert.match(a.stderr, /resnet/);
+  assert.equal(a.stdout, '');
+  const b = await run(['bench', 'train', '--steps', '0', '--json']);
+  assert.equal(b.status, 2);
+  assert.match(b.stderr, /--steps/);
+});
+});
