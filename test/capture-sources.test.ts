@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DemoSource, FolderSource, WindowSource, createSource, findWindows, parseSourceSpec } from '../src/capture/index.ts';
+import { DemoSource, FolderSource, WindowSource, createSource, findWindows, parseSourceSpec, pixelWindow } from '../src/capture/index.ts';
 import { rgbaToRgb } from '../src/capture/native.ts';
 import { readImage } from '../src/image.ts';
 import { needProgram, tempDir } from './helpers.ts';
@@ -22,6 +22,13 @@ describe('capture sources', () => {
     assert.deepEqual(parseSourceSpec('folder:/tmp/x'), { kind: 'folder', dir: '/tmp/x' });
     assert.throws(() => parseSourceSpec('webcam'), /'webcam' is not one of window, screen, demo, folder:DIR/);
     assert.throws(() => parseSourceSpec('folder:'), /names no folder/);
+  });
+
+  it('gives the window in captured pixels on high-DPI displays', () => {
+    // macOS Retina: geometry in points, capture in pixels (2x).
+    assert.deepEqual(pixelWindow({ x: 100, y: 50, width: 800, height: 600, scaleFactor: 2 }, { width: 1600, height: 1200 }), { x: 200, y: 100, width: 1600, height: 1200, scaleFactor: 2 });
+    // X11, or DPI-aware Windows at 150%: geometry already in pixels; the scale factor is passed on.
+    assert.deepEqual(pixelWindow({ x: 10, y: 20, width: 800, height: 600, scaleFactor: 1.5 }, { width: 800, height: 600 }), { x: 10, y: 20, width: 800, height: 600, scaleFactor: 1.5 });
   });
 
   it('converts RGBA to RGB, aligned or not', () => {

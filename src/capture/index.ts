@@ -6,8 +6,9 @@
 // for windows that only set WM_NAME, `xdotool search --name`; pixels come from node-screenshots
 // (xcb) where the native module loads, else from screenshot-desktop (ImageMagick `import`), cropped.
 // Windows and macOS: node-screenshots for both finding and capturing (untested here: no such machine).
-// High-DPI: node-screenshots reports window geometry in logical units on some platforms and captures
-// physical pixels; the frame's `window` is given in physical pixels with the monitor's scaleFactor.
+// High-DPI: node-screenshots reports geometry in logical units on some platforms (macOS points) and
+// captures physical pixels; the frame's `window` is given in captured pixels (see pixelWindow), with the
+// scale factor, so a client divides by scaleFactor for logical (CSS/DIP) units.
 import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -30,7 +31,7 @@ export type SourceKind = 'window' | 'screen' | 'demo' | 'folder';
 export interface WindowInfo {
   id: number;
   title: string;
-  /** Screen position and size in physical pixels. */
+  /** Screen position and size as the OS reports them (pixels on X11, points on macOS). */
   x: number;
   y: number;
   width: number;
@@ -117,18 +118,20 @@ function infoOf(w: NsWindow, title?: string): WindowInfo {
   } catch {
     /* no monitor information: assume 1 */
   }
-  // On X11 and Windows (per-monitor DPI aware) geometry is already in pixels; macOS reports points.
-  const k = process.platform === 'darwin' ? scale : 1;
-  return {
-    id: w.id(),
-    title: title ?? w.title(),
-    x: Math.round(w.x() * k),
-    y: Math.round(w.y() * k),
-    width: Math.round(w.width() * k),
-    height: Math.round(w.height() * k),
-    scaleFactor: scale,
-    minimized: w.isMinimized(),
-  };
+  // Geometry as the OS reports it: pixels on X11 and (DPI-aware) Windows, points on macOS. The frame's
+  // window is converted to captured pixels with the measured ratio (see pixelWindow).
+  return { id: w.id(), title: title ?? w.title(), x: w.x(), y: w.y(), width: w.width(), height: w.height(), scaleFactor: scale, minimized: w.isMinimized() };
+}
+
+/**
+ * The frame's window in captured pixels: the capture's own size, and the position scaled by the ratio
+ * of captured pixels to reported geometry (1 on X11; the display's scale factor on macOS and on
+ * Windows when the process is not DPI-aware), so boxes and window share one unit on every platform.
+ */
+export function pixelWindow(win: Pick<WindowInfo, 'x' | 'y' | 'width' | 'height' | 'scaleFactor'>, image: { width: number; height: number }): FrameWindow {
+  const k = win.width > 0 ? image.width / win.width : 1;
+  const ratio = Math.abs(k - 1) < 0.02 ? 1 : k;
+  return { x: Math.round(win.x * ratio), y: Math.round(win.y * ratio), width: image.width, height: image.height, scaleFactor: ratio === 1 ? win.scaleFactor : Math.round(ratio * 100) / 100 };
 }
 
 /**
@@ -262,7 +265,7 @@ export class WindowSource implements CaptureSource {
         capturedAt,
         startedAt,
         captureMs: performance.now() - startedAt,
-        window: { x: win.x, y: win.y, width: image.width, height: image.height, scaleFactor: win.scaleFactor },
+        window: pixelWindow(win, image),
         source: 'window',
         title: win.title,
       },
@@ -291,14 +294,8 @@ export class ScreenSource implements CaptureSource {
         const m = monitors.find((x) => x.isPrimary()) ?? monitors[0];
         if (!m) return { waiting: 'no monitor found' };
         const image = await nsImageToRgb(await m.captureImage());
-        const scaleFactor = m.scaleFactor() || 1;
-        const k = process.platform === 'darwin' ? scaleFactor : 1;
-        return {
-          frame: {
-            image, capturedAt, startedAt, captureMs: performance.now() - startedAt, source: 'screen',
-            window: { x: Math.round(m.x() * k), y: Math.round(m.y() * k), width: image.width, height: image.height, scaleFactor },
-          },
-        };
+        const window = pixelWindow({ x: m.x(), y: m.y(), width: m.width(), height: m.height(), scaleFactor: m.scaleFactor() || 1 }, image);
+        return { frame: { image, capturedAt, startedAt, captureMs: performance.now() - startedAt, source: 'screen', window } };
       }
       if (method === 'screenshot-desktop') {
         const image = await fallbackCapture();
