@@ -140,10 +140,12 @@ function handle(msg) {
 
 // ---- HUD and toast --------------------------------------------------------------------------
 
+/** Frames per second over the last 2 s; null until there are two frames to measure. */
 function fps() {
   const t = state.frameTimes;
-  if (t.length < 2 || performance.now() - t[t.length - 1] > 2000) return 0;
-  return ((t.length - 1) * 1000) / (t[t.length - 1] - t[0]);
+  if (t.length === 0 || performance.now() - t[t.length - 1] > 2000) return 0;
+  if (t.length < 2) return null;
+  return ((t.length - 1) * 1000) / Math.max(1, t[t.length - 1] - t[0]);
 }
 
 function updateHud() {
@@ -158,7 +160,8 @@ function updateHud() {
   hud.dataset.conn = state.conn;
   hudConn.textContent = labels[state.conn] ?? state.conn;
   if (state.conn === 'connected') {
-    const parts = [`${fps().toFixed(1)} fps`];
+    const f = fps();
+    const parts = [f === null ? '– fps' : `${f.toFixed(1)} fps`];
     if (state.latencySent !== null) parts.push(`latency ${Math.round(state.latencySent)} ms`);
     if (state.latencyCaptured !== null) parts.push(`since capture ${Math.round(state.latencyCaptured)} ms`);
     hudStats.textContent = parts.join(' · ');
