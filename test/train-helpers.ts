@@ -11,6 +11,8 @@ export interface TinySpec {
   width?: number;
   height?: number;
   seed?: number;
+  /** colour of a label's crops (default: one derived from the label) */
+  colour?: (label: string) => [number, number, number];
 }
 
 function colourOf(label: string): [number, number, number] {
@@ -27,7 +29,7 @@ export async function writeTinyCrops(root: string, spec: TinySpec): Promise<void
   const splits = ['train', 'validate', 'test'] as const;
   for (const [label, counts] of Object.entries(spec.labels)) {
     const kind = label.startsWith('cog') ? 'cog' : 'toon';
-    const [r, g, b] = colourOf(label);
+    const [r, g, b] = (spec.colour ?? colourOf)(label);
     let index = 0;
     for (let s = 0; s < 3; s++) {
       const dir = path.join(root, 'data', splits[s]!, kind);
@@ -55,4 +57,15 @@ export const BINARY_SPEC: TinySpec = {
     toon_dog: [6, 2, 2],
     toon_cat: [6, 2, 2],
   },
+};
+
+/** Binary crops a hand-built model can separate perfectly: Cogs dark, Toons bright. */
+export const DARK_LIGHT_SPEC: TinySpec = {
+  labels: {
+    cog_sb_coldcaller: [5, 2, 3],
+    cog_bb_flunky: [5, 2, 3],
+    toon_dog: [5, 2, 3],
+    toon_cat: [5, 2, 3],
+  },
+  colour: (label) => (label.startsWith('cog') ? [20, 20, 20] : [200, 200, 200]),
 };
