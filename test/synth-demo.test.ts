@@ -31,3 +31,15 @@ test('demo frames: same t same pixels, entities move, labelled boxes inside the 
   }
   assert.deepEqual([...kinds].sort(), ['cog', 'toon']);
 });
+
+test('demo with a buffer ring: frames reuse buffers in turn and still match fresh ones', async () => {
+  const fresh = await createDemoScene({ seed: 5, width: 320, height: 240 });
+  const ringed = await createDemoScene({ seed: 5, width: 320, height: 240, ring: 2 });
+  const a = ringed.frame(0.25);
+  const b = ringed.frame(0.5);
+  const c = ringed.frame(0.75);
+  assert.notStrictEqual(a.image.data, b.image.data);
+  assert.strictEqual(a.image.data, c.image.data, 'the third frame reuses the first buffer');
+  assert.deepEqual(Buffer.from(c.image.data), Buffer.from(fresh.frame(0.75).image.data));
+  assert.deepEqual(Buffer.from(b.image.data), Buffer.from(fresh.frame(0.5).image.data));
+});

@@ -1,6 +1,6 @@
 // Timing of the scene generator: ms per still scene (renderScene, PNG included) and per demo frame
 // (wall clock and CPU time: on a shared machine the wall-clock tail is other processes' time).
-// Run: `nice npx tsx src/synth/bench.ts [scenes] [frames]` (prints one JSON document).
+// Run: `nice npx tsx src/synth/bench.ts [scenes] [frames] [ring]` (prints one JSON document).
 import { fileURLToPath } from 'node:url';
 import { createDemoScene } from './demo.ts';
 import { renderScene } from './scene.ts';
@@ -19,12 +19,12 @@ export interface SynthBench {
 
 const r1 = (v: number) => Math.round(v * 100) / 100;
 
-export async function benchSynth(scenes = 10, frames = 300, width = 800, height = 600): Promise<SynthBench> {
+export async function benchSynth(scenes = 10, frames = 300, width = 800, height = 600, ring = 0): Promise<SynthBench> {
   const t0 = performance.now();
   for (let i = 0; i < scenes; i++) await renderScene({ seed: 'bench', index: i, width, height });
   const msPerScene = (performance.now() - t0) / Math.max(1, scenes);
   const t1 = performance.now();
-  const demo = await createDemoScene({ seed: 'bench', width, height });
+  const demo = await createDemoScene({ seed: 'bench', width, height, ring });
   const demoCreateMs = performance.now() - t1;
   const times: number[] = [];
   const cpu0 = process.cpuUsage();
@@ -49,6 +49,6 @@ export async function benchSynth(scenes = 10, frames = 300, width = 800, height 
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const [scenes, frames] = process.argv.slice(2).map(Number);
-  process.stdout.write(`${JSON.stringify(await benchSynth(scenes || 10, frames || 300))}\n`);
+  const [scenes, frames, ring] = process.argv.slice(2).map(Number);
+  process.stdout.write(`${JSON.stringify(await benchSynth(scenes || 10, frames || 300, 800, 600, ring || 0))}\n`);
 }

@@ -20,9 +20,9 @@ export interface DemoOptions {
   /** walking lanes (default 6) */
   lanes?: number;
   /**
-   * Frame buffers recycled in turn (default 8): a frame's pixels stay valid until this many later
-   * frames were made; copy them to keep them longer. A fresh 1.4 MB buffer per frame costs little on
-   * average but its garbage collection adds 20+ ms pauses every few frames.
+   * Frame buffers to recycle in turn (default 0: every frame gets a fresh buffer the caller may keep).
+   * With N > 0 a frame's pixels stay valid only until N later frames were made: this saves the
+   * garbage collector a 1.4 MB buffer per frame, for callers that use each frame at once.
    */
   ring?: number;
 }
@@ -35,7 +35,7 @@ export interface DemoFrame {
 export interface DemoScene {
   width: number;
   height: number;
-  /** The frame at `t` seconds: the same t always gives the same pixels (in a recycled buffer, see DemoOptions.ring). */
+  /** The frame at `t` seconds: the same t always gives the same pixels (a fresh buffer unless DemoOptions.ring says otherwise). */
   frame(t: number): DemoFrame;
 }
 
@@ -129,7 +129,7 @@ export async function createDemoScene(opts: DemoOptions = {}): Promise<DemoScene
   for (const a of [...lanes.flatMap((l) => l.actors), ...standers.map((s) => s.actor)]) for (const sp of a.sprites) applyLighting(sp.data, 4, luts);
   const background = rgbaToRgb(bg.data);
   const owner = new Int16Array(width * height);
-  const ring = Array.from({ length: Math.max(1, opts.ring ?? 8) }, () => new Uint8Array(background.length));
+  const ring = Array.from({ length: Math.max(0, opts.ring ?? 0) }, () => new Uint8Array(background.length));
   let next = 0;
 
   function place(actor: Actor, sprite: EntitySprite, footX: number, footY: number): Placed {
@@ -166,8 +166,8 @@ export async function createDemoScene(opts: DemoOptions = {}): Promise<DemoScene
         placed.push(place(s.actor, s.actor.sprites[waving]!, s.x, s.footY));
       }
       placed.sort(byDepth);
-      const out = ring[next]!;
-      next = (next + 1) % ring.length;
+      const out = ring.length ? ring[next] : undefined;
+      if (ring.length) next = (next + 1) % ring.length;
       return compose(background, width, height, placed, owner, 0.25, out);
     },
   };
