@@ -9,6 +9,7 @@ import path from 'node:path';
 import { extractScreenshots } from '../dataset/extract.ts';
 import type { ExtractResult } from '../dataset/extract.ts';
 import { splitDataset } from '../dataset/split.ts';
+import { layout } from '../dataset/layout.ts';
 import type { SplitResult } from '../dataset/split.ts';
 import { installModelFolder } from '../model/folder.ts';
 import type { ClassifierTask, Task } from '../taxonomy.ts';
@@ -78,7 +79,10 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
   const progress = opts.progress ?? makeProgress({ quiet: true });
   const seed = opts.seed ?? Date.now() % 100000;
   progress.line(`extracting new screenshots in ${opts.root}`);
-  const ex = await extractScreenshots(opts.root, { move: true });
+  if (!existsSync(opts.root)) throw new Error(`${opts.root}: no such data root`);
+  const ex: ExtractResult = existsSync(layout(opts.root).screenshots)
+    ? await extractScreenshots(opts.root, { move: true })
+    : { screenshots: 0, crops: 0, byLabel: {}, errors: [], moved: 0 };
   progress.line(`  ${ex.screenshots} screenshots, ${ex.crops} crops${ex.errors.length ? `, ${ex.errors.length} failed (first: ${ex.errors[0]!.file}: ${ex.errors[0]!.reason})` : ''}`);
   const sp = await splitDataset(opts.root, { seed });
   progress.line(`  split: ${sp.train} train, ${sp.validate} validate, ${sp.test} test crops (seed ${sp.seed})`);
