@@ -180,7 +180,6 @@ export class Agent extends EventEmitter<AgentEvents> {
       watch: opts.watchModels !== false,
       packageDemo: opts.packageDemoModels !== false,
       onMessage: (m, kind) => {
-        this.log(m);
         this.setStatus(this.state, m, true);
         if (kind === 'refused') this.lastError = m;
       },
@@ -265,6 +264,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.state = state;
     this.message = message;
     if (changed || force) {
+      this.log(state === 'running' ? message : `${state}: ${message}`);
       this.server.broadcast({ type: 'status', state, message });
       this.emit('status', { state, message });
     }
@@ -273,14 +273,12 @@ export class Agent extends EventEmitter<AgentEvents> {
   pause(): void {
     if (this.paused) return;
     this.paused = true;
-    this.log('paused');
     this.setStatus('paused', 'paused (press the pause hotkey again to resume)');
   }
 
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    this.log('resumed');
     this.setStatus('running', 'resumed');
   }
 
