@@ -33,7 +33,7 @@ export interface TestAgent {
   close(): Promise<void>;
 }
 
-export const HELLO = { type: 'hello', v: 1, agent: 'test', models: {}, source: { kind: 'demo' } };
+export const HELLO = { type: 'hello', v: 1, agent: 'test', models: {}, source: { kind: 'window', title: 'Toontown Rewritten' } };
 
 /** Starts the stand-in agent on 127.0.0.1 (`port` 0 picks a free one). */
 export async function startTestAgent(port = 0): Promise<TestAgent> {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Command, type CommanderError } from 'commander';
 import { register as registerOverlay } from '../src/commands/overlay.ts';
-import { GameWindowFollower, reportedWindow } from '../src/overlay/follow.ts';
+import { GameWindowFollower, isVirtualSource, reportedWindow } from '../src/overlay/follow.ts';
 import { connectAgent } from '../src/overlay/agent-link.ts';
 import { guardWebContents, type ElectronLike, type OverlayApp } from '../src/overlay/electron-app.ts';
 import { ELECTRON_MAIN, findElectron } from '../src/overlay/launch.ts';
@@ -116,6 +116,20 @@ test('follow: moves and resizes with the game window, hides while the agent wait
   follower.handle({ type: 'frame', v: 2, window: { x: 0, y: 0, width: 5, height: 5 } });
   follower.handle({ type: 'frame', v: 1, window: { x: 0, y: 0, width: 0, height: 5 } });
   assert.deepEqual(win.bounds, { x: 150, y: 35, width: 512, height: 384 }, 'other versions and empty windows are ignored');
+  // demo scenes and folders of screenshots have no window on this screen: nothing to cover
+  follower.handle({ ...frameMessage({ x: 0, y: 0, width: 800, height: 600 }, []), source: 'demo' });
+  assert.equal(win.visible, false);
+  follower.handle({ ...frameMessage({ x: 5, y: 6, width: 800, height: 600 }, []), source: 'window' });
+  assert.equal(win.visible, true);
+  assert.deepEqual(win.bounds, { x: 3, y: 3, width: 400, height: 300 });
+  follower.handle({ ...HELLO, source: { kind: 'folder:/tmp/shots' } });
+  assert.equal(win.visible, false);
+  follower.handle({ ...HELLO, state: 'waiting-for-window' });
+  assert.equal(win.visible, false);
+  follower.handle({ ...HELLO, state: 'running' });
+  assert.equal(win.visible, true, 'the agent (re)started on a window source, running');
+  assert.equal(isVirtualSource('window'), false);
+  assert.equal(isVirtualSource({ kind: 'screen' }), false);
   assert.deepEqual(reportedWindow({ type: 'hello', v: 1, source: { window: { x: 1, y: 2, width: 3, height: 4 } } }), { x: 1, y: 2, width: 3, height: 4 });
 });
 

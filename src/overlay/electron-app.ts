@@ -120,7 +120,11 @@ export async function startOverlayApp(electron: ElectronLike, options: OverlayAp
   win.setAlwaysOnTop(true, 'screen-saver');
   win.setVisibleOnAllWorkspaces?.(true, { visibleOnFullScreen: true });
 
-  const follower = new GameWindowFollower(win, { displays: () => screen.getAllDisplays(), coordinates: options.coordinates });
+  const follower = new GameWindowFollower(win, {
+    displays: () => screen.getAllDisplays(),
+    coordinates: options.coordinates,
+    onChange: (visible, reason) => log(`overlay: ${visible ? 'shown' : 'hidden'}: ${reason}`),
+  });
   for (const event of ['display-added', 'display-removed', 'display-metrics-changed']) screen.on(event, () => follower.refresh());
 
   // The page: from the agent; when the agent is not up yet, try again a little later.

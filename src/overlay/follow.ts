@@ -15,6 +15,17 @@ export interface FollowerOptions {
   /** The displays now (Electron: screen.getAllDisplays()). */
   displays: () => readonly DisplayInfo[];
   coordinates?: WindowCoordinates;
+  /** Told when the overlay is shown or hidden, and why (for the log). */
+  onChange?(visible: boolean, reason: string): void;
+}
+
+/**
+ * True when the agent's frames come from a source with no window on this screen (the `demo` scenes,
+ * a `folder:` of screenshots): there is nothing to cover, so the overlay stays hidden.
+ */
+export function isVirtualSource(source: unknown): boolean {
+  const kind = typeof source === 'string' ? source : typeof source === 'object' && source !== null ? (source as { kind?: unknown }).kind : undefined;
+  return typeof kind === 'string' && (kind === 'demo' || kind.startsWith('folder'));
 }
 
 function sameRect(a: Rect | null, b: Rect | null): boolean {
@@ -41,6 +52,8 @@ export class GameWindowFollower {
   bounds: Rect | null = null;
   /** True while the agent says it waits for the game window. */
   waiting = false;
+  /** True while the agent's source has no window on this screen (demo, folder). */
+  virtual = false;
   private readonly coordinates: WindowCoordinates;
 
   constructor(private readonly target: OverlayTarget, private readonly opts: FollowerOptions) {
@@ -56,12 +69,19 @@ export class GameWindowFollower {
       this.apply();
       return;
     }
+    if (m.type !== 'hello' && m.type !== 'frame') return;
+    const source = (msg as { source?: unknown }).source;
+    const virtual = source === undefined ? this.virtual : isVirtualSource(source);
     const rect = reportedWindow(msg);
+    const waiting = m.type === 'hello' && typeof m.state === 'string' ? m.state === 'waiting-for-window' : this.waiting;
+    if (!rect && virtual === this.virtual && waiting === this.waiting) return;
+    this.virtual = virtual;
+    this.waiting = waiting;
     if (rect) {
       if (m.type === 'frame') this.waiting = false;
       this.game = { x: rect.x, y: rect.y, width: rect.width, height: rect.height };
-      this.apply();
     }
+    this.apply();
   }
 
   /** Recomputes the bounds (after a display was added, removed or rescaled). */
@@ -71,8 +91,11 @@ export class GameWindowFollower {
   }
 
   private apply(): void {
-    if (!this.game || this.waiting) {
-      if (this.target.isVisible()) this.target.hide();
+    if (!this.game || this.waiting || this.virtual) {
+      if (this.target.isVisible()) {
+        this.target.hide();
+        this.opts.onChange?.(false, this.virtual ? 'the agent shows demo/folder frames, not a window on this screen' : 'the agent waits for the game window');
+      }
       return;
     }
     const b = overlayBounds(this.game, this.opts.displays(), this.coordinates);
@@ -80,6 +103,9 @@ export class GameWindowFollower {
       this.target.setBounds(b);
       this.bounds = b;
     }
-    if (!this.target.isVisible()) this.target.showInactive();
+    if (!this.target.isVisible()) {
+      this.target.showInactive();
+      this.opts.onChange?.(true, `over the game window at ${b.x},${b.y} ${b.width}x${b.height}`);
+    }
   }
 }
