@@ -8,6 +8,8 @@ import { renderScene } from './scene.ts';
 export interface SynthBench {
   scenes: number;
   msPerScene: number;
+  /** CPU time per scene, all threads (librsvg and libvips work in threads of their own) */
+  cpuMsPerScene: number;
   demoCreateMs: number;
   frames: number;
   /** wall-clock time per frame (on a busy machine the p95 is mostly time waiting for a core) */
@@ -21,8 +23,10 @@ const r1 = (v: number) => Math.round(v * 100) / 100;
 
 export async function benchSynth(scenes = 10, frames = 300, width = 800, height = 600, ring = 0): Promise<SynthBench> {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < scenes; i++) await renderScene({ seed: 'bench', index: i, width, height });
   const msPerScene = (performance.now() - t0) / Math.max(1, scenes);
+  const sc = process.cpuUsage(c0);
   const t1 = performance.now();
   const demo = await createDemoScene({ seed: 'bench', width, height, ring });
   const demoCreateMs = performance.now() - t1;
@@ -40,6 +44,7 @@ export async function benchSynth(scenes = 10, frames = 300, width = 800, height 
   return {
     scenes,
     msPerScene: r1(msPerScene),
+    cpuMsPerScene: r1((sc.user + sc.system) / 1000 / Math.max(1, scenes)),
     demoCreateMs: r1(demoCreateMs),
     frames,
     msPerFrame: { mean: r1(mean), p50: r1(at(0.5)), p95: r1(at(0.95)) },

@@ -54,7 +54,7 @@ export function compose(background: Uint8Array, width: number, height: number, p
     out.set(background);
     data = out;
   } else {
-    data = new Uint8Array(background);
+    data = background.slice(); // memcpy; new Uint8Array(background) copies element by element, 6x slower
   }
   const image: RgbImage = { data, width, height };
   owner.fill(-1);

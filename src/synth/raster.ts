@@ -92,15 +92,11 @@ export function applyLighting(data: Uint8Array, stride: 3 | 4, luts: [Uint8Array
  */
 export function blit(dst: RgbImage, sprite: RgbaImage & { box?: Box }, x0: number, y0: number, owner?: Int16Array, id = -1): void {
   const b = sprite.box ?? { xmin: 0, ymin: 0, xmax: sprite.width, ymax: sprite.height };
-  const sx0 = Math.max(b.xmin, -x0);
-  const sy0 = Math.max(b.ymin, -y0);
+  // the box is the opaque part: widen it by 2 pixels to draw the faint anti-aliased fringe too
+  const ax0 = Math.max(0, b.xmin - 2, -x0);
+  const ay0 = Math.max(0, b.ymin - 2, -y0);
   const sx1 = Math.min(b.xmax + 2, sprite.width, dst.width - x0);
   const sy1 = Math.min(b.ymax + 2, sprite.height, dst.height - y0);
-  // the box may cut faint anti-aliased fringe pixels: widen it by a pixel each side when drawing
-  const fx0 = Math.max(0, sx0 - 2);
-  const fy0 = Math.max(0, sy0 - 2);
-  const ax0 = Math.max(fx0, -x0);
-  const ay0 = Math.max(fy0, -y0);
   if (sx1 <= ax0 || sy1 <= ay0) return;
   const src = sprite.data;
   const out = dst.data;
