@@ -168,6 +168,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   private message = 'starting';
   private lastFrame: ProcessedFrame | undefined;
   private lastError = '';
+  /** Pipeline runs outside the loop (captures while paused) that still use the current models. */
+  private outsideRuns = 0;
   frameId = 0;
   hotkeysInfo: { ok: boolean; detail: string } = { ok: false, detail: 'not started' };
   readonly log: (message: string) => void;
@@ -328,7 +330,7 @@ export class Agent extends EventEmitter<AgentEvents> {
           await sleep(100);
           continue;
         }
-        this.models.applyPending();
+        if (this.outsideRuns === 0) this.models.applyPending();
         const g = await this.grab();
         if (this.stopped) break;
         if (!g.frame) {
@@ -377,9 +379,14 @@ export class Agent extends EventEmitter<AgentEvents> {
   async captureNow(): Promise<SavedCapture> {
     let p = this.lastFrame;
     if (!p || this.paused || Date.now() - p.frame.capturedAt > 2000) {
-      const g = await this.grab();
-      if (!g.frame) throw new Error(`nothing to capture: ${g.waiting}`);
-      p = await this.pipeline.process(g.frame);
+      this.outsideRuns++;
+      try {
+        const g = await this.grab();
+        if (!g.frame) throw new Error(`nothing to capture: ${g.waiting}`);
+        p = await this.pipeline.process(g.frame);
+      } finally {
+        this.outsideRuns--;
+      }
     }
     const saved = await saveCapture(this.opts.root ?? DEFAULT_ROOT, p.frame.image, p.detections);
     this.log(`saved ${saved.file} with ${saved.objects.length} object${saved.objects.length === 1 ? '' : 's'} (${saved.xml})`);
@@ -398,7 +405,8 @@ export class Agent extends EventEmitter<AgentEvents> {
     if (this.stopped) return;
     this.stopped = true;
     this.hotkeys?.stop();
-    await this.loopDone;
+    // A capture that never returns (a hung capture tool) must not keep the agent from stopping.
+    await Promise.race([this.loopDone, sleep(5000)]);
     await this.server.close();
     await this.models.close();
     this.source.close();

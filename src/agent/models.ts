@@ -3,7 +3,7 @@
 // watcher sees a folder replaced (retrain installs by rename), loads the new model beside the old one,
 // and the agent swaps it in between two frames; a model that does not load is refused and the old one
 // kept. The old model is disposed only after the swap, so no frame ever runs on a disposed model.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { watch, type FSWatcher } from 'chokidar';
@@ -136,8 +136,15 @@ export class ModelSet {
   }
 
   private startWatching(): void {
-    if (this.watcher || !existsSync(this.opts.dir)) return;
+    if (this.watcher) return;
     const root = path.resolve(this.opts.dir);
+    // Watch even a models folder that does not exist yet: the first retrain creates it.
+    try {
+      mkdirSync(root, { recursive: true });
+    } catch (err) {
+      this.opts.onMessage?.(`cannot watch ${root} for new models (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'info');
+      return;
+    }
     this.watcher = watch(root, { ignoreInitial: true, depth: 3, awaitWriteFinish: false });
     const onEvent = (file: string) => {
       const rel = path.relative(root, path.resolve(file)).split(path.sep);
