@@ -177,7 +177,7 @@ describe('overlay page in headless Chromium', { skip: needChromium() }, () => {
         agent.broadcast(frameMessage(GAME, [DOG]));
         await new Promise((r) => setTimeout(r, 60));
       }
-      await page.waitForFunction(() => /fps/.test(document.getElementById('hud-stats')?.textContent ?? ''), null, { timeout: 5000 });
+      await page.waitForFunction(() => /\d fps/.test(document.getElementById('hud-stats')?.textContent ?? ''), null, { timeout: 5000 });
       const stats = (await page.locator('#hud-stats').textContent()) ?? '';
       const fps = Number(/([\d.]+) fps/.exec(stats)?.[1]);
       assert.ok(fps > 1, `fps in the HUD: ${stats}`);
@@ -222,9 +222,16 @@ describe('overlay page in headless Chromium', { skip: needChromium() }, () => {
     const page = await openPage('?hold=60000');
     try {
       const port = agent.port;
+      // every text the HUD's connection field shows from here on (the first retry follows quickly)
+      await page.evaluate(() => {
+        const el = document.getElementById('hud-conn')!;
+        const seen: string[] = ((window as unknown as { hudTexts: string[] }).hudTexts = []);
+        new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, { childList: true, characterData: true, subtree: true });
+      });
       await agent.close();
       await waitForAttr(page, 'conn', 'disconnected', 5000);
-      assert.match(await page.locator('#hud-conn').innerText(), /offline/);
+      const texts = await page.evaluate(() => (window as unknown as { hudTexts: string[] }).hudTexts);
+      assert.ok(texts.some((t) => /agent offline · retry in \d+ s/.test(t)), `HUD while disconnected: ${JSON.stringify(texts)}`);
       agent = await startTestAgent(port);
       await agent.waitForClients(1, 15_000);
       await waitForAttr(page, 'conn', 'connected', 5000);
