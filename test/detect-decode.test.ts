@@ -72,6 +72,17 @@ test('decode: boxes are clipped to the frame and same-class duplicates removed b
   assert.equal(nms.find((d) => d.label === 'toon')!.score.toFixed(2), '0.90');
 });
 
+test('decode: one figure is a Cog or a Toon: the weaker class at the same place is dropped unless crossClassIou is 1', () => {
+  const gh = 6;
+  const gw = 8;
+  const raw = blankGrid(gh, gw);
+  setCell(raw, gw, 3, 4, 0, 0.6, 3, 5);
+  setCell(raw, gw, 3, 4, 1, 0.8, 3, 5);
+  const geo = { gridH: gh, gridW: gw, stride: 4, inputH: 24, inputW: 32, imageH: 24, imageW: 32 };
+  assert.deepEqual(decodeGrid(raw, geo, { threshold: 0.5, topK: 10, nmsIou: 0.6, crossClassIou: 0.7 }).map((d) => d.label), ['toon']);
+  assert.deepEqual(decodeGrid(raw, geo, { threshold: 0.5, topK: 10, nmsIou: 0.6, crossClassIou: 1 }).map((d) => d.label), ['toon', 'cog']);
+});
+
 test('encodeTargets then decode recovers the boxes', () => {
   const boxes = [
     { cls: 0, xmin: 10, ymin: 20, xmax: 30, ymax: 70 },

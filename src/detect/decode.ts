@@ -17,9 +17,12 @@ export interface DecodeParams {
   topK: number;
   /** Same-class boxes overlapping more than this IoU with a better one are dropped (1 = off). */
   nmsIou: number;
+  /** Boxes of the other class overlapping more than this IoU with a better one are dropped: one
+   * figure is either a Cog or a Toon (1 = off; absent = 0.7). */
+  crossClassIou?: number;
 }
 
-export const DEFAULT_DECODE: DecodeParams = { threshold: 0.3, topK: 50, nmsIou: 0.6 };
+export const DEFAULT_DECODE: DecodeParams = { threshold: 0.3, topK: 50, nmsIou: 0.6, crossClassIou: 0.7 };
 
 /** Where the grid sits: input size of the network, output stride, and the frame size in pixels. */
 export interface GridGeometry {
@@ -103,7 +106,8 @@ export function decodeGrid(raw: Float32Array | number[], g: GridGeometry, params
     const y1 = Math.min(g.imageH, (cy + h / 2) * sy);
     if (x1 - x0 < 1 || y1 - y0 < 1) continue;
     const det: Detection = { bbox: [x0, y0, x1 - x0, y1 - y0], label: DETECTOR_CLASSES[p.c]!, score: p.score };
-    if (params.nmsIou < 1 && kept.some((k) => k.label === det.label && iou(k.bbox, det.bbox) > params.nmsIou)) continue;
+    const cross = params.crossClassIou ?? 0.7;
+    if (kept.some((k) => iou(k.bbox, det.bbox) > (k.label === det.label ? params.nmsIou : cross))) continue;
     kept.push(det);
   }
   return kept;

@@ -5,6 +5,7 @@ import type { RgbImage } from '../image.ts';
 import { loadModelFolder, type ModelMetadata } from '../model/folder.ts';
 import { decodeGrid, DEFAULT_DECODE, type DecodeParams, type Detection } from './decode.ts';
 import { DETECTOR_CLASSES, OUT_CHANNELS } from './model.ts';
+import { resizeRgbToFloat } from './resize.ts';
 import { computeAp, type ApResult, type DetectorScene } from './evaluate.ts';
 
 /** What a detector model folder's metadata.json holds beyond the common fields. */
@@ -32,11 +33,7 @@ export interface Detector {
 /** Frame -> network input: bilinear resize (half-pixel centres, aspect not kept), float 0-255, batch of 1. */
 export function frameToInput(img: RgbImage, inputShape: readonly number[]): Tensor4D {
   const [h, w] = inputShape as [number, number];
-  return tf.tidy(() => {
-    const t = tf.tensor3d(img.data, [img.height, img.width, 3], 'int32').toFloat();
-    const r = img.height === h && img.width === w ? t : tf.image.resizeBilinear(t as import('@tensorflow/tfjs').Tensor3D, [h, w], false, true);
-    return r.expandDims(0) as Tensor4D;
-  });
+  return tf.tensor4d(resizeRgbToFloat(img, h, w), [1, h, w, 3]);
 }
 
 function checkDetectorInfo(dir: string, meta: ModelMetadata): DetectorMetadata {
@@ -128,7 +125,8 @@ export async function evaluateDetector(
   let ms = 0;
   for (const s of scenes) {
     const t0 = performance.now();
-    preds.push(await detector.detect(s.image, { threshold, topK: 100 }));
+    // VOC practice: per-class ranked lists, so the cross-class suppression of live use is off here.
+    preds.push(await detector.detect(s.image, { threshold, topK: 100, crossClassIou: 1 }));
     ms += performance.now() - t0;
   }
   const ap = computeAp(

@@ -12,6 +12,7 @@ import { layout } from '../dataset/layout.ts';
 import type { RgbImage } from '../image.ts';
 import { saveModelFolder, STANDARD_PREPROCESSING } from '../model/folder.ts';
 import { loadScenes } from './data.ts';
+import { resizeRgbToFloat } from './resize.ts';
 import { DEFAULT_DECODE, encodeTargets, type DecodeParams, type TargetBox } from './decode.ts';
 import { evaluateDetector, wrapDetector, type DetectorEvaluation, type DetectorMetadata } from './detector.ts';
 import { detectorClassOf, type DetectorScene } from './evaluate.ts';
@@ -51,7 +52,7 @@ export interface TrainDetectorOptions {
   trainCrop?: [number, number];
   /** Random windows, flips and brightness (default on). */
   augment?: boolean;
-  /** Stop after this many seconds of training (the schedule still completes its decay). */
+  /** Stop after this many seconds of training; the learning-rate decay follows the clock then. */
   maxSeconds?: number;
   /** Quiet: no log lines (set by `--json` callers that print their own). */
   json?: boolean;
@@ -90,11 +91,10 @@ interface Stored {
 
 /** Bilinear downscale (half-pixel centres), the same resize inference uses. */
 function downscale(img: RgbImage, h: number, w: number): Uint8Array {
-  return tf.tidy(() => {
-    const t = tf.tensor3d(img.data, [img.height, img.width, 3], 'int32').toFloat() as import('@tensorflow/tfjs').Tensor3D;
-    const r = tf.image.resizeBilinear(t, [h, w], false, true).round().clipByValue(0, 255).toInt();
-    return new Uint8Array(r.dataSync());
-  });
+  const f = resizeRgbToFloat(img, h, w);
+  const out = new Uint8Array(f.length);
+  for (let i = 0; i < f.length; i++) out[i] = Math.round(f[i]!);
+  return out;
 }
 
 function toStored(scene: DetectorScene, storeH: number, storeW: number): Stored {
@@ -343,9 +343,12 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<TrainDe
     for (let k = 0; k < stepsPerEpoch && !stop; k++) {
       let idx = order.slice(k * batchSize, (k + 1) * batchSize);
       if (idx.length < batchSize) idx = idx.concat(order.slice(0, batchSize - idx.length));
-      // Linear warm-up over the first 5% of steps, then cosine decay to 5% of the base rate.
-      const warm = Math.max(1, Math.round(steps * 0.05));
-      const lr = step < warm ? (baseLr * (step + 1)) / warm : baseLr * (0.05 + 0.95 * 0.5 * (1 + Math.cos((Math.PI * (step - warm)) / Math.max(1, steps - warm))));
+      // Linear warm-up over the first 5% of steps (at most 30), then cosine decay to 5% of the base
+      // rate; with a time budget, progress is whichever of steps and seconds is further along.
+      const warm = Math.max(1, Math.min(30, Math.round(steps * 0.05)));
+      const elapsed = (performance.now() - t0) / 1000;
+      const progress = Math.min(1, Math.max(step / steps, opts.maxSeconds ? elapsed / opts.maxSeconds : 0));
+      const lr = step < warm ? (baseLr * (step + 1)) / warm : baseLr * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * progress)));
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
       const wins = idx.map(() => randomWindow(rng, augment, crop[1] / inW, crop[0] / inH));
       const batch = makeBatch(idx.map((i) => trainScenes[i]!), wins, storeH, storeW, arch, crop);
