@@ -20,18 +20,27 @@ import { connect, matchRate, needX11, showWindow, uniqueTitle, until, writeScene
 
 const CLI = path.join(ROOT, 'bin', 'toonvision.js');
 
-/** Runs `fn` with stderr captured (the CLI in-process: no process start-up per case). */
-async function captureStderr<T>(fn: () => Promise<T>): Promise<{ result: T; text: string }> {
+/** Runs `fn` with stdout and stderr captured (the CLI in-process: no process start-up per case). */
+async function captureStderr<T>(fn: () => Promise<T>): Promise<{ result: T; text: string; stdout: string }> {
   const write = process.stderr.write.bind(process.stderr);
+  const writeOut = process.stdout.write.bind(process.stdout);
   let text = '';
+  let stdout = '';
   process.stderr.write = ((chunk: string | Uint8Array) => {
     text += chunk.toString();
     return true;
   }) as typeof process.stderr.write;
+  // Only text is ours: the test runner reports to its parent through stdout in binary chunks.
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    if (typeof chunk !== 'string') return (writeOut as (c: Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
+    stdout += chunk;
+    return true;
+  }) as typeof process.stdout.write;
   try {
-    return { result: await fn(), text };
+    return { result: await fn(), text, stdout };
   } finally {
     process.stderr.write = write;
+    process.stdout.write = writeOut;
   }
 }
 
@@ -161,6 +170,21 @@ describe('live agent', () => {
     const port = await captureStderr(() => main(['agent', '--port', '70000']));
     assert.equal(port.result, 2);
     assert.match(port.text, /--port must be between 0 and 65535/);
+  });
+
+  it('doctor reports capture, hotkeys, Electron and the game window', async () => {
+    const r = await captureStderr(() => main(['doctor', '--json', '--window', 'No Such Game Window t2']));
+    assert.equal(r.result, 0, r.text);
+    const report = JSON.parse(r.stdout);
+    for (const k of ['captureTool', 'hotkeys', 'electron']) assert.equal(typeof report[k], 'boolean', k);
+    assert.equal(report.gameWindow, null);
+    if (needX11() === false) {
+      assert.equal(report.captureTool, true, report.captureReason);
+      assert.equal(report.hotkeys, true, report.hotkeysReason);
+    } else if (!process.env.DISPLAY) {
+      assert.equal(report.hotkeys, false);
+      assert.match(report.hotkeysReason, /DISPLAY/);
+    }
   });
 
   describe('on a real game window (X11)', { skip: needX11() }, () => {
