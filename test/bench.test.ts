@@ -4,12 +4,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from './helpers.ts';
+import { PRESET_INPUT } from '../src/model/architectures.ts';
 
 const cli = path.join(ROOT, 'bin', 'toonvision.js');
 
-function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function run(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [cli, ...args], { env: { ...process.env, TOONVISION_BACKEND: process.env.TOONVISION_BACKEND || 'wasm' } });
+    const p = spawn(process.execPath, [cli, ...args], { env: { ...process.env, TOONVISION_BACKEND: process.env.TOONVISION_BACKEND || 'wasm', ...env } });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
@@ -27,7 +28,7 @@ test('bench train --json reports throughput, backend and the slowest kernels', a
   assert.equal(lines.length, 1, 'exactly one JSON document on stdout');
   const j = JSON.parse(lines[0]!);
   assert.equal(j.arch, 'fast');
-  assert.deepEqual(j.inputShape, [96, 32, 3]);
+  assert.deepEqual(j.inputShape, PRESET_INPUT.fast);
   assert.equal(j.batch, 4);
   assert.equal(typeof j.backend, 'string');
   assert.ok(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'].includes(j.backend));
@@ -44,7 +45,16 @@ test('bench infer --json reports ms per crop and per batch of 32 (seed arch)', a
   assert.equal(typeof j.backend, 'string');
   assert.ok(typeof j.msPerCrop === 'number' && j.msPerCrop > 0);
   assert.ok(typeof j.msPerBatch32 === 'number' && j.msPerBatch32 >= j.msPerCrop, `batch ${j.msPerBatch32} vs crop ${j.msPerCrop}`);
-  assert.deepEqual(j.inputShape, [600, 200, 3]);
+  assert.deepEqual(j.inputShape, PRESET_INPUT.seed);
+});
+
+test('TOONVISION_WASM_THREADS=2 loads the threaded WASM build, and the process still exits', async () => {
+  const r = await run(['bench', 'infer', '--arch', 'fast', '--runs', '2', '--json'], { TOONVISION_BACKEND: 'wasm', TOONVISION_WASM_THREADS: '2' });
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.backend, 'wasm');
+  assert.equal(j.threads, 2, r.stderr);
+  assert.ok(j.msPerCrop > 0);
 });
 
 test('bench with a bad --arch or --steps is bad usage (exit 2)', async () => {

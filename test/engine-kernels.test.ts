@@ -188,6 +188,20 @@ describe('WASM training kernels match the CPU backend', () => {
     await compare('sum keepDims', [x], (a) => tf.sum(a, [0, 1], true));
   });
 
+  test('Identity and same-dtype Cast share data safely', async (t) => {
+    if (skip) return t.skip(skip);
+    const a = tf.tensor([1.5, -2, 3], [3]);
+    const c = tf.cast(a, 'float32');
+    const i = tf.clone(a);
+    const r = tf.cast(a, 'int32');
+    a.dispose();
+    assert.deepEqual(Array.from(await c.data()), [1.5, -2, 3]);
+    assert.deepEqual(Array.from(await i.data()), [1.5, -2, 3]);
+    assert.deepEqual(Array.from(await r.data()), [1, -2, 3]);
+    tf.dispose([c, i, r]);
+    await compare('cast to int32', [rand([4, 5])], (v) => tf.cast(tf.mul(v, 10), 'int32'));
+  });
+
   test('ReLU gradient', async (t) => {
     if (skip) return t.skip(skip);
     const x = rand([2, 5, 5, 3]);

@@ -5,8 +5,9 @@ import * as tfjs from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
 import { conv2dGradConfigs } from './kernels/conv2d-grad.ts';
 import { depthwiseGradConfigs } from './kernels/depthwise-grad.ts';
+import { noCopyConfigs } from './kernels/no-copy.ts';
 import { poolGradConfigs } from './kernels/pool-grad.ts';
-import { reduceReluConfigs, registerReluGradient } from './kernels/reduce-relu.ts';
+import { sumLeadingConfigs } from './kernels/sum-leading.ts';
 import { originalKernel } from './kernels/wasm-util.ts';
 import { installThreadedWasm, wasmThreads } from './kernels/wasm-threads.ts';
 
@@ -20,7 +21,7 @@ export function registeredWasmKernels(): string[] {
 export function registerWasmKernels(): void {
   if (registered) return;
   const minimal = process.env.TOONVISION_WASM_KERNELS === 'minimal';
-  const configs: KernelConfig[] = [...conv2dGradConfigs(), ...depthwiseGradConfigs(), ...poolGradConfigs(), ...reduceReluConfigs()];
+  const configs: KernelConfig[] = [...conv2dGradConfigs(), ...depthwiseGradConfigs(), ...poolGradConfigs(), ...sumLeadingConfigs(), ...noCopyConfigs()];
   registered = [];
   for (const config of configs) {
     const existing = originalKernel(config.kernelName);
@@ -29,7 +30,6 @@ export function registerWasmKernels(): void {
     tfjs.registerKernel(config);
     registered.push(config.kernelName);
   }
-  if (!minimal) registerReluGradient();
   const threads = Number(process.env.TOONVISION_WASM_THREADS ?? '1');
   if (Number.isInteger(threads) && threads >= 2) installThreadedWasm(threads);
 }

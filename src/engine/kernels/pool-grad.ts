@@ -29,6 +29,10 @@ export function maxPoolGrad(
   const xv = f32(backend, x);
   const dyv = f32(backend, dy);
   const dxv = f32(backend, dx);
+  if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && dh === 1 && dw === 1 && top === 0 && left === 0 && 2 * ho <= h && 2 * wo <= w) {
+    pool2x2Grad(xv, dyv, dxv, n, h, w, c, ho, wo);
+    return dx;
+  }
   dxv.fill(0);
   const best = new Float32Array(c);
   const where = new Int32Array(c);
@@ -66,6 +70,48 @@ export function maxPoolGrad(
     }
   }
   return dx;
+}
+
+/**
+ * The common 2x2, stride-2 pool without padding: windows do not overlap, so every input element is
+ * written once (the gradient or 0) and no zero-fill pass is needed except for a leftover odd row or
+ * column. Selects instead of branches where V8 allows (the argmax is data-dependent).
+ */
+function pool2x2Grad(xv: Float32Array, dyv: Float32Array, dxv: Float32Array, n: number, h: number, w: number, c: number, ho: number, wo: number): void {
+  if (2 * ho < h || 2 * wo < w) dxv.fill(0);
+  const rs = w * c;
+  for (let b = 0; b < n; b++) {
+    for (let yo = 0; yo < ho; yo++) {
+      let p = (b * h + 2 * yo) * rs;
+      let q = (b * ho + yo) * wo * c;
+      for (let xo = 0; xo < wo; xo++) {
+        for (let k = 0; k < c; k++) {
+          const i0 = p + k;
+          const i1 = i0 + c;
+          const i2 = i0 + rs;
+          const i3 = i2 + c;
+          const a0 = xv[i0]!;
+          const a1 = xv[i1]!;
+          const a2 = xv[i2]!;
+          const a3 = xv[i3]!;
+          // First maximum in scan order (strict >), as the CPU backend picks it.
+          const s1 = a1 > a0;
+          const m1 = s1 ? a1 : a0;
+          const s2 = a2 > m1;
+          const m2 = s2 ? a2 : m1;
+          const s3 = a3 > m2;
+          const at = s3 ? 3 : s2 ? 2 : s1 ? 1 : 0;
+          const g = dyv[q + k]!;
+          dxv[i0] = at === 0 ? g : 0;
+          dxv[i1] = at === 1 ? g : 0;
+          dxv[i2] = at === 2 ? g : 0;
+          dxv[i3] = at === 3 ? g : 0;
+        }
+        p += 2 * c;
+        q += c;
+      }
+    }
+  }
 }
 
 export function poolGradConfigs(): KernelConfig[] {
