@@ -77,7 +77,7 @@ export function keyServerPath(): { file?: string; reason?: string } {
  * Installs the global hotkeys. Resolves { ok: false, reason } instead of throwing when no global
  * hotkey can be installed (no display, no permission, no key server): the caller says so once.
  */
-export async function startHotkeys(bindings: HotkeyBinding[], opts: { startupMs?: number } = {}): Promise<HotkeyResult> {
+export async function startHotkeys(bindings: HotkeyBinding[], opts: { startupMs?: number; onLost?: (reason: string) => void } = {}): Promise<HotkeyResult> {
   if (process.platform === 'linux' && !process.env.DISPLAY) return { ok: false, reason: 'no X display (DISPLAY is not set)' };
   const server = keyServerPath();
   if (!server.file) return { ok: false, reason: server.reason! };
@@ -91,6 +91,7 @@ export async function startHotkeys(bindings: HotkeyBinding[], opts: { startupMs?
   const down = new Set<string>();
   let info = '';
   let exited: number | null | undefined;
+  let started = false;
   const config: ListenerConfig = {
     serverPath: server.file,
     onInfo: (data) => {
@@ -98,6 +99,8 @@ export async function startHotkeys(bindings: HotkeyBinding[], opts: { startupMs?
     },
     onError: (code) => {
       exited = code;
+      // After a good start: the key server died later (X server gone...). Said once by the caller.
+      if (started) opts.onLost?.(`the key server exited (code ${code})${info.trim() ? `: ${info.trim().split('\n').pop()}` : ''}`);
     },
   };
   const listener = new Ctor({ x11: config, mac: config, windows: config, disposeDelay: -1 });
@@ -139,6 +142,7 @@ export async function startHotkeys(bindings: HotkeyBinding[], opts: { startupMs?
     const why = info.trim().split('\n').pop() ?? '';
     return { ok: false, reason: `the key server exited (code ${exited})${why ? `: ${why}` : ''}` };
   }
+  started = true;
   return {
     ok: true,
     server: server.file,

@@ -238,7 +238,12 @@ export class Agent extends EventEmitter<AgentEvents> {
     const res = await startHotkeys([
       { key: keys.capture!, action: () => void this.captureNow().catch((err) => this.log(`capture failed: ${(err as Error).message}`)) },
       { key: keys.pause!, action: () => this.togglePause() },
-    ]);
+    ], {
+      onLost: (reason) => {
+        this.hotkeysInfo = { ok: false, detail: reason };
+        this.log(`hotkeys stopped working (${reason}); running on without them`);
+      },
+    });
     if (res.ok) {
       this.hotkeys = res.hotkeys;
       this.hotkeysInfo = { ok: true, detail: `${keys.capture} capture, ${keys.pause} pause/resume` };
