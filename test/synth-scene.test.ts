@@ -1,6 +1,6 @@
 // Synthetic street scenes: determinism, label coverage, boxes inside the image, nametags outside boxes.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parseVoc } from '../src/dataset/voc.ts';
@@ -101,6 +101,18 @@ test('writeScenes writes synth_<seed>_<i>.png with a labelImg VOC file that matc
       const again = await renderScene({ seed: 4, index: written.indexOf(w), width: 320, height: 240 });
       assert.ok((await readFile(w.png)).equals(again.png), 'the file holds the same bytes as renderScene');
     }
+  } finally {
+    await cleanup();
+  }
+});
+
+test('writeScenes refuses an output path under a file, naming it; renderScene refuses a bad index', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const file = path.join(dir, 'plain.txt');
+    await writeFile(file, 'not a folder');
+    await assert.rejects(writeScenes(path.join(file, 'out'), { count: 1, seed: 1, width: 160, height: 120 }), (err: Error) => err.message.includes(file) && /not a folder/.test(err.message));
+    await assert.rejects(renderScene({ seed: 1, index: -1 }), /index/);
   } finally {
     await cleanup();
   }

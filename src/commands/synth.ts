@@ -44,7 +44,7 @@ export function register(program: Command): void {
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
         if (e.code && e.path) throw new RunError(`${e.path}: cannot write (${e.code})`);
-        throw err;
+        throw new RunError(`${opts.out}: ${(err as Error).message}`);
       }
       const ms = performance.now() - t0;
       const byLabel: Record<string, number> = {};

@@ -1,5 +1,6 @@
 // Still scenes: `renderScene` (one scene of a seed, by index) and `writeScenes` (PNG + labelImg VOC XML).
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { formatVoc } from '../dataset/voc.ts';
@@ -95,6 +96,7 @@ export async function renderScene(opts: SceneOptions): Promise<Scene> {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 64 || height < 64) {
     throw new RangeError(`synth: scene size ${width}x${height} is too small (at least 64x64)`);
   }
+  if (!Number.isInteger(opts.index) || opts.index < 0) throw new RangeError(`synth: scene index must be a whole number >= 0, got ${opts.index}`);
   const k = height / 600;
   const rng = rngFor(opts.seed, 'scene', opts.index);
   const street = streetSvg(rng, width, height);
@@ -236,12 +238,29 @@ export function sceneStem(seed: number | string, index: number): string {
   return `synth_${seed}_${index}`;
 }
 
+/**
+ * Creates the folder and its missing parents one by one: `mkdir -p` in Node loops forever on some
+ * special file systems (a folder under /proc), and this way a failure names the folder at fault.
+ */
+async function ensureDir(dir: string): Promise<void> {
+  const missing: string[] = [];
+  let cur = path.resolve(dir);
+  while (!existsSync(cur)) {
+    missing.unshift(cur);
+    const up = path.dirname(cur);
+    if (up === cur) break;
+    cur = up;
+  }
+  if (existsSync(cur) && !(await stat(cur)).isDirectory()) throw new Error(`${cur}: not a folder`);
+  for (const d of missing) await mkdir(d);
+}
+
 /** Writes `count` scenes as DIR/synth_<seed>_<i>.png with a labelImg VOC .xml beside each. */
 export async function writeScenes(outDir: string, opts: WriteOptions): Promise<WrittenScene[]> {
   const seed = opts.seed ?? 1;
   const width = opts.width ?? 800;
   const height = opts.height ?? 600;
-  await mkdir(outDir, { recursive: true });
+  await ensureDir(outDir);
   const abs = path.resolve(outDir);
   const written: WrittenScene[] = [];
   const start = opts.start ?? 0;
