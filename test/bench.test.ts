@@ -21,49 +21,49 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ status
 }
 
 describe('bench commands', { concurrency: true }, () => {
-test('bench train --json reports throughput, backend and the slowest kernels', async () => {
-  const r = await run(['bench', 'train', '--arch', 'fast', '--batch', '4', '--steps', '1', '--json']);
-  assert.equal(r.status, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n');
-  assert.equal(lines.length, 1, 'exactly one JSON document on stdout');
-  const j = JSON.parse(lines[0]!);
-  assert.equal(j.arch, 'fast');
-  assert.deepEqual(j.inputShape, PRESET_INPUT.fast);
-  assert.equal(j.batch, 4);
-  assert.equal(typeof j.backend, 'string');
-  assert.ok(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'].includes(j.backend));
-  assert.ok(typeof j.imagesPerSecond === 'number' && j.imagesPerSecond > 0, `imagesPerSecond ${j.imagesPerSecond}`);
-  assert.equal(typeof j.topKernelsMs, 'object');
-  assert.ok(Object.keys(j.topKernelsMs).length > 0);
-  for (const v of Object.values(j.topKernelsMs)) assert.equal(typeof v, 'number');
-});
+  test('bench train --json reports throughput, backend and the slowest kernels', async () => {
+    const r = await run(['bench', 'train', '--arch', 'fast', '--batch', '4', '--steps', '1', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.length, 1, 'exactly one JSON document on stdout');
+    const j = JSON.parse(lines[0]!);
+    assert.equal(j.arch, 'fast');
+    assert.deepEqual(j.inputShape, PRESET_INPUT.fast);
+    assert.equal(j.batch, 4);
+    assert.equal(typeof j.backend, 'string');
+    assert.ok(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'].includes(j.backend));
+    assert.ok(typeof j.imagesPerSecond === 'number' && j.imagesPerSecond > 0, `imagesPerSecond ${j.imagesPerSecond}`);
+    assert.equal(typeof j.topKernelsMs, 'object');
+    assert.ok(Object.keys(j.topKernelsMs).length > 0);
+    for (const v of Object.values(j.topKernelsMs)) assert.equal(typeof v, 'number');
+  });
 
-test('bench infer --json reports ms per crop and per batch of 32 (seed arch)', async () => {
-  const r = await run(['bench', 'infer', '--runs', '2', '--json']);
-  assert.equal(r.status, 0, r.stderr);
-  const j = JSON.parse(r.stdout);
-  assert.equal(typeof j.backend, 'string');
-  assert.ok(typeof j.msPerCrop === 'number' && j.msPerCrop > 0);
-  assert.ok(typeof j.msPerBatch32 === 'number' && j.msPerBatch32 >= j.msPerCrop, `batch ${j.msPerBatch32} vs crop ${j.msPerCrop}`);
-  assert.deepEqual(j.inputShape, PRESET_INPUT.seed);
-});
+  test('bench infer --json reports ms per crop and per batch of 32 (seed arch)', async () => {
+    const r = await run(['bench', 'infer', '--runs', '2', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(typeof j.backend, 'string');
+    assert.ok(typeof j.msPerCrop === 'number' && j.msPerCrop > 0);
+    assert.ok(typeof j.msPerBatch32 === 'number' && j.msPerBatch32 >= j.msPerCrop, `batch ${j.msPerBatch32} vs crop ${j.msPerCrop}`);
+    assert.deepEqual(j.inputShape, PRESET_INPUT.seed);
+  });
 
-test('TOONVISION_WASM_THREADS=2 loads the threaded WASM build, and the process still exits', async () => {
-  const r = await run(['bench', 'infer', '--arch', 'fast', '--runs', '2', '--json'], { TOONVISION_BACKEND: 'wasm', TOONVISION_WASM_THREADS: '2' });
-  assert.equal(r.status, 0, r.stderr);
-  const j = JSON.parse(r.stdout);
-  assert.equal(j.backend, 'wasm');
-  assert.equal(j.threads, 2, r.stderr);
-  assert.ok(j.msPerCrop > 0);
-});
+  test('TOONVISION_WASM_THREADS=2 loads the threaded WASM build, and the process still exits', async () => {
+    const r = await run(['bench', 'infer', '--arch', 'fast', '--runs', '2', '--json'], { TOONVISION_BACKEND: 'wasm', TOONVISION_WASM_THREADS: '2' });
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.backend, 'wasm');
+    assert.equal(j.threads, 2, r.stderr);
+    assert.ok(j.msPerCrop > 0);
+  });
 
-test('bench with a bad --arch or --steps is bad usage (exit 2)', async () => {
-  const a = await run(['bench', 'train', '--arch', 'resnet', '--json']);
-  assert.equal(a.status, 2);
-  assert.match(a.stderr, /resnet/);
-  assert.equal(a.stdout, '');
-  const b = await run(['bench', 'train', '--steps', '0', '--json']);
-  assert.equal(b.status, 2);
-  assert.match(b.stderr, /--steps/);
-});
+  test('bench with a bad --arch or --steps is bad usage (exit 2)', async () => {
+    const a = await run(['bench', 'train', '--arch', 'resnet', '--json']);
+    assert.equal(a.status, 2);
+    assert.match(a.stderr, /resnet/);
+    assert.equal(a.stdout, '');
+    const b = await run(['bench', 'train', '--steps', '0', '--json']);
+    assert.equal(b.status, 2);
+    assert.match(b.stderr, /--steps/);
+  });
 });

@@ -19,6 +19,8 @@ export interface InferBenchResult {
   inputShape: [number, number, number];
   runs: number;
   threads: number;
+  /** Process CPU time per crop (ms): robust on a busy machine; about msPerCrop x threads used when idle. */
+  cpuMsPerCrop: number;
 }
 
 function median(values: number[]): number {
@@ -27,8 +29,8 @@ function median(values: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** Median wall time (ms) of `runs` predictions on `x`, after two warm-up calls; reads the result back each time. */
-async function timePredict(model: import('@tensorflow/tfjs').LayersModel, x: Tensor, runs: number): Promise<number> {
+/** Median wall time (ms) and mean CPU time of `runs` predictions on `x`, after two warm-up calls; reads the result back each time. */
+async function timePredict(model: import('@tensorflow/tfjs').LayersModel, x: Tensor, runs: number): Promise<{ ms: number; cpuMs: number }> {
   const once = async (): Promise<number> => {
     const t0 = performance.now();
     const out = model.predict(x) as Tensor;
@@ -40,8 +42,10 @@ async function timePredict(model: import('@tensorflow/tfjs').LayersModel, x: Ten
   await once();
   await once();
   const times: number[] = [];
+  const c0 = process.cpuUsage();
   for (let i = 0; i < runs; i++) times.push(await once());
-  return median(times);
+  const c = process.cpuUsage(c0);
+  return { ms: median(times), cpuMs: (c.user + c.system) / 1000 / runs };
 }
 
 export async function runInferBench(opts: InferBenchOptions): Promise<InferBenchResult> {
@@ -51,17 +55,18 @@ export async function runInferBench(opts: InferBenchOptions): Promise<InferBench
   const one = tf.randomUniform([1, ...inputShape], 0, 255);
   const batch = tf.randomUniform([32, ...inputShape], 0, 255);
   try {
-    const msPerCrop = await timePredict(model, one, opts.runs);
-    const msPerBatch32 = await timePredict(model, batch, Math.max(3, Math.ceil(opts.runs / 8)));
+    const crop = await timePredict(model, one, opts.runs);
+    const batch32 = await timePredict(model, batch, Math.max(3, Math.ceil(opts.runs / 8)));
     const round = (v: number) => Math.round(v * 1000) / 1000;
     return {
       backend: engineInfo()!.backend,
-      msPerCrop: round(msPerCrop),
-      msPerBatch32: round(msPerBatch32),
+      msPerCrop: round(crop.ms),
+      msPerBatch32: round(batch32.ms),
       arch: opts.arch,
       inputShape,
       runs: opts.runs,
       threads: engineThreads(),
+      cpuMsPerCrop: round(crop.cpuMs),
     };
   } finally {
     tf.dispose([one, batch]);
