@@ -8,9 +8,9 @@
 import type { RgbImage } from '../image.ts';
 import { byDepth, compose, type Placed, type SceneObject } from './compose.ts';
 import { dealLabel, randomEntity, randomPose, renderEntity, renderNametag, renderShadow, type EntitySprite } from './entity.ts';
-import { applyLighting, lightingLuts, svgToRgba, type RgbaImage } from './raster.ts';
+import { applyLighting, lightingLuts, sideShade, svgToRgba, type RgbaImage } from './raster.ts';
 import { rngFor } from './rng.ts';
-import { nametagPx, randomLighting, rgbaToRgb, SCALE_FAR, SCALE_NEAR, vocPose } from './scene.ts';
+import { nametagPx, randomLighting, randomShading, rgbaToRgb, SCALE_FAR, SCALE_NEAR, vocPose } from './scene.ts';
 import { streetSvg } from './background.ts';
 
 export interface DemoOptions {
@@ -92,6 +92,7 @@ export async function createDemoScene(opts: DemoOptions = {}): Promise<DemoScene
   const rng = rngFor(seed, 'demo');
   const street = streetSvg(rng, width, height);
   const lighting = randomLighting(rng);
+  const shading = randomShading(rng);
   const nLanes = opts.lanes ?? 6;
   const lanes: Lane[] = [];
   const jobs: Promise<unknown>[] = [];
@@ -126,7 +127,12 @@ export async function createDemoScene(opts: DemoOptions = {}): Promise<DemoScene
   // lighting once, on the background and every sprite
   const luts = lightingLuts(lighting);
   applyLighting(bg.data, 4, luts);
-  for (const a of [...lanes.flatMap((l) => l.actors), ...standers.map((s) => s.actor)]) for (const sp of a.sprites) applyLighting(sp.data, 4, luts);
+  for (const a of [...lanes.flatMap((l) => l.actors), ...standers.map((s) => s.actor)]) {
+    for (const sp of a.sprites) {
+      sideShade(sp, shading.fromLeft, shading.strength);
+      applyLighting(sp.data, 4, luts);
+    }
+  }
   const background = rgbaToRgb(bg.data);
   const owner = new Int16Array(width * height);
   const ring = Array.from({ length: Math.max(0, opts.ring ?? 0) }, () => new Uint8Array(background.length));

@@ -173,3 +173,26 @@ export function ownedArea(owner: Int16Array, width: number, id: number, within: 
   }
   return n;
 }
+
+/**
+ * Side lighting: darkens the sprite's colours across its box, up to `strength` (0-1) on the side away
+ * from the light (`fromLeft`), and a little towards the feet, for a rounder, less flat look.
+ */
+export function sideShade(sprite: Sprite, fromLeft: boolean, strength: number): void {
+  const { xmin, xmax, ymin, ymax } = sprite.box;
+  const w = Math.max(1, xmax - xmin);
+  const h = Math.max(1, ymax - ymin);
+  const d = sprite.data;
+  for (let y = ymin; y < ymax; y++) {
+    const vy = 1 - 0.25 * strength * ((y - ymin) / h);
+    for (let x = xmin; x < xmax; x++) {
+      const i = (y * sprite.width + x) * 4;
+      if (d[i + 3] === 0) continue;
+      const u = fromLeft ? (x - xmin) / w : 1 - (x - xmin) / w;
+      const g = vy * (1 - strength * u * u);
+      d[i] = (d[i] as number) * g;
+      d[i + 1] = (d[i + 1] as number) * g;
+      d[i + 2] = (d[i + 2] as number) * g;
+    }
+  }
+}

@@ -8,7 +8,7 @@ import type { Box, RgbImage } from '../image.ts';
 import { encodePng } from '../image.ts';
 import { byDepth, compose, placedBox, type Placed, type SceneObject } from './compose.ts';
 import { boxArea, dealLabel, intersect, randomEntity, randomPose, renderEntity, renderNametag, renderShadow, type EntitySprite } from './entity.ts';
-import { applyLighting, lightingLuts, svgToRgba, type Lighting, type RgbaImage } from './raster.ts';
+import { applyLighting, lightingLuts, sideShade, svgToRgba, type Lighting, type RgbaImage } from './raster.ts';
 import { type Rng, rngFor } from './rng.ts';
 import { streetSvg } from './background.ts';
 
@@ -75,6 +75,11 @@ export function randomLighting(rng: Rng): Lighting {
   };
 }
 
+/** The sun's side and how much the far side of each entity darkens. */
+export function randomShading(rng: Rng): { fromLeft: boolean; strength: number } {
+  return { fromLeft: rng.chance(0.5), strength: rng.range(0.05, 0.35) };
+}
+
 /** The VOC pose word of a view. */
 export function vocPose(view: string): string {
   return view === 'front' ? 'Frontal' : view === 'back' ? 'Rear' : view === 'left' ? 'Left' : 'Right';
@@ -117,6 +122,7 @@ export async function renderScene(opts: SceneOptions): Promise<Scene> {
     candidates.push({ entity, pose, footY: groundAt(t), scale: scaleAt(t, rng.range(0.92, 1.08)) });
   }
   const lighting = randomLighting(rng);
+  const shading = randomShading(rng);
   const blur = rng.chance(0.4) ? rng.range(0.4, 0.9) : 0;
   const [bg, ...sprites] = await Promise.all([
     svgToRgba(street.svg),
@@ -190,7 +196,10 @@ export async function renderScene(opts: SceneOptions): Promise<Scene> {
   // lighting applies to everything alike: light the background before compositing, sprites too
   const luts = lightingLuts(lighting);
   applyLighting(bg.data, 4, luts);
-  for (const p of placed) applyLighting(p.sprite.data, 4, luts);
+  for (const p of placed) {
+    sideShade(p.sprite, shading.fromLeft, shading.strength);
+    applyLighting(p.sprite.data, 4, luts);
+  }
   const rgbBg = rgbaToRgb(bg.data);
   placed.sort(byDepth);
   const owner = new Int16Array(width * height);
