@@ -12,11 +12,15 @@ import type { Progress } from './progress.ts';
 import { makeProgress } from './progress.ts';
 import { makeSyntheticRoot } from './synthetic.ts';
 
+/** Epochs per task of the demo models: a ~15-minute budget on 2 cores, most of it for name and animal. */
+export const DEMO_EPOCHS: Record<Exclude<Task, 'detector'>, number> = { binary: 10, suit: 10, name: 30, animal: 30 };
+
 export interface DemoOptions {
   out: string;
   tasks: Task[];
   scenes: number;
   seed: number;
+  /** epochs of every classifier (default: DEMO_EPOCHS per task) */
   epochs?: number;
   /** detector training budget in seconds */
   detectorSeconds?: number;
@@ -51,7 +55,7 @@ export async function demoModels(opts: DemoOptions): Promise<DemoResult> {
         await installModelFolder(`${dir}.partial-${process.pid}`, dir);
         models.push({ task, dir, mAP50: res.mAP50, seconds: (Date.now() - t0) / 1000 });
       } else {
-        const s = await runTraining({ root, task, preset: 'fast', epochs: opts.epochs, seed: opts.seed, out: dir, progress });
+        const s = await runTraining({ root, task, preset: 'fast', epochs: opts.epochs ?? DEMO_EPOCHS[task], seed: opts.seed, out: dir, progress });
         progress.line(`  ${task}: test accuracy ${(s.testAccuracy * 100).toFixed(2)}% (${s.seconds.toFixed(0)} s)`);
         models.push({ task, dir, testAccuracy: s.testAccuracy, testLoss: s.testLoss, seconds: (Date.now() - t0) / 1000 });
       }
