@@ -103,7 +103,7 @@ function convCases(): ConvCase[] {
 describe('WASM training kernels match the CPU backend', () => {
   test('the kernels are registered for wasm', (t) => {
     if (skip) return t.skip(skip);
-    for (const name of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'Sum']) {
+    for (const name of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'Sum', 'GatherV2', 'Identity', 'Cast']) {
       assert.ok(tf.getKernel(name, 'wasm'), `${name} registered for wasm`);
       assert.ok(registeredWasmKernels().includes(name), `${name} is ours`);
     }
@@ -200,6 +200,16 @@ describe('WASM training kernels match the CPU backend', () => {
     assert.deepEqual(Array.from(await r.data()), [1, -2, 3]);
     tf.dispose([c, i, r]);
     await compare('cast to int32', [rand([4, 5])], (v) => tf.cast(tf.mul(v, 10), 'int32'));
+  });
+
+  test('GatherV2 along axis 0 (model.fit batches) and other axes', async (t) => {
+    if (skip) return t.skip(skip);
+    const x = rand([7, 4, 3, 2]);
+    const idx = [6, 0, 3, 3, 1];
+    await compare('gather axis 0', [x], (v) => tf.gather(v, tf.tensor1d(idx, 'int32'), 0));
+    await compare('gather axis 0, 2-D indices', [x], (v) => tf.gather(v, tf.tensor2d([[1, 2], [5, 0]], [2, 2], 'int32'), 0));
+    await compare('gather axis 2', [x], (v) => tf.gather(v, tf.tensor1d([2, 0], 'int32'), 2));
+    await compare('gather int32 rows', [x], (v) => tf.cast(tf.gather(tf.cast(tf.mul(v, 100), 'int32'), tf.tensor1d([4, 2], 'int32'), 0), 'float32'));
   });
 
   test('ReLU gradient', async (t) => {

@@ -5,6 +5,7 @@ import * as tfjs from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
 import { conv2dGradConfigs } from './kernels/conv2d-grad.ts';
 import { depthwiseGradConfigs } from './kernels/depthwise-grad.ts';
+import { gatherConfigs } from './kernels/gather.ts';
 import { noCopyConfigs } from './kernels/no-copy.ts';
 import { poolGradConfigs } from './kernels/pool-grad.ts';
 import { sumLeadingConfigs } from './kernels/sum-leading.ts';
@@ -21,7 +22,7 @@ export function registeredWasmKernels(): string[] {
 export function registerWasmKernels(): void {
   if (registered) return;
   const minimal = process.env.TOONVISION_WASM_KERNELS === 'minimal';
-  const configs: KernelConfig[] = [...conv2dGradConfigs(), ...depthwiseGradConfigs(), ...poolGradConfigs(), ...sumLeadingConfigs(), ...noCopyConfigs()];
+  const configs: KernelConfig[] = [...conv2dGradConfigs(), ...depthwiseGradConfigs(), ...poolGradConfigs(), ...sumLeadingConfigs(), ...noCopyConfigs(), ...gatherConfigs()];
   registered = [];
   for (const config of configs) {
     const existing = originalKernel(config.kernelName);
