@@ -65,7 +65,7 @@ export async function plotCurves(runs: readonly RunCurves[], file: string, title
           x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1 } },
           y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: null },
           color: { field: 'group', type: 'nominal', title: 'model' },
-          strokeDash: { field: 'set', type: 'nominal', title: 'data', sort: ['train', 'validation'], legend: { symbolType: 'stroke' } },
+          strokeDash: { field: 'set', type: 'nominal', title: 'data', sort: ['train', 'validation'], legend: { symbolType: 'stroke', symbolStrokeColor: '#333333', symbolStrokeWidth: 2 } },
           detail: { field: 'series' },
         },
       },
