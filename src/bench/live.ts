@@ -39,6 +39,8 @@ export interface LiveBenchResult {
   height?: number;
   detector?: string;
   detections?: number;
+  /** CPU time of the agent process per measured frame (user + system, all threads): on an idle machine fps is about 1000 / this. */
+  cpuMsPerFrame?: number;
   /** Capture start to the message parsed by the loopback client (ms clock of Date.now()). */
   clientLatencyMs?: { p50: number; p95: number };
   models?: Record<string, unknown>;
@@ -81,6 +83,8 @@ export async function runLiveBench(opts: LiveBenchOptions): Promise<LiveBenchRes
   const memory: MemorySample[] = [];
   let measuring = false;
   let t0 = 0;
+  let cpu0 = process.cpuUsage();
+  let cpu = { user: 0, system: 0 };
 
   agent.on('frame', (p) => {
     pending.set(p.frameId, {
@@ -125,6 +129,7 @@ export async function runLiveBench(opts: LiveBenchOptions): Promise<LiveBenchRes
     await new Promise((r) => setTimeout(r, (opts.warmupSeconds ?? 1) * 1000));
     measuring = true;
     t0 = performance.now();
+    cpu0 = process.cpuUsage();
     const sample = () => {
       const m = agent.memory();
       const s = { t: Math.round((performance.now() - t0) / 100) / 10, frames, numTensors: m.numTensors, numBytes: m.numBytes, rssMB: m.rssMB };
@@ -138,6 +143,7 @@ export async function runLiveBench(opts: LiveBenchOptions): Promise<LiveBenchRes
     }
     await new Promise((r) => setTimeout(r, opts.seconds * 1000));
     measuring = false;
+    cpu = process.cpuUsage(cpu0);
     if (timer) clearInterval(timer);
     if (opts.soak) sample();
   } finally {
@@ -158,6 +164,7 @@ export async function runLiveBench(opts: LiveBenchOptions): Promise<LiveBenchRes
     height,
     detector,
     detections: clientFrames ? Math.round((detections / clientFrames) * 10) / 10 : 0,
+    cpuMsPerFrame: frames ? Math.round(((cpu.user + cpu.system) / 1000 / frames) * 10) / 10 : 0,
     clientLatencyMs: { p50: percentile(clientLatency, 50), p95: percentile(clientLatency, 95) },
     models: Object.fromEntries(Object.entries(models).map(([k, v]) => [k, v ? `${v.origin}:${v.dir}` : null])),
     ...(opts.soak ? { memory } : {}),
