@@ -159,7 +159,7 @@ test('bad input: model folder without metadata, or whose input or classes do not
   const wrongInput = path.join(tmp.dir, 'wrong-input');
   await cp(model, wrongInput, { recursive: true });
   const meta = JSON.parse(await readFile(path.join(model, 'metadata.json'), 'utf8'));
-  await writeFile(path.join(wrongInput, 'metadata.json'), JSON.stringify({ ...meta, inputShape: [64, 32, 3] }));
+  await writeFile(path.join(wrongInput, 'metadata.json'), JSON.stringify({ ...meta, inputShape: [96, 32, 3] }));
   await assert.rejects(evaluateModelFolder(wrongInput, root, 'test'), /does not match metadata inputShape/);
 
   const wrongTask = path.join(tmp.dir, 'wrong-task');
