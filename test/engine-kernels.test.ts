@@ -103,7 +103,7 @@ function convCases(): ConvCase[] {
 describe('WASM training kernels match the CPU backend', () => {
   test('the kernels are registered for wasm', (t) => {
     if (skip) return t.skip(skip);
-    for (const name of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'Sum', 'GatherV2', 'Identity', 'Cast']) {
+    for (const name of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'Sum', 'GatherV2', 'Slice', 'Identity', 'Cast']) {
       assert.ok(tf.getKernel(name, 'wasm'), `${name} registered for wasm`);
       assert.ok(registeredWasmKernels().includes(name), `${name} is ours`);
     }
@@ -210,6 +210,17 @@ describe('WASM training kernels match the CPU backend', () => {
     await compare('gather axis 0, 2-D indices', [x], (v) => tf.gather(v, tf.tensor2d([[1, 2], [5, 0]], [2, 2], 'int32'), 0));
     await compare('gather axis 2', [x], (v) => tf.gather(v, tf.tensor1d([2, 0], 'int32'), 2));
     await compare('gather int32 rows', [x], (v) => tf.cast(tf.gather(tf.cast(tf.mul(v, 100), 'int32'), tf.tensor1d([4, 2], 'int32'), 0), 'float32'));
+  });
+
+  test('Slice: contiguous blocks (memcpy) and strided ones (fallback)', async (t) => {
+    if (skip) return t.skip(skip);
+    const x = rand([5, 4, 3, 2]);
+    await compare('rows', [x], (v) => tf.slice(v, [1, 0, 0, 0], [3, -1, -1, -1]));
+    await compare('all', [x], (v) => tf.slice(v, [0, 0, 0, 0], [-1, -1, -1, -1]));
+    await compare('one row, inner rows', [x], (v) => tf.slice(v, [2, 1, 0, 0], [1, 2, 3, 2]));
+    await compare('strided (inner crop)', [x], (v) => tf.slice(v, [0, 1, 1, 0], [5, 2, 2, 2]));
+    await compare('last axis', [x], (v) => tf.slice(v, [0, 0, 0, 1], [5, 4, 3, 1]));
+    await compare('1-D', [rand([9])], (v) => tf.slice(v, [2], [5]));
   });
 
   test('ReLU gradient', async (t) => {
