@@ -227,7 +227,9 @@ export class Agent extends EventEmitter<AgentEvents> {
       this.setStatus('running', `no models in ${this.models.dir} or models/demo: publishing frames with no detections (train models, or run npm run train:demo)`);
     } else {
       this.log(`models: ${loaded.map(([t, v]) => `${t} (${v!.origin}: ${v!.dir})`).join(', ')}`);
-      if (!this.models.detector()) this.log('no detector model: boxes come only from the demo scenes (stand-in detector)');
+      if (!this.models.detector()) {
+        this.setStatus('running', `no detector model in ${this.models.dir} or models/demo: boxes only where the source knows them (demo scenes, replayed screenshots with VOC files)`);
+      }
     }
     if (this.opts.hotkeys !== false) await this.installHotkeys();
     this.loopDone = this.loop();
