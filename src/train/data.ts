@@ -30,13 +30,6 @@ export interface Example {
   y: number;
 }
 
-/** Tensors of a set of examples: x [n, h, w, 3] float 0-255; y [n, 1] (binary) or one-hot [n, k]. */
-export interface Batched {
-  examples: Example[];
-  x: Tensor4D;
-  y: Tensor;
-}
-
 /** Labels crops for a task; crops the task does not cover (a Toon for `suit`) are left out. */
 export function examplesForTask(crops: readonly Crop[], task: ClassifierTask): Example[] {
   const classes = TASK_CLASSES[task];
@@ -105,28 +98,4 @@ export function targets(examples: readonly Example[], task: ClassifierTask): Ten
   if (task === 'binary') return tf.tensor2d(examples.map((e) => e.y), [examples.length, 1]);
   const k = TASK_CLASSES[task].length;
   return tf.tidy(() => tf.oneHot(tf.tensor1d(examples.map((e) => e.y), 'int32'), k).toFloat());
-}
-
-export async function batchExamples(examples: Example[], task: ClassifierTask, inputShape: readonly number[]): Promise<Batched> {
-  const x = await loadImages(examples.map((e) => e.file), inputShape);
-  return { examples, x, y: targets(examples, task) };
-}
-
-export function disposeBatched(b: Batched | undefined): void {
-  if (!b) return;
-  b.x.dispose();
-  b.y.dispose();
-}
-
-/** Balanced class weights n / (k * n_c) over the classes present, keyed by class index. */
-export function classWeights(examples: readonly Example[], task: ClassifierTask): Record<number, number> {
-  const classes = TASK_CLASSES[task];
-  const counts = new Array<number>(classes.length).fill(0);
-  for (const e of examples) counts[e.y]!++;
-  const present = counts.filter((c) => c > 0).length;
-  const out: Record<number, number> = {};
-  counts.forEach((c, i) => {
-    out[i] = c > 0 ? examples.length / (present * c) : 1;
-  });
-  return out;
 }

@@ -180,8 +180,9 @@ export async function runTraining(opts: TrainOptions): Promise<TrainSummary> {
       }
     }
     const chosen = best!;
-    const trainRows = runs === 1 ? diskSplit.train : stratifiedSplit(pooled.map((e) => e.label), ratio, chosen.record.seed).train;
-    const valRows = runs === 1 ? diskSplit.validate : stratifiedSplit(pooled.map((e) => e.label), ratio, chosen.record.seed).validate;
+    const chosenSplit = runs === 1 ? diskSplit : stratifiedSplit(pooled.map((e) => e.label), ratio, chosen.record.seed);
+    const trainRows = chosenSplit.train;
+    const valRows = chosenSplit.validate;
     const dataset = {
       train: countRows(pooled, trainRows, task),
       validate: countRows(pooled, valRows, task),
