@@ -10,7 +10,7 @@ import type { LayersModel, Scalar, Tensor4D } from '@tensorflow/tfjs';
 import { initEngine, tf } from '../engine/index.ts';
 import { layout } from '../dataset/layout.ts';
 import type { RgbImage } from '../image.ts';
-import { saveModelFolder, STANDARD_PREPROCESSING } from '../model/folder.ts';
+import { loadModelFolder, saveModelFolder, STANDARD_PREPROCESSING } from '../model/folder.ts';
 import { loadScenes } from './data.ts';
 import { resizeRgbToFloat } from './resize.ts';
 import { DEFAULT_DECODE, encodeTargets, type DecodeParams, type TargetBox } from './decode.ts';
@@ -58,6 +58,8 @@ export interface TrainDetectorOptions {
   json?: boolean;
   log?: (message: string) => void;
   onProgress?: (p: TrainProgress) => void;
+  /** Start from the weights of this detector model folder (same width) instead of random ones. */
+  initFrom?: string;
   /** Decode parameters stored in the model's metadata. */
   decode?: Partial<DecodeParams>;
 }
@@ -328,6 +330,16 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<TrainDe
   }
   // The network is trained at the crop size and its weights copied into one at the full input size.
   const trainModel: LayersModel = makeDetector({ ...arch, inputShape: [crop[0], crop[1], 3] }, seed);
+  if (opts.initFrom) {
+    const init = await loadModelFolder(opts.initFrom, 'detector');
+    try {
+      trainModel.setWeights(init.model.getWeights());
+    } catch (err) {
+      throw new Error(`${opts.initFrom}: cannot start from this detector (${(err as Error).message.split('\n')[0]})`);
+    } finally {
+      init.model.dispose();
+    }
+  }
   const optimizer = tf.train.adam(baseLr);
   log(`detector: ${trainScenes.length} frames (${objects.cog} cogs, ${objects.toon} toons), ${evalScenes.length} held out, ${epochs} epochs x ${stepsPerEpoch} steps, batch ${batchSize}, ${trainModel.countParams()} parameters, backend ${info.backend}`);
 
@@ -393,7 +405,7 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<TrainDe
       decode: { ...DEFAULT_DECODE, ...(opts.decode ?? {}) },
     },
     dataset: { frames: trainScenes.length, objects, heldOut: evalScenes.length, sources: dirs },
-    training: { epochs, steps: step, batchSize, crop, learningRate: baseLr, augment, seed, seconds: Math.round(trainSeconds) },
+    training: { epochs, steps: step, batchSize, crop, initFrom: opts.initFrom ?? null, learningRate: baseLr, augment, seed, seconds: Math.round(trainSeconds) },
   };
   const detector = wrapDetector(model, metadata);
   let evaluation: DetectorEvaluation | null = null;
