@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { classifyDetections, fineLabel, bboxToBox, type LiveDetection } from '../src/agent/cascade.ts';
+import { classifyDetections, fineLabel, bboxToBox, LabelCache, type LiveDetection } from '../src/agent/cascade.ts';
 import { ModelSet } from '../src/agent/models.ts';
 import { saveCapture } from '../src/agent/screenshot.ts';
 import { readVoc } from '../src/dataset/voc.ts';
@@ -80,5 +80,27 @@ describe('cascade', () => {
     assert.deepEqual(voc.objects.map((o) => o.name), out.slice(0, -1).map(fineLabel));
     const again = await saveCapture(path.join(dir, 'captures'), scene.image, out, new Date(Date.UTC(2026, 10, 28, 12, 0, 0)));
     assert.notEqual(again.file, saved.file, 'never overwrites');
+  });
+
+  it('carries fine labels over while a box stays put, re-classifies it every maxAge + 1 frames or when it moves', async () => {
+    const scene = await writeScene(dir, 'still', { width: 320, height: 240 }, 11);
+    const dets: LiveDetection[] = scene.objects.map((o) => ({
+      bbox: [o.box.xmin, o.box.ymin, o.box.xmax - o.box.xmin, o.box.ymax - o.box.ymin],
+      label: parseLabel(o.label).kind,
+      score: 0.9,
+    }));
+    const m = { binary: models.classifier('binary'), suit: models.classifier('suit'), name: models.classifier('name'), animal: models.classifier('animal') };
+    const cache = new LabelCache(2);
+    const f1 = await cache.classify(scene.image, dets, m);
+    assert.equal(f1.reused, 0);
+    const f2 = await cache.classify(scene.image, dets, m);
+    assert.equal(f2.reused, dets.length);
+    assert.deepEqual(f2.detections, f1.detections, 'same labels carried');
+    assert.equal((await cache.classify(scene.image, dets, m)).reused, dets.length);
+    assert.equal((await cache.classify(scene.image, dets, m)).reused, 0, 'classified again after maxAge frames');
+    const moved = dets.map((d, i) => (i === 0 ? { ...d, bbox: [d.bbox[0] + d.bbox[2], d.bbox[1], d.bbox[2], d.bbox[3]] as LiveDetection['bbox'] } : d));
+    const f5 = await cache.classify(scene.image, moved, m);
+    assert.equal(f5.reused, dets.length - 1, 'the moved box is classified afresh');
+    assert.equal((await new LabelCache(0).classify(scene.image, dets, m)).reused, 0);
   });
 });

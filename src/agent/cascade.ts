@@ -175,3 +175,75 @@ export function fineLabel(d: LiveDetection): string {
   if (d.label === 'cog') return d.suit && d.name ? `cog_${d.suit}_${d.name}` : 'cog';
   return d.animal ? `toon_${d.animal}` : 'toon';
 }
+
+/** IoU of two [x, y, w, h] boxes. */
+export function bboxIou(a: readonly number[], b: readonly number[]): number {
+  const [ax, ay, aw, ah] = a as [number, number, number, number];
+  const [bx, by, bw, bh] = b as [number, number, number, number];
+  const ix = Math.max(0, Math.min(ax + aw, bx + bw) - Math.max(ax, bx));
+  const iy = Math.max(0, Math.min(ay + ah, by + bh) - Math.max(ay, by));
+  const inter = ix * iy;
+  const union = aw * ah + bw * bh - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+/**
+ * Fine labels carried from frame to frame: a detection whose box overlaps (IoU >= minIou) a box of the
+ * previous frame with the same detector label keeps that box's classification for up to `maxAge`
+ * frames, then is classified afresh. Entities that stand still or walk slowly are classified every
+ * (maxAge + 1)th frame instead of every frame; new or fast-moving boxes are classified at once.
+ * `maxAge` 0 classifies every box of every frame.
+ */
+export class LabelCache {
+  private prev: { det: LiveDetection; coarse: string; age: number }[] = [];
+
+  constructor(
+    readonly maxAge = 4,
+    readonly minIou = 0.7,
+  ) {}
+
+  clear(): void {
+    this.prev = [];
+  }
+
+  /** Classifies `dets` (reusing what it can); `reused` counts the detections that were not re-run. */
+  async classify(img: RgbImage, dets: readonly LiveDetection[], models: CascadeModels): Promise<{ detections: LiveDetection[]; reused: number }> {
+    if (!models.binary && !models.suit && !models.name && !models.animal) {
+      this.prev = [];
+      return { detections: dets.map((d) => ({ ...d })), reused: 0 };
+    }
+    if (this.maxAge <= 0) return { detections: await classifyDetections(img, dets, models), reused: 0 };
+    const out: LiveDetection[] = new Array(dets.length);
+    const ages: number[] = new Array(dets.length).fill(0);
+    const fresh: number[] = [];
+    const taken = new Set<number>();
+    dets.forEach((d, i) => {
+      let best = -1;
+      let bestIou = this.minIou;
+      this.prev.forEach((p, j) => {
+        if (taken.has(j) || p.age >= this.maxAge || p.coarse !== d.label) return;
+        const v = bboxIou(d.bbox, p.det.bbox);
+        if (v >= bestIou) {
+          bestIou = v;
+          best = j;
+        }
+      });
+      if (best < 0) {
+        fresh.push(i);
+        return;
+      }
+      taken.add(best);
+      const p = this.prev[best]!.det;
+      const carried: LiveDetection = { bbox: d.bbox, label: p.label, score: d.score };
+      for (const k of ['kindScore', 'suit', 'name', 'animal', 'fineScore'] as const) if (p[k] !== undefined) (carried as unknown as Record<string, unknown>)[k] = p[k];
+      out[i] = carried;
+      ages[i] = this.prev[best]!.age + 1;
+    });
+    if (fresh.length > 0) {
+      const done = await classifyDetections(img, fresh.map((i) => dets[i]!), models);
+      fresh.forEach((i, k) => (out[i] = done[k]!));
+    }
+    this.prev = out.map((d, i) => ({ det: d, coarse: dets[i]!.label, age: ages[i]! }));
+    return { detections: out, reused: dets.length - fresh.length };
+  }
+}

@@ -17,7 +17,7 @@ import {
 } from '../capture/index.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, PublishServer, type Command } from '../publish/server.ts';
 import { DEFAULT_HOTKEYS, startHotkeys, type Hotkeys } from '../hotkeys.ts';
-import { classifyDetections, type LiveDetection } from './cascade.ts';
+import { LabelCache, type LiveDetection } from './cascade.ts';
 import { ModelSet } from './models.ts';
 import { saveCapture, type SavedCapture } from './screenshot.ts';
 
@@ -42,6 +42,8 @@ export interface ProcessedFrame {
   stagesMs: StagesMs;
   /** Which detector produced the boxes. */
   detector: 'model' | 'stand-in' | 'none';
+  /** Detections whose fine labels were carried over from the previous frame (not re-classified). */
+  reused: number;
 }
 
 /** What the agent reports when a detection has no model behind it. */
@@ -70,10 +72,19 @@ export type DetectorMode = 'auto' | 'model' | 'stand-in';
 
 /** Detect + classify one captured frame with the current models. Shared by the agent loop and `toonvision capture`. */
 export class Pipeline {
+  private readonly labels: LabelCache;
+
   constructor(
     readonly models: ModelSet,
-    readonly opts: { detector?: DetectorMode; standInTruth?: readonly SceneObject[] } = {},
-  ) {}
+    readonly opts: { detector?: DetectorMode; standInTruth?: readonly SceneObject[]; labelReuse?: number } = {},
+  ) {
+    this.labels = new LabelCache(opts.labelReuse ?? 4);
+  }
+
+  /** Forget carried-over labels (after a model swap: the new models classify every box afresh). */
+  resetLabels(): void {
+    this.labels.clear();
+  }
 
   async process(frame: CapturedFrame): Promise<ProcessedFrame> {
     const t0 = performance.now();
@@ -93,19 +104,19 @@ export class Pipeline {
       }
     }
     const t1 = performance.now();
-    if (detections.length > 0) {
-      detections = await classifyDetections(frame.image, detections, {
-        binary: this.models.classifier('binary'),
-        suit: this.models.classifier('suit'),
-        name: this.models.classifier('name'),
-        animal: this.models.classifier('animal'),
-      });
-    }
+    const classified = await this.labels.classify(frame.image, detections, {
+      binary: this.models.classifier('binary'),
+      suit: this.models.classifier('suit'),
+      name: this.models.classifier('name'),
+      animal: this.models.classifier('animal'),
+    });
+    detections = classified.detections;
     const t2 = performance.now();
     return {
       frame,
       detections,
       detector,
+      reused: classified.reused,
       stagesMs: { capture: r1(frame.captureMs), detect: r1(t1 - t0), classify: r1(t2 - t1), total: r1(t2 - frame.startedAt) },
     };
   }
@@ -140,6 +151,8 @@ export interface AgentOptions {
   standInTruth?: readonly SceneObject[];
   seed?: number;
   demoSize?: { width: number; height: number };
+  /** Frames a box's fine labels may be carried over while it stays put (default 4; 0: classify every box every frame). */
+  labelReuse?: number;
   /** Demo time step per frame in seconds (deterministic demo); default wall clock. */
   demoStepSeconds?: number;
   log?: (message: string) => void;
@@ -186,7 +199,7 @@ export class Agent extends EventEmitter<AgentEvents> {
         if (kind === 'refused') this.lastError = m;
       },
     });
-    this.pipeline = new Pipeline(this.models, { detector: opts.detector, standInTruth: opts.standInTruth });
+    this.pipeline = new Pipeline(this.models, { detector: opts.detector, standInTruth: opts.standInTruth, labelReuse: opts.labelReuse });
     this.server = new PublishServer({
       port: opts.port ?? DEFAULT_PORT,
       host: opts.host ?? DEFAULT_HOST,
@@ -337,7 +350,7 @@ export class Agent extends EventEmitter<AgentEvents> {
           await sleep(100);
           continue;
         }
-        if (this.outsideRuns === 0) this.models.applyPending();
+        if (this.outsideRuns === 0 && this.models.applyPending().length > 0) this.pipeline.resetLabels();
         const g = await this.grab();
         if (this.stopped) break;
         if (!g.frame) {

@@ -11,6 +11,8 @@ export interface LiveBenchOptions {
   models?: string;
   /** Window title for --source window. */
   title?: string;
+  /** Frames fine labels may be carried over (the agent's default 4; 0: classify every box every frame). */
+  labelReuse?: number;
   /** Seconds of warm-up excluded from the figures (default 1; model compilation happens here). */
   warmupSeconds?: number;
   /** Sample memory every `soakEverySeconds` (default 10) and report it. */
@@ -39,6 +41,8 @@ export interface LiveBenchResult {
   height?: number;
   detector?: string;
   detections?: number;
+  /** Fraction of detections whose fine labels were carried over from the previous frame. */
+  labelsReused?: number;
   /** CPU time of the agent process per measured frame (user + system, all threads): on an idle machine fps is about 1000 / this. */
   cpuMsPerFrame?: number;
   /** Capture start to the message parsed by the loopback client (ms clock of Date.now()). */
@@ -68,6 +72,7 @@ export async function runLiveBench(opts: LiveBenchOptions): Promise<LiveBenchRes
     hotkeys: false,
     watchModels: false,
     demoFallback: true,
+    ...(opts.labelReuse !== undefined ? { labelReuse: opts.labelReuse } : {}),
     log: opts.log ?? (() => {}),
   });
   const client = new WebSocket(`ws://127.0.0.1:${agent.port}/`);
@@ -77,6 +82,8 @@ export async function runLiveBench(opts: LiveBenchOptions): Promise<LiveBenchRes
   const stages = { capture: [] as number[], detect: [] as number[], classify: [] as number[], publish: [] as number[] };
   let frames = 0;
   let detections = 0;
+  let reusedDets = 0;
+  let agentDets = 0;
   let detector = 'none';
   let width = 0;
   let height = 0;
@@ -97,6 +104,10 @@ export async function runLiveBench(opts: LiveBenchOptions): Promise<LiveBenchRes
     });
     if (pending.size > 1000) pending.delete(pending.keys().next().value!);
     detector = p.detector;
+    if (measuring) {
+      reusedDets += p.reused;
+      agentDets += p.detections.length;
+    }
     width = p.frame.image.width;
     height = p.frame.image.height;
   });
@@ -164,6 +175,7 @@ export async function runLiveBench(opts: LiveBenchOptions): Promise<LiveBenchRes
     height,
     detector,
     detections: clientFrames ? Math.round((detections / clientFrames) * 10) / 10 : 0,
+    labelsReused: agentDets ? Math.round((reusedDets / agentDets) * 100) / 100 : 0,
     cpuMsPerFrame: frames ? Math.round(((cpu.user + cpu.system) / 1000 / frames) * 10) / 10 : 0,
     clientLatencyMs: { p50: percentile(clientLatency, 50), p95: percentile(clientLatency, 95) },
     models: Object.fromEntries(Object.entries(models).map(([k, v]) => [k, v ? `${v.origin}:${v.dir}` : null])),

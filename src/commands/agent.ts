@@ -44,6 +44,7 @@ interface AgentCliOptions {
   hotkeys: boolean;
   watch: boolean;
   seed: number;
+  labelReuse: number;
 }
 
 export function register(program: Command): void {
@@ -62,7 +63,9 @@ export function register(program: Command): void {
     .option('--no-hotkeys', 'do not install global hotkeys')
     .option('--no-watch', 'do not reload models when their folders are replaced')
     .option('--seed <S>', 'seed of the demo scenes', parseIntOption('--seed'), 1)
+    .option('--label-reuse <N>', 'frames a box that stays put keeps its fine labels before it is classified again (0: every frame)', parseIntOption('--label-reuse'), 4)
     .action(async (opts: AgentCliOptions) => {
+      if (opts.labelReuse < 0) throw new UsageError(`--label-reuse must be 0 or more, got ${opts.labelReuse}`);
       if (opts.interval < 0) throw new UsageError(`--interval must be 0 or more, got ${opts.interval}`);
       if (opts.hotkeys && opts.captureKey === opts.pauseKey) throw new UsageError(`--capture-key and --pause-key are both ${opts.captureKey}`);
       const agent = await Agent.start({
@@ -76,6 +79,7 @@ export function register(program: Command): void {
         hotkeys: opts.hotkeys ? { capture: opts.captureKey, pause: opts.pauseKey } : false,
         watchModels: opts.watch,
         seed: opts.seed,
+        labelReuse: opts.labelReuse,
       });
       if (opts.host !== DEFAULT_HOST) log(`warning: listening on ${opts.host}, not only loopback: anyone who can reach this address sees the frames`);
       log('running; Ctrl+C stops');
