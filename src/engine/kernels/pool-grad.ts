@@ -78,7 +78,7 @@ export function maxPoolGrad(
  * column. Selects instead of branches where V8 allows (the argmax is data-dependent).
  */
 function pool2x2Grad(xv: Float32Array, dyv: Float32Array, dxv: Float32Array, n: number, h: number, w: number, c: number, ho: number, wo: number): void {
-  if (2 * ho < h || 2 * wo < w) dxv.fill(0);
+  dxv.fill(0);
   const rs = w * c;
   for (let b = 0; b < n; b++) {
     for (let yo = 0; yo < ho; yo++) {
@@ -87,25 +87,23 @@ function pool2x2Grad(xv: Float32Array, dyv: Float32Array, dxv: Float32Array, n: 
       for (let xo = 0; xo < wo; xo++) {
         for (let k = 0; k < c; k++) {
           const i0 = p + k;
-          const i1 = i0 + c;
-          const i2 = i0 + rs;
-          const i3 = i2 + c;
           const a0 = xv[i0]!;
-          const a1 = xv[i1]!;
-          const a2 = xv[i2]!;
-          const a3 = xv[i3]!;
+          const a1 = xv[i0 + c]!;
+          const a2 = xv[i0 + rs]!;
+          const a3 = xv[i0 + rs + c]!;
           // First maximum in scan order (strict >), as the CPU backend picks it.
-          const s1 = a1 > a0;
-          const m1 = s1 ? a1 : a0;
-          const s2 = a2 > m1;
-          const m2 = s2 ? a2 : m1;
-          const s3 = a3 > m2;
-          const at = s3 ? 3 : s2 ? 2 : s1 ? 1 : 0;
-          const g = dyv[q + k]!;
-          dxv[i0] = at === 0 ? g : 0;
-          dxv[i1] = at === 1 ? g : 0;
-          dxv[i2] = at === 2 ? g : 0;
-          dxv[i3] = at === 3 ? g : 0;
+          let at = i0;
+          let m = a0;
+          if (a1 > m) {
+            m = a1;
+            at = i0 + c;
+          }
+          if (a2 > m) {
+            m = a2;
+            at = i0 + rs;
+          }
+          if (a3 > m) at = i0 + rs + c;
+          dxv[at] = dyv[q + k]!;
         }
         p += 2 * c;
         q += c;
