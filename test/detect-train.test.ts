@@ -73,6 +73,22 @@ test('a tiny detector trains on a few small scenes: its loss drops and the folde
     await det.detect(img);
     assert.equal(tf.memory().numTensors, n, 'detect disposes its tensors');
     det.dispose();
+
+    // A warm start from the saved detector begins where the first run ended, not at the start.
+    const warm = await trainDetector({
+      scenes: toyScenes(1, 8, 80, 64),
+      inputShape: [64, 80, 3],
+      trainCrop: [64, 80],
+      width: 4,
+      batchSize: 4,
+      epochs: 1,
+      learningRate: 1e-4,
+      augment: false,
+      seed: 3,
+      initFrom: out,
+      json: true,
+    });
+    assert.ok(warm.firstLoss < first * 0.85, `warm start loss ${warm.firstLoss} vs cold ${first}`);
   } finally {
     await cleanup();
   }
