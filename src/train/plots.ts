@@ -53,7 +53,7 @@ export async function plotCurves(runs: readonly RunCurves[], file: string, title
   const nRuns = runs.length;
   await renderVegaLite(
     {
-      title: `${title}${nRuns > 1 ? ` (mean of ${nRuns} runs)` : ''}`,
+      title: `${title}${nRuns > 1 ? ` (mean of ${nRuns} runs)` : ''}: solid train, dashed validation`,
       data: { values },
       facet: { column: { field: 'metric', type: 'nominal', sort: ['loss', 'accuracy'], title: null } },
       resolve: { scale: { y: 'independent' } },
@@ -65,7 +65,7 @@ export async function plotCurves(runs: readonly RunCurves[], file: string, title
           x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1 } },
           y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: null },
           color: { field: 'group', type: 'nominal', title: 'model' },
-          strokeDash: { field: 'set', type: 'nominal', title: 'data', sort: ['train', 'validation'], legend: { symbolType: 'stroke', symbolStrokeColor: '#333333', symbolStrokeWidth: 2 } },
+          strokeDash: { field: 'set', type: 'nominal', title: 'data', sort: ['train', 'validation'], legend: null },
           detail: { field: 'series' },
         },
       },
