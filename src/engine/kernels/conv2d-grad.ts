@@ -8,7 +8,7 @@
 //   and with in/out channels swapped), stride 1.
 import * as tfjs from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
-import { f32, free, originalKernel, pair, run, transpose, type KernelFn, type WasmBackend } from './wasm-util.ts';
+import { f32, free, originalKernel, run, transpose, type KernelFn, type WasmBackend } from './wasm-util.ts';
 
 type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -81,7 +81,6 @@ export function conv2dFilterGrad(
     dilations: [sh, sw],
   }); // [ci, kh, kw, co]
   free(backend, xt, dyt, crop);
-  void n;
   if (out.shape[1] !== kh || out.shape[2] !== kw) {
     throw new Error(`Conv2DBackpropFilter: internal shape ${out.shape} does not match filter ${filterShape}`);
   }
@@ -183,4 +182,3 @@ function inputGradConfig(): KernelConfig {
 export function conv2dGradConfigs(): KernelConfig[] {
   return [filterGradConfig, inputGradConfig()];
 }
-void pair;
