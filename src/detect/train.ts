@@ -322,7 +322,7 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<TrainDe
   const batchSize = Math.min(opts.batchSize ?? 8, trainScenes.length);
   const stepsPerEpoch = Math.ceil(trainScenes.length / batchSize);
   const steps = epochs * stepsPerEpoch;
-  const baseLr = opts.learningRate ?? 2e-3;
+  const baseLr = opts.learningRate ?? 4e-3;
   const augment = opts.augment ?? true;
   const crop: [number, number] = opts.trainCrop ?? [Math.min(128, inH), Math.min(160, inW)];
   if (crop[0] % 16 || crop[1] % 16 || crop[0] > inH || crop[1] > inW) {
