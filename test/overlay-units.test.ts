@@ -116,3 +116,8 @@ test('overlay files: /overlay is the page, nothing outside overlay/ nor the Elec
     await agent.close();
   }
 });
+
+test('the overlay reads the agent\'s window in physical pixels on every platform (macOS included)', async () => {
+  const { defaultCoordinates } = await import('../src/overlay/window.ts');
+  for (const p of ['darwin', 'win32', 'linux'] as const) assert.equal(defaultCoordinates(p), 'physical');
+});

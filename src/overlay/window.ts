@@ -111,13 +111,14 @@ export function isRect(r: unknown): r is Rect {
 }
 
 /**
- * How the agent reports window positions: 'physical' screen pixels (X11, Windows per-monitor-aware
- * capture) or already 'dip' (macOS points). Electron's setBounds takes DIP.
+ * How window positions are given: 'physical' screen pixels or 'dip' (Electron's unit for setBounds).
+ * The agent reports captured (physical) pixels on every platform, macOS included (src/capture
+ * pixelWindow converts macOS points by the captured/geometry ratio), so 'physical' is the default.
  */
 export type WindowCoordinates = 'physical' | 'dip';
 
-export function defaultCoordinates(platform: NodeJS.Platform = process.platform): WindowCoordinates {
-  return platform === 'darwin' ? 'dip' : 'physical';
+export function defaultCoordinates(_platform: NodeJS.Platform = process.platform): WindowCoordinates {
+  return 'physical';
 }
 
 /**
