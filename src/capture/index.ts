@@ -111,7 +111,17 @@ function nsWindows(): NsWindow[] {
   }
 }
 
-function infoOf(w: NsWindow, title?: string): WindowInfo {
+/** The window's geometry from node-screenshots, or null when the X server refuses it (a window being
+ * unmapped, minimised or destroyed answers with an xcb protocol error for a moment). */
+function infoOf(w: NsWindow, title?: string): WindowInfo | null {
+  try {
+    return readInfo(w, title);
+  } catch {
+    return null;
+  }
+}
+
+function readInfo(w: NsWindow, title?: string): WindowInfo {
   let scale = 1;
   try {
     scale = w.currentMonitor().scaleFactor() || 1;
@@ -144,7 +154,9 @@ export async function findWindows(title: string = DEFAULT_WINDOW_TITLE): Promise
   const all = nsWindows();
   for (const w of all) {
     try {
-      if (w.title().toLowerCase().includes(want)) found.set(w.id(), infoOf(w));
+      if (!w.title().toLowerCase().includes(want)) continue;
+      const info = infoOf(w);
+      if (info) found.set(info.id, info);
     } catch {
       /* a window that vanished while listing */
     }
@@ -156,7 +168,8 @@ export async function findWindows(title: string = DEFAULT_WINDOW_TITLE): Promise
       if (!geo || geo.width < 16 || geo.height < 16) continue;
       // Prefer node-screenshots' view of the same window (it can capture it by id).
       const nw = all.find((w) => w.id() === id);
-      if (nw) found.set(id, infoOf(nw, geo.title));
+      const info = nw && infoOf(nw, geo.title);
+      if (info) found.set(id, info);
       else found.set(id, { id, title: geo.title, x: geo.x, y: geo.y, width: geo.width, height: geo.height, scaleFactor: 1, minimized: !geo.viewable });
     }
   }
@@ -211,9 +224,10 @@ export class WindowSource implements CaptureSource {
     if (ns.mod) {
       // Window.all() is cheap (well under 1 ms): follow moves and resizes every frame.
       const w = nsWindows().find((x) => x.id() === this.win!.id);
-      if (w) {
+      const info = w && infoOf(w, this.win.title);
+      if (w && info) {
         this.nsWin = w;
-        this.win = infoOf(w, this.win.title);
+        this.win = info;
         return this.win;
       }
     }
