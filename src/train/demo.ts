@@ -1,7 +1,7 @@
 // `toonvision demo-models`: small `fast` models for a fresh clone's demo, trained from freshly
 // generated synthetic scenes (writeScenes -> extract -> split in a temporary root). Reproducible:
 // the same seed gives the same scenes, splits and initial weights.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { installModelFolder } from '../model/folder.ts';
@@ -15,6 +15,8 @@ import { makeSyntheticRoot } from './synthetic.ts';
 /** Epochs per task of the demo models: a ~15-minute budget on 2 cores, most of it for name and animal. */
 export const DEMO_EPOCHS: Record<Exclude<Task, 'detector'>, number> = { binary: 10, suit: 10, name: 30, animal: 30 };
 
+const DEMO_ORDER: Task[] = ['binary', 'suit', 'name', 'animal', 'detector'];
+
 export interface DemoOptions {
   out: string;
   tasks: Task[];
@@ -22,7 +24,9 @@ export interface DemoOptions {
   seed: number;
   /** epochs of every classifier (default: DEMO_EPOCHS per task) */
   epochs?: number;
-  /** detector training budget in seconds */
+  /** detector epochs (a fixed number of steps: the same on every machine, unlike a time budget) */
+  detectorEpochs?: number;
+  /** detector training budget in seconds (optional cap; makes the result depend on the machine) */
   detectorSeconds?: number;
   /** keep the temporary data root (its path is reported) */
   keepData?: boolean;
@@ -51,7 +55,7 @@ export async function demoModels(opts: DemoOptions): Promise<DemoResult> {
       const t0 = Date.now();
       const dir = path.join(opts.out, task);
       if (task === 'detector') {
-        const res = await trainDetectorTask({ root, out: `${dir}.partial-${process.pid}`, seed: opts.seed, maxSeconds: opts.detectorSeconds, log: (l) => progress.line(l) });
+        const res = await trainDetectorTask({ root, out: `${dir}.partial-${process.pid}`, seed: opts.seed, epochs: opts.detectorEpochs, maxSeconds: opts.detectorSeconds, log: (l) => progress.line(l) });
         await installModelFolder(`${dir}.partial-${process.pid}`, dir);
         models.push({ task, dir, mAP50: res.mAP50, seconds: (Date.now() - t0) / 1000 });
       } else {
@@ -69,7 +73,16 @@ export async function demoModels(opts: DemoOptions): Promise<DemoResult> {
       dataRoot: opts.keepData ? root : null,
       seconds: (Date.now() - started) / 1000,
     };
-    await writeFile(path.join(opts.out, 'demo-models.json'), `${JSON.stringify({ ...result, dataRoot: null, createdAt: new Date().toISOString() }, null, 1)}\n`);
+    // Keep the figures of tasks not retrained this time (e.g. `--tasks detector` alone).
+    const file = path.join(opts.out, 'demo-models.json');
+    let earlier: DemoResult['models'] = [];
+    try {
+      earlier = (JSON.parse(await readFile(file, 'utf8')) as DemoResult).models.filter((m) => !opts.tasks.includes(m.task));
+    } catch {
+      /* no earlier figures */
+    }
+    const all = [...earlier, ...models].sort((a, b) => DEMO_ORDER.indexOf(a.task) - DEMO_ORDER.indexOf(b.task));
+    await writeFile(file, `${JSON.stringify({ ...result, models: all, dataRoot: null, createdAt: new Date().toISOString() }, null, 1)}\n`);
     return result;
   } finally {
     if (!opts.keepData) await rm(root, { recursive: true, force: true });
