@@ -76,3 +76,14 @@ export function encodePng(img: RgbImage): Promise<Buffer> {
     .png()
     .toBuffer();
 }
+
+/** Intersection over union of two `[x, y, w, h]` boxes (the detections' `bbox`); 0 when both are empty. */
+export function bboxIou(a: readonly number[], b: readonly number[]): number {
+  const [ax, ay, aw, ah] = a as [number, number, number, number];
+  const [bx, by, bw, bh] = b as [number, number, number, number];
+  const ix = Math.max(0, Math.min(ax + aw, bx + bw) - Math.max(ax, bx));
+  const iy = Math.max(0, Math.min(ay + ah, by + bh) - Math.max(ay, by));
+  const inter = ix * iy;
+  const union = aw * ah + bw * bh - inter;
+  return union > 0 ? inter / union : 0;
+}

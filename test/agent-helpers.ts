@@ -8,6 +8,7 @@ import { DemoSource, findWindows, type SceneObject, type WindowInfo } from '../s
 import { formatVoc } from '../src/dataset/voc.ts';
 import { encodePng, type RgbImage } from '../src/image.ts';
 import { needDisplay, needProgram } from './helpers.ts';
+import { bboxIou as iou } from '../src/image.ts';
 
 export const GAME_TITLE = 'Toontown Rewritten';
 let windows = 0;
@@ -100,16 +101,7 @@ export function connect(port: number): Promise<Recorder> {
   });
 }
 
-/** IoU of two [x, y, w, h] boxes. */
-export function iou(a: readonly number[], b: readonly number[]): number {
-  const [ax, ay, aw, ah] = a as [number, number, number, number];
-  const [bx, by, bw, bh] = b as [number, number, number, number];
-  const ix = Math.max(0, Math.min(ax + aw, bx + bw) - Math.max(ax, bx));
-  const iy = Math.max(0, Math.min(ay + ah, by + bh) - Math.max(ay, by));
-  const inter = ix * iy;
-  const union = aw * ah + bw * bh - inter;
-  return union > 0 ? inter / union : 0;
-}
+export { iou };
 
 /** Fraction of truth objects matched by a detection box with IoU >= 0.5. */
 export function matchRate(objects: readonly SceneObject[], detections: readonly { bbox: number[]; label: string }[]): number {

@@ -2,7 +2,7 @@
 // animal for Toons. One batch per model per frame; every tensor is disposed before the frame is done.
 import type { Tensor } from '@tensorflow/tfjs';
 import { tf } from '../engine/index.ts';
-import { cropImage } from '../image.ts';
+import { bboxIou, cropImage } from '../image.ts';
 import type { Box, RgbImage } from '../image.ts';
 import { interpretOutput } from '../model/classify.ts';
 import type { LoadedModel } from '../model/folder.ts';
@@ -176,16 +176,6 @@ export function fineLabel(d: LiveDetection): string {
   return d.animal ? `toon_${d.animal}` : 'toon';
 }
 
-/** IoU of two [x, y, w, h] boxes. */
-export function bboxIou(a: readonly number[], b: readonly number[]): number {
-  const [ax, ay, aw, ah] = a as [number, number, number, number];
-  const [bx, by, bw, bh] = b as [number, number, number, number];
-  const ix = Math.max(0, Math.min(ax + aw, bx + bw) - Math.max(ax, bx));
-  const iy = Math.max(0, Math.min(ay + ah, by + bh) - Math.max(ay, by));
-  const inter = ix * iy;
-  const union = aw * ah + bw * bh - inter;
-  return union > 0 ? inter / union : 0;
-}
 
 /**
  * Fine labels carried from frame to frame: a detection whose box overlaps (IoU >= minIou) a box of the

@@ -1,6 +1,7 @@
 // From the detector's raw output grid to boxes in image pixels, and from boxes to training targets.
 // Pure JavaScript on typed arrays: the grid is small (64x48 cells for a 256x192 input), so peak
 // picking here is cheaper than more tensor kernels, and it is testable on hand-made heatmaps.
+import { bboxIou as iou } from '../image.ts';
 import { DETECTOR_CLASSES, OUT_CHANNELS, type DetectorClass } from './model.ts';
 
 /** One detection, `bbox` = [x, y, width, height] in image pixels (as tfjs detection models report it). */
@@ -35,18 +36,13 @@ export interface GridGeometry {
   imageW: number;
 }
 
+/** IoU of two [x, y, w, h] boxes (re-exported for the detector's users). */
+export { iou };
+
 function sigmoid(z: number): number {
   return 1 / (1 + Math.exp(-z));
 }
 
-export function iou(a: readonly number[], b: readonly number[]): number {
-  // [x, y, w, h]
-  const ix = Math.max(0, Math.min(a[0]! + a[2]!, b[0]! + b[2]!) - Math.max(a[0]!, b[0]!));
-  const iy = Math.max(0, Math.min(a[1]! + a[3]!, b[1]! + b[3]!) - Math.max(a[1]!, b[1]!));
-  const inter = ix * iy;
-  const union = a[2]! * a[3]! + b[2]! * b[3]! - inter;
-  return union > 0 ? inter / union : 0;
-}
 
 /**
  * Decodes one output grid: `raw` is [gridH, gridW, OUT_CHANNELS] row-major (heatmap logits, log
