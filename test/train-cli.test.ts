@@ -49,7 +49,7 @@ test('the trained folder loads, its metadata is complete and its history has one
   const loaded = await loadModelFolder(model, 'binary');
   const m = loaded.metadata;
   assert.deepEqual(m.classes, ['cog', 'toon']);
-  assert.deepEqual(m.inputShape, [64, 32, 3]);
+  assert.deepEqual(m.inputShape, [96, 48, 3]);
   assert.equal((m.preprocessing as { halfPixelCenters: boolean }).halfPixelCenters, true);
   assert.ok(typeof m.backend === 'string' && m.backend.length > 0);
   assert.ok(!Number.isNaN(Date.parse(m.createdAt)));
@@ -58,7 +58,7 @@ test('the trained folder loads, its metadata is complete and its history has one
   assert.equal(m.baseline, false);
   assert.deepEqual((m.dataset as Record<string, unknown>).train, { cog: 12, toon: 12 });
   assert.deepEqual((m.dataset as Record<string, unknown>).test, { cog: 4, toon: 4 });
-  const out = loaded.model.predict((await import('../src/engine/index.ts')).tf.zeros([1, 64, 32, 3])) as import('@tensorflow/tfjs').Tensor;
+  const out = loaded.model.predict((await import('../src/engine/index.ts')).tf.zeros([1, 96, 48, 3])) as import('@tensorflow/tfjs').Tensor;
   assert.deepEqual(out.shape, [1, 1]);
   out.dispose();
   loaded.model.dispose();
@@ -105,7 +105,7 @@ test('--baseline is reflected in metadata and history; --compare --runs 2 trains
   assert.deepEqual(h.runs.map((r) => `${r.group}${r.run}`), ['baseline1', 'baseline2', 'optimized1', 'optimized2']);
   assert.ok(h.runs.every((r) => r.split === 'resplit' && r.dataset.train + r.dataset.validate + r.dataset.test === 40));
   assert.equal(h.config.baseline!.dropout, 0);
-  assert.equal(h.config.optimized!.dropout, 0.5);
+  assert.equal(h.config.optimized!.dropout, 0.25);
   assert.equal(h.best.group, 'optimized');
   assert.equal(c.groups.baseline!.runs, 2);
   assert.ok(existsSync(path.join(cmp, 'comparison.png')));

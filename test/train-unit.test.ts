@@ -119,6 +119,11 @@ test('Keras legacy decay, balanced class weights, baseline switches the three op
   assert.equal(opt.decay, 1e-5);
   assert.equal(opt.augment.rotation, 0.075);
   assert.equal(opt.augment.zoom, 0.2);
+  const fast = trainConfig('name', 'fast', false);
+  assert.equal(fast.dropout, 0.25);
+  assert.equal(fast.augment.rotation, 0, 'fast: no rotation for fine-grained classes');
+  assert.equal(fast.augment.flip, true);
+  assert.deepEqual(fast.inputShape, [96, 48, 3]);
   const base = trainConfig('binary', 'seed', true);
   assert.equal(base.dropout, 0);
   assert.equal(base.decay, 0);
