@@ -12,8 +12,12 @@ import type { Progress } from './progress.ts';
 import { makeProgress } from './progress.ts';
 import { makeSyntheticRoot } from './synthetic.ts';
 
-/** Epochs per task of the demo models: a ~15-minute budget on 2 cores, most of it for name and animal. */
-export const DEMO_EPOCHS: Record<Exclude<Task, 'detector'>, number> = { binary: 10, suit: 10, name: 30, animal: 30 };
+/**
+ * Epochs per task of the demo models (fast preset, 96x48): a ~15-minute budget on 2 cores for scene
+ * generation, the four classifiers and the detector (~3-4 min). An epoch of the default 400 scenes is
+ * ~1.3x one of README-accuracy's 300-scene root, so name/animal get ~16 of its epochs' worth of steps.
+ */
+export const DEMO_EPOCHS: Record<Exclude<Task, 'detector'>, number> = { binary: 4, suit: 3, name: 12, animal: 12 };
 
 const DEMO_ORDER: Task[] = ['binary', 'suit', 'name', 'animal', 'detector'];
 
