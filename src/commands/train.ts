@@ -67,7 +67,7 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--preset <preset>', 'architecture').choices([...PRESETS]).default('fast'))
     .option('--baseline', 'no augmentation, no dropout, no learning-rate decay')
     .option('--compare', 'train baseline and optimized runs (the article comparison); save the optimized best')
-    .option('--epochs <n>', 'epochs per run (default 25 for seed; fast: 12 binary/suit, 30 name/animal)', parsePositiveInt('--epochs'))
+    .option('--epochs <n>', 'epochs per run (default 25 for seed; fast: 12 binary/suit, 40 name/animal)', parsePositiveInt('--epochs'))
     .option('--runs <n>', 're-split and retrain N times, keep the best run', parsePositiveInt('--runs'), 1)
     .option('--seed <s>', 'seed of weights, shuffling, augmentation and re-splits', parseIntOption('--seed'), 1)
     .option('--ratio <r>', 'train,validate,test ratio of the re-splits of --runs', parseRatio)
