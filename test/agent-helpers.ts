@@ -4,8 +4,9 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { DemoSource, findWindows, type SceneObject, type WindowInfo } from '../src/capture/index.ts';
+import { findWindows, type SceneObject, type WindowInfo } from '../src/capture/index.ts';
 import { formatVoc } from '../src/dataset/voc.ts';
+import { renderScene } from '../src/synth/index.ts';
 import { encodePng, type RgbImage } from '../src/image.ts';
 import { needDisplay, needProgram } from './helpers.ts';
 import { bboxIou as iou } from '../src/image.ts';
@@ -24,11 +25,11 @@ export function needX11(): string | false {
 
 /** A scene (800x600 unless told) from the demo source at t=0, written as PNG + labelImg VOC. */
 export async function writeScene(dir: string, name = 'scene', size = { width: 800, height: 600 }, seed = 3): Promise<{ png: string; xml: string; image: RgbImage; objects: SceneObject[] }> {
-  const src = await new DemoSource({ seed, width: size.width, height: size.height, stepSeconds: 0 }).init();
-  const g = await src.grab();
-  if (!g.frame) throw new Error('demo source gave no frame');
-  const { image } = g.frame;
-  const objects = g.frame.truth ?? [];
+  // A still street scene of the generator (moderate occlusion, every entity whole), as the game
+  // window shows it: the same kind of scene the detector is trained and measured on.
+  const scene = await renderScene({ seed, index: 0, width: size.width, height: size.height });
+  const { image } = scene;
+  const objects: SceneObject[] = scene.objects.map((o) => ({ label: o.label, box: o.box }));
   const png = path.join(dir, `${name}.png`);
   const xml = path.join(dir, `${name}.xml`);
   await writeFile(png, await encodePng(image));
