@@ -186,7 +186,7 @@ that fails is reported and leaves its installed model alone; the exit code is th
     .option('--tasks <list>', 'tasks', parseTasks, [...RETRAIN_TASKS])
     .option('--scenes <n>', 'synthetic scenes to generate', parsePositiveInt('--scenes'), DEMO_DEFAULTS.scenes)
     .option('--seed <s>', 'seed of the scenes, split and training', parseIntOption('--seed'), DEMO_DEFAULTS.seed)
-    .option('--epochs <n>', 'epochs of every classifier (default 4 binary, 3 suit, 12 name/animal)', parsePositiveInt('--epochs'))
+    .option('--epochs <n>', 'epochs of every classifier (default 8 binary/suit, 40 name/animal)', parsePositiveInt('--epochs'))
     .option('--detector-epochs <n>', 'epochs of the detector', parsePositiveInt('--detector-epochs'), DEMO_DEFAULTS.detectorEpochs)
     .option('--detector-seconds <s>', 'optional time budget for the detector (the result then depends on the machine)', parsePositiveInt('--detector-seconds'))
     .option('--json', 'print one JSON document')

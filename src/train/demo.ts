@@ -13,11 +13,11 @@ import { makeProgress } from './progress.ts';
 import { makeSyntheticRoot } from './synthetic.ts';
 
 /**
- * Epochs per task of the demo models (fast preset, 96x48): a ~15-minute budget on 2 cores for scene
- * generation, the four classifiers and the detector (~3-4 min). An epoch of the default 400 scenes is
- * ~1.3x one of README-accuracy's 300-scene root, so name/animal get ~16 of its epochs' worth of steps.
+ * Epochs per task of the demo models (fast preset, 96x48, 400 scenes): name and animal get the fast
+ * preset's full 40 epochs (~7 s each on an idle core), binary and suit 8. With the detector's 45 epochs
+ * (~10 min) `npm run train:demo` takes about 25 minutes on 2 cores.
  */
-export const DEMO_EPOCHS: Record<Exclude<Task, 'detector'>, number> = { binary: 4, suit: 3, name: 12, animal: 12 };
+export const DEMO_EPOCHS: Record<Exclude<Task, 'detector'>, number> = { binary: 8, suit: 8, name: 40, animal: 40 };
 
 const DEMO_ORDER: Task[] = ['binary', 'suit', 'name', 'animal', 'detector'];
 
