@@ -4,7 +4,7 @@ import type { Tensor } from '@tensorflow/tfjs';
 import { tf } from '../engine/index.ts';
 import { bboxIou, cropImage } from '../image.ts';
 import type { Box, RgbImage } from '../image.ts';
-import { interpretOutput } from '../model/classify.ts';
+import { interpretOutput, predictRows } from '../model/classify.ts';
 import type { LoadedModel } from '../model/folder.ts';
 import { cropToTensor } from '../model/preprocess.ts';
 import { COG_NAMES, SUITS, suitOfCog, type Kind } from '../taxonomy.ts';
@@ -65,19 +65,8 @@ class CropBatches {
       this.byShape.set(key, all);
     }
     const batch = all;
-    const out = tf.tidy(() => {
-      const x = which.length === this.crops.length && which.every((v, i) => v === i) ? batch : tf.gather(batch, tf.tensor1d([...which], 'int32'));
-      const y = m.model.predict(x) as Tensor;
-      return y.reshape([which.length, -1]);
-    });
-    let values: Float32Array;
-    try {
-      values = (await out.data()) as Float32Array;
-    } finally {
-      out.dispose();
-    }
-    const width = values.length / which.length;
-    return which.map((_, i) => Array.from(values.subarray(i * width, (i + 1) * width)));
+    const everyCrop = which.length === this.crops.length && which.every((v, i) => v === i);
+    return predictRows(m.model, () => (everyCrop ? batch : tf.gather(batch, tf.tensor1d([...which], 'int32'))), which.length);
   }
 
   dispose(): void {

@@ -39,6 +39,26 @@ export interface ClassifyOptions {
  * Classifies boxes of one image (each box cropped end-exclusive, resized to the model input with the
  * shared preprocessing). Returns one result per box, in order. Tensors are disposed before it resolves.
  */
+/**
+ * Runs `model` on the batch `input()` builds (inside a tidy) and returns its raw outputs, one row of
+ * numbers per input; every tensor is disposed.
+ */
+export async function predictRows(
+  model: import('@tensorflow/tfjs').LayersModel,
+  input: () => import('@tensorflow/tfjs').Tensor,
+  n: number,
+): Promise<number[][]> {
+  const out = tf.tidy(() => (model.predict(input()) as import('@tensorflow/tfjs').Tensor).reshape([n, -1]));
+  let values: Float32Array;
+  try {
+    values = (await out.data()) as Float32Array;
+  } finally {
+    out.dispose();
+  }
+  const width = values.length / n;
+  return Array.from({ length: n }, (_, i) => Array.from(values.subarray(i * width, (i + 1) * width)));
+}
+
 export async function classifyCrops(
   loaded: LoadedModel,
   img: RgbImage,
@@ -55,21 +75,8 @@ export async function classifyCrops(
   const results: Classification[] = [];
   for (let start = 0; start < boxes.length; start += batchSize) {
     const chunk = boxes.slice(start, start + batchSize);
-    const out = tf.tidy(() => {
-      const batch = cropsToBatch(img, chunk, metadata.inputShape);
-      const y = model.predict(batch) as import('@tensorflow/tfjs').Tensor;
-      return y.reshape([chunk.length, -1]);
-    });
-    let values: Float32Array;
-    try {
-      values = (await out.data()) as Float32Array;
-    } finally {
-      out.dispose();
-    }
-    const width = values.length / chunk.length;
-    for (let i = 0; i < chunk.length; i++) {
-      results.push(interpretOutput(metadata, Array.from(values.subarray(i * width, (i + 1) * width))));
-    }
+    const rows = await predictRows(model, () => cropsToBatch(img, chunk, metadata.inputShape), chunk.length);
+    for (const row of rows) results.push(interpretOutput(metadata, row));
   }
   return results;
 }
