@@ -5,6 +5,7 @@ import { isBetterRun, scoreOutputs } from '../src/train/evaluate.ts';
 import { transformRow } from '../src/train/augment.ts';
 import { stratifiedSplit } from '../src/train/split.ts';
 import { balancedWeights, decayedRate, trainConfig } from '../src/train/trainer.ts';
+import { warmupCosine, warmupSteps } from '../src/train/schedule.ts';
 import { atLeastAsGood } from '../src/train/retrain.ts';
 import { median } from '../src/train/experiment.ts';
 import type { Example } from '../src/train/data.ts';
@@ -107,6 +108,23 @@ test('stratified re-split: every crop once, each label in train, same seed same 
   assert.equal(a.train.filter((i) => labels[i] === 'cog_sb_coldcaller').length, 6);
   assert.deepEqual(stratifiedSplit(labels, [0.6, 0.2, 0.2], 3), a);
   assert.notDeepEqual(stratifiedSplit(labels, [0.6, 0.2, 0.2], 4), a);
+});
+
+test('warm-up then cosine: rises linearly, peaks at the base rate, ends at 5% of it', () => {
+  assert.equal(warmupSteps(100), 5);
+  assert.equal(warmupSteps(10_000), 30);
+  assert.equal(warmupSteps(3), 1);
+  assert.ok(Math.abs(warmupCosine(1e-3, 0, 5, 0) - 2e-4) < 1e-15, 'first warm-up step is base/warmup');
+  assert.ok(Math.abs(warmupCosine(1e-3, 5, 5, 0) - 1e-3) < 1e-15, 'after warm-up, progress 0 gives the base rate');
+  assert.ok(Math.abs(warmupCosine(1e-3, 50, 5, 0.5) - 1e-3 * (0.05 + 0.95 * 0.5)) < 1e-15);
+  assert.ok(Math.abs(warmupCosine(1e-3, 99, 5, 1) - 5e-5) < 1e-15);
+  assert.ok(Math.abs(warmupCosine(1e-3, 99, 5, 3) - 5e-5) < 1e-15, 'progress past 1 is clamped');
+  let prev = Infinity;
+  for (let s = 5; s <= 100; s++) {
+    const lr = warmupCosine(1e-3, s, 5, s / 100);
+    assert.ok(lr <= prev, `non-increasing after warm-up (step ${s})`);
+    prev = lr;
+  }
 });
 
 test('Keras legacy decay, balanced class weights, baseline switches the three optimizations off', () => {

@@ -17,6 +17,7 @@ import { DEFAULT_DECODE, encodeTargets, type DecodeParams, type TargetBox } from
 import { evaluateDetector, wrapDetector, type DetectorEvaluation, type DetectorMetadata } from './detector.ts';
 import { detectorClassOf, type DetectorScene } from './evaluate.ts';
 import { DEFAULT_ARCH, DETECTOR_CLASSES, makeDetector, OUT_CHANNELS, type DetectorArch } from './model.ts';
+import { warmupCosine, warmupSteps } from '../train/schedule.ts';
 import { existsSync } from 'node:fs';
 
 export interface TrainProgress {
@@ -357,10 +358,9 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<TrainDe
       if (idx.length < batchSize) idx = idx.concat(order.slice(0, batchSize - idx.length));
       // Linear warm-up over the first 5% of steps (at most 30), then cosine decay to 5% of the base
       // rate; with a time budget, progress is whichever of steps and seconds is further along.
-      const warm = Math.max(1, Math.min(30, Math.round(steps * 0.05)));
       const elapsed = (performance.now() - t0) / 1000;
-      const progress = Math.min(1, Math.max(step / steps, opts.maxSeconds ? elapsed / opts.maxSeconds : 0));
-      const lr = step < warm ? (baseLr * (step + 1)) / warm : baseLr * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * progress)));
+      const progress = Math.max(step / steps, opts.maxSeconds ? elapsed / opts.maxSeconds : 0);
+      const lr = warmupCosine(baseLr, step, warmupSteps(steps), progress);
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
       const wins = idx.map(() => randomWindow(rng, augment, crop[1] / inW, crop[0] / inH));
       const batch = makeBatch(idx.map((i) => trainScenes[i]!), wins, storeH, storeW, arch, crop);
