@@ -5,6 +5,9 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from './helpers.ts';
 import { PRESET_INPUT } from '../src/model/architectures.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
 
 const cli = path.join(ROOT, 'bin', 'toonvision.js');
 
@@ -65,5 +68,43 @@ describe('bench commands', { concurrency: true }, () => {
     const b = await run(['bench', 'train', '--steps', '0', '--json']);
     assert.equal(b.status, 2);
     assert.match(b.stderr, /--steps/);
+  });
+
+  test('bench accuracy --json trains on one seed, tests on another, and reuses its --work data roots', async () => {
+    const work = await mkdtemp(path.join(os.tmpdir(), 'tv-bench-acc-'));
+    try {
+      const args = ['bench', 'accuracy', '--tasks', 'binary', '--train-scenes', '10', '--test-scenes', '3', '--epochs', '1', '--work', work, '--json'];
+      const a = await run(args);
+      assert.equal(a.status, 0, a.stderr);
+      const j = JSON.parse(a.stdout);
+      assert.equal(j.preset, 'fast');
+      assert.deepEqual([j.train.scenes, j.train.seed, j.test.scenes, j.test.seed], [10, 101, 3, 777]);
+      assert.ok(j.train.crops > 0 && j.test.crops > 0);
+      assert.equal(j.budgetSeconds, 900);
+      assert.equal(j.tasks.length, 1);
+      const t = j.tasks[0];
+      assert.equal(t.task, 'binary');
+      assert.equal(t.epochs, 1);
+      assert.equal(t.testCrops, j.test.crops, 'binary is tested on every crop of the test scenes');
+      assert.ok(t.trainCrops > 0 && t.trainSeconds > 0);
+      assert.ok(t.accuracy >= 0 && t.accuracy <= 1);
+      assert.equal(t.target, 0.995);
+      assert.equal(t.met, t.accuracy >= 0.995);
+      assert.ok(existsSync(path.join(work, 'models', 'binary', 'model.json')), 'the model is kept in --work');
+      const b = await run(args);
+      assert.equal(b.status, 0, b.stderr);
+      assert.match(b.stderr, /reusing .*train-seed101-10/);
+      assert.match(b.stderr, /reusing .*test-seed777-3/);
+      assert.equal(JSON.parse(b.stdout).test.crops, j.test.crops);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+
+  test('bench accuracy refuses a test seed equal to the training seed (exit 2)', async () => {
+    const r = await run(['bench', 'accuracy', '--train-seed', '5', '--test-seed', '5', '--json']);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--test-seed must differ/);
+    assert.equal(r.stdout, '');
   });
 });

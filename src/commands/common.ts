@@ -38,3 +38,13 @@ export function parseNumberOption(name: string): (value: string) => number {
     return n;
   };
 }
+
+/** Parses a comma-separated list of names out of `allowed` (duplicates dropped, at least one). */
+export function parseListOption<T extends string>(name: string, allowed: readonly T[]): (value: string) => T[] {
+  return (value: string) => {
+    const items = value.split(',').map((t) => t.trim()).filter(Boolean);
+    const bad = items.filter((t) => !(allowed as readonly string[]).includes(t));
+    if (bad.length || items.length === 0) throw new InvalidArgumentError(`${name} must list items out of ${allowed.join(',')}, got '${value}'`);
+    return [...new Set(items)] as T[];
+  };
+}

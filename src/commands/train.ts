@@ -21,7 +21,7 @@ export const DEMO_DEFAULTS = { scenes: 400, seed: 2024, detectorEpochs: 45 };
 import { evaluateModelFolder } from '../train/evaluate-model.ts';
 import { makeProgress } from '../train/progress.ts';
 import type { Ratio } from '../train/split.ts';
-import { log, parseIntOption, parsePositiveInt, printJson, RunError, UsageError } from './common.ts';
+import { log, parseIntOption, parseListOption, parsePositiveInt, printJson, RunError, UsageError } from './common.ts';
 
 function parseRatio(value: string): Ratio {
   const parts = value.split(',').map(Number);
@@ -142,12 +142,7 @@ async function trainDetectorTask(opts: { root: string; out: string; epochs?: num
   }
 }
 
-function parseTasks(value: string): Task[] {
-  const tasks = value.split(',').map((t) => t.trim()).filter(Boolean);
-  const bad = tasks.filter((t) => !(TASKS as readonly string[]).includes(t));
-  if (bad.length || tasks.length === 0) throw new InvalidArgumentError(`--tasks must list tasks out of ${TASKS.join(',')}, got '${value}'`);
-  return [...new Set(tasks)] as Task[];
-}
+const parseTasks = parseListOption('--tasks', TASKS);
 
 export function registerRetrain(program: Command): void {
   program
