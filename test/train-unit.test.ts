@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { isBetterRun, scoreOutputs } from '../src/train/evaluate.ts';
 import { transformRow } from '../src/train/augment.ts';
 import { stratifiedSplit } from '../src/train/split.ts';
-import { balancedWeights, decayedRate, trainConfig } from '../src/train/trainer.ts';
+import { balancedWeights, decayedRate, fastEpochs, trainConfig } from '../src/train/trainer.ts';
 import { warmupCosine, warmupSteps } from '../src/train/schedule.ts';
 import { atLeastAsGood } from '../src/train/retrain.ts';
 import { median } from '../src/train/experiment.ts';
@@ -127,6 +127,16 @@ test('warm-up then cosine: rises linearly, peaks at the base rate, ends at 5% of
   }
 });
 
+test('the fast preset\'s default epochs follow the training set: a step budget per task, within 4-60 epochs', () => {
+  assert.equal(fastEpochs('binary', 7297), 5, '1,200 steps of 229 batches');
+  assert.equal(fastEpochs('name', 3650), 25);
+  assert.equal(fastEpochs('animal', 1723), 54);
+  assert.equal(fastEpochs('name', 100), 60, 'a tiny capture session is capped at 60 epochs');
+  assert.equal(fastEpochs('binary', 1_000_000), 4, 'a huge set still gets 4 epochs');
+  assert.equal(trainConfig('name', 'fast', false, { trainCrops: 3650, epochs: 7 }).epochs, 7, '--epochs wins');
+  assert.equal(trainConfig('binary', 'seed', false, { trainCrops: 3650 }).epochs, 25, 'the article preset keeps its 25 epochs');
+});
+
 test('Keras legacy decay, balanced class weights, baseline switches the three optimizations off', () => {
   assert.equal(decayedRate(1e-3, 1e-3, 0), 1e-3);
   assert.ok(Math.abs(decayedRate(1e-3, 1e-3, 1000) - 5e-4) < 1e-15);
@@ -137,7 +147,10 @@ test('Keras legacy decay, balanced class weights, baseline switches the three op
   assert.equal(opt.decay, 1e-5);
   assert.equal(opt.augment.rotation, 0.075);
   assert.equal(opt.augment.zoom, 0.2);
-  const fast = trainConfig('name', 'fast', false);
+  assert.equal(opt.schedule, 'time');
+  const fast = trainConfig('name', 'fast', false, { trainCrops: 3650 });
+  assert.equal(fast.schedule, 'cosine');
+  assert.equal(fast.epochs, 25, '2,900 steps of 115 batches');
   assert.equal(fast.dropout, 0.25);
   assert.equal(fast.augment.rotation, 0, 'fast: no rotation for fine-grained classes');
   assert.equal(fast.augment.flip, true);

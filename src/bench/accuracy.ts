@@ -13,7 +13,6 @@ import { runTraining } from '../train/experiment.ts';
 import type { Progress } from '../train/progress.ts';
 import { makeProgress } from '../train/progress.ts';
 import { makeSyntheticRoot } from '../train/synthetic.ts';
-import { FAST_EPOCHS } from '../train/trainer.ts';
 
 /** The training module's accuracy targets on an unseen synthetic seed (fast preset, ≤ 15 min of training per task). */
 export const ACCURACY_TARGETS: Record<ClassifierTask, number> = { binary: 0.995, suit: 0.99, name: 0.97, animal: 0.97 };
@@ -93,15 +92,14 @@ export async function runAccuracyBench(opts: AccuracyBenchOptions): Promise<Accu
     const testCrops = await syntheticRoot(testRoot, opts.testScenes, opts.testSeed, TEST_RATIO, progress);
     const tasks: AccuracyTaskResult[] = [];
     for (const task of opts.tasks) {
-      const epochs = opts.epochs ?? FAST_EPOCHS[task];
       const out = path.join(work, 'models', task);
-      const s = await runTraining({ root: trainRoot, task, preset: 'fast', epochs, seed: opts.seed, out, progress });
+      const s = await runTraining({ root: trainRoot, task, preset: 'fast', epochs: opts.epochs, seed: opts.seed, out, progress });
       const ev = await evaluateModelFolder(out, testRoot, 'test');
       const count = (split: 'train' | 'validate') => Object.values(s.dataset[split]).reduce((a, b) => a + b, 0);
       const target = ACCURACY_TARGETS[task];
       const r: AccuracyTaskResult = {
         task,
-        epochs,
+        epochs: s.epochs,
         trainCrops: count('train'),
         validateCrops: count('validate'),
         testCrops: ev.count,

@@ -76,6 +76,8 @@ export interface TrainSummary {
   out: string;
   backend: string;
   runs: number;
+  /** epochs of each run (given, or the preset's default for the training set) */
+  epochs: number;
   best: { run: number; group: string; accuracy: number; loss: number };
   testAccuracy: number;
   testLoss: number;
@@ -112,9 +114,6 @@ export async function runTraining(opts: TrainOptions): Promise<TrainSummary> {
   const { task, preset } = opts;
   const groups: ('baseline' | 'optimized')[] = opts.compare ? ['baseline', 'optimized'] : [opts.baseline ? 'baseline' : 'optimized'];
   const saveGroup = groups.includes('optimized') ? 'optimized' : 'baseline';
-  const configs: Record<string, TrainConfig> = {};
-  for (const g of groups) configs[g] = trainConfig(task, preset, g === 'baseline', { epochs: opts.epochs, inputShape: opts.inputShape });
-  const inputShape = configs[groups[0]!]!.inputShape;
   const classes = TASK_CLASSES[task];
 
   // The crops, per split on disk; pooled into one tensor read once.
@@ -129,6 +128,11 @@ export async function runTraining(opts: TrainOptions): Promise<TrainSummary> {
   }
   if (runs === 1) requireEveryClass(bySplit.train, task, path.join(opts.root, 'data', 'train'));
   else requireEveryClass(pooled, task, path.join(opts.root, 'data'));
+  // The fast preset's default epochs follow the number of training crops (a re-split's share with --runs).
+  const trainCrops = runs === 1 ? bySplit.train.length : Math.round((pooled.length * ratio[0]) / (ratio[0] + ratio[1] + ratio[2]));
+  const configs: Record<string, TrainConfig> = {};
+  for (const g of groups) configs[g] = trainConfig(task, preset, g === 'baseline', { epochs: opts.epochs, inputShape: opts.inputShape, trainCrops });
+  const inputShape = configs[groups[0]!]!.inputShape;
 
   progress.line(`loading ${pooled.length} crops for task '${task}' at ${inputShape[0]}x${inputShape[1]} (${backend})`);
   const x = await loadImages(pooled.map((e) => e.file), inputShape);
@@ -239,6 +243,7 @@ export async function runTraining(opts: TrainOptions): Promise<TrainSummary> {
       out: opts.out,
       backend,
       runs,
+      epochs: configs[saveGroup]!.epochs,
       best: history.best,
       testAccuracy: chosen.evaluation.accuracy,
       testLoss: chosen.evaluation.loss,
