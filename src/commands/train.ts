@@ -15,8 +15,11 @@ import { demoModels } from '../train/demo.ts';
 import { retrain, RETRAIN_TASKS } from '../train/retrain.ts';
 import type { TaskOutcome } from '../train/retrain.ts';
 
-/** demo-models defaults: sized to finish within ~15 minutes on 2 cores. */
-// 400 scenes give the detector ~2,000 steps in 45 epochs (mAP@0.5 about 0.95 on an unseen seed).
+/**
+ * demo-models defaults. 400 scenes give the detector ~2,000 steps in 45 epochs (mAP@0.5 about 0.95 on
+ * an unseen seed) and are plenty for binary and suit; `npm run train:demo` trains name and animal on
+ * 1,600 scenes (what they need for 97%, see `bench accuracy`).
+ */
 export const DEMO_DEFAULTS = { scenes: 400, seed: 2024, detectorEpochs: 45 };
 import { evaluateModelFolder } from '../train/evaluate-model.ts';
 import { makeProgress } from '../train/progress.ts';
@@ -184,7 +187,7 @@ that fails is reported and leaves its installed model alone; the exit code is th
     .option('--tasks <list>', 'tasks', parseTasks, [...RETRAIN_TASKS])
     .option('--scenes <n>', 'synthetic scenes to generate', parsePositiveInt('--scenes'), DEMO_DEFAULTS.scenes)
     .option('--seed <s>', 'seed of the scenes, split and training', parseIntOption('--seed'), DEMO_DEFAULTS.seed)
-    .option('--epochs <n>', 'epochs of every classifier (default 8 binary/suit, 40 name/animal)', parsePositiveInt('--epochs'))
+    .option('--epochs <n>', 'epochs of every classifier (default: the fast preset\'s, from the training crops)', parsePositiveInt('--epochs'))
     .option('--detector-epochs <n>', 'epochs of the detector', parsePositiveInt('--detector-epochs'), DEMO_DEFAULTS.detectorEpochs)
     .option('--detector-seconds <s>', 'optional time budget for the detector (the result then depends on the machine)', parsePositiveInt('--detector-seconds'))
     .option('--json', 'print one JSON document')

@@ -12,13 +12,6 @@ import type { Progress } from './progress.ts';
 import { makeProgress } from './progress.ts';
 import { makeSyntheticRoot } from './synthetic.ts';
 
-/**
- * Epochs per task of the demo models (fast preset, 96x48, 400 scenes): name and animal get the fast
- * preset's full 40 epochs (~7 s each on an idle core), binary and suit 8. With the detector's 45 epochs
- * (~10 min) `npm run train:demo` takes about 25 minutes on 2 cores.
- */
-export const DEMO_EPOCHS: Record<Exclude<Task, 'detector'>, number> = { binary: 8, suit: 8, name: 40, animal: 40 };
-
 const DEMO_ORDER: Task[] = ['binary', 'suit', 'name', 'animal', 'detector'];
 
 export interface DemoOptions {
@@ -26,7 +19,7 @@ export interface DemoOptions {
   tasks: Task[];
   scenes: number;
   seed: number;
-  /** epochs of every classifier (default: DEMO_EPOCHS per task) */
+  /** epochs of every classifier (default: the fast preset's, from the number of training crops) */
   epochs?: number;
   /** detector epochs (a fixed number of steps: the same on every machine, unlike a time budget) */
   detectorEpochs?: number;
@@ -42,7 +35,8 @@ export interface DemoResult {
   scenes: number;
   seed: number;
   crops: number;
-  models: { task: Task; dir: string; testAccuracy?: number; testLoss?: number; mAP50?: number | null; seconds: number }[];
+  /** each model with the scenes it was trained on (tasks can be retrained separately, from other scenes) */
+  models: { task: Task; dir: string; scenes: number; seed: number; epochs?: number; testAccuracy?: number; testLoss?: number; mAP50?: number | null; seconds: number }[];
   dataRoot: string | null;
   seconds: number;
 }
@@ -61,11 +55,11 @@ export async function demoModels(opts: DemoOptions): Promise<DemoResult> {
       if (task === 'detector') {
         const res = await trainDetectorTask({ root, out: `${dir}.partial-${process.pid}`, seed: opts.seed, epochs: opts.detectorEpochs, maxSeconds: opts.detectorSeconds, log: (l) => progress.line(l) });
         await installModelFolder(`${dir}.partial-${process.pid}`, dir);
-        models.push({ task, dir, mAP50: res.mAP50, seconds: (Date.now() - t0) / 1000 });
+        models.push({ task, dir, scenes: opts.scenes, seed: opts.seed, epochs: opts.detectorEpochs, mAP50: res.mAP50, seconds: (Date.now() - t0) / 1000 });
       } else {
-        const s = await runTraining({ root, task, preset: 'fast', epochs: opts.epochs ?? DEMO_EPOCHS[task], seed: opts.seed, out: dir, progress });
-        progress.line(`  ${task}: test accuracy ${(s.testAccuracy * 100).toFixed(2)}% (${s.seconds.toFixed(0)} s)`);
-        models.push({ task, dir, testAccuracy: s.testAccuracy, testLoss: s.testLoss, seconds: (Date.now() - t0) / 1000 });
+        const s = await runTraining({ root, task, preset: 'fast', epochs: opts.epochs, seed: opts.seed, out: dir, progress });
+        progress.line(`  ${task}: test accuracy ${(s.testAccuracy * 100).toFixed(2)}% (${s.epochs} epochs, ${s.seconds.toFixed(0)} s)`);
+        models.push({ task, dir, scenes: opts.scenes, seed: opts.seed, epochs: s.epochs, testAccuracy: s.testAccuracy, testLoss: s.testLoss, seconds: (Date.now() - t0) / 1000 });
       }
     }
     const result: DemoResult = {
