@@ -69,6 +69,47 @@ export function allocate(n: number, ratio: Ratio, deficit: [number, number, numb
   return counts;
 }
 
+/**
+ * The stratified split shared by `split` (files) and `train --runs` (in memory): items grouped by
+ * label, labels in sorted order, each label's items (in the order given) shuffled by `rng`, then
+ * spread by allocate(). With `minTrain`, every label keeps at least one item in train (a class with
+ * no training crop cannot be learned). Returns the item indices per split, each in shuffled order.
+ */
+export function stratify(
+  labels: readonly string[],
+  ratio: Ratio,
+  rng: () => number,
+  minTrain = false,
+): { indices: [number[], number[], number[]]; byLabel: Record<string, [number, number, number]> } {
+  const groups = new Map<string, number[]>();
+  labels.forEach((label, i) => {
+    let list = groups.get(label);
+    if (!list) groups.set(label, (list = []));
+    list.push(i);
+  });
+  const indices: [number[], number[], number[]] = [[], [], []];
+  const byLabel: Record<string, [number, number, number]> = {};
+  const deficit: [number, number, number] = [0, 0, 0];
+  for (const label of [...groups.keys()].sort()) {
+    const list = groups.get(label)!;
+    for (let i = list.length - 1; i > 0; i--) {
+      const j = Math.floor(rng() * (i + 1));
+      [list[i], list[j]] = [list[j]!, list[i]!];
+    }
+    const counts = allocate(list.length, ratio, deficit);
+    if (minTrain && counts[0] === 0 && ratio[0] > 0) {
+      const from = counts[1] >= counts[2] ? 1 : 2;
+      counts[from]--;
+      counts[0]++;
+    }
+    for (let i = 0; i < 3; i++) deficit[i as 0 | 1 | 2] += list.length * ratio[i]! - counts[i]!;
+    byLabel[label] = counts;
+    let k = 0;
+    for (let s = 0; s < 3; s++) for (let i = 0; i < counts[s]!; i++) indices[s]!.push(list[k++]!);
+  }
+  return { indices, byLabel };
+}
+
 /** Splits the crops of a root; see the module comment. */
 export async function splitDataset(root: string, opts: SplitOptions = {}): Promise<SplitResult> {
   const ratio = checkRatio(opts.ratio ?? DEFAULT_RATIO);
@@ -85,37 +126,19 @@ export async function splitDataset(root: string, opts: SplitOptions = {}): Promi
     if (other) throw new Error(`${c.file}: a crop with the same name is also at ${other.file}; remove one of them, then split again`);
     byName.set(name, c);
   }
-  const byLabel = new Map<string, (typeof crops)[number][]>();
-  for (const c of crops) {
-    let list = byLabel.get(c.label);
-    if (!list) byLabel.set(c.label, (list = []));
-    list.push(c);
-  }
-
-  // Deterministic: labels in sorted order, each label's crops sorted by name, shuffled by one seeded stream.
-  const rng = seedrandom(seed);
-  const deficit: [number, number, number] = [0, 0, 0];
+  // Deterministic: crops in name order, labels in sorted order, shuffled by one seeded stream.
+  const pool = [...crops].sort((a, b) => (path.basename(a.file) < path.basename(b.file) ? -1 : 1));
+  const { indices, byLabel } = stratify(pool.map((c) => c.label), ratio, seedrandom(seed));
   const plan: { from: string; to: string }[] = [];
-  const result: SplitResult = { train: 0, validate: 0, test: 0, byLabel: {}, seed, ratio, moved: 0, skipped: bad };
-  for (const label of [...byLabel.keys()].sort()) {
-    const list = byLabel.get(label)!.sort((a, b) => (path.basename(a.file) < path.basename(b.file) ? -1 : 1));
-    for (let i = list.length - 1; i > 0; i--) {
-      const j = Math.floor(rng() * (i + 1));
-      [list[i], list[j]] = [list[j]!, list[i]!];
+  const result: SplitResult = { train: 0, validate: 0, test: 0, byLabel, seed, ratio, moved: 0, skipped: bad };
+  SPLITS.forEach((split: Split, s) => {
+    result[split] = indices[s]!.length;
+    for (const i of indices[s]!) {
+      const c = pool[i]!;
+      const to = path.join(l.split(split, c.parsed.kind), path.basename(c.file));
+      if (path.resolve(to) !== path.resolve(c.file)) plan.push({ from: c.file, to });
     }
-    const counts = allocate(list.length, ratio, deficit);
-    for (let i = 0; i < 3; i++) deficit[i as 0 | 1 | 2] += list.length * ratio[i]! - counts[i]!;
-    result.byLabel[label] = counts;
-    let k = 0;
-    SPLITS.forEach((split: Split, s) => {
-      result[split] += counts[s]!;
-      for (let i = 0; i < counts[s]!; i++, k++) {
-        const c = list[k]!;
-        const to = path.join(l.split(split, c.parsed.kind), path.basename(c.file));
-        if (path.resolve(to) !== path.resolve(c.file)) plan.push({ from: c.file, to });
-      }
-    });
-  }
+  });
 
   for (const split of SPLITS) for (const kind of ['cog', 'toon'] as const) await mkdir(l.split(split, kind), { recursive: true });
   // Every crop keeps its (pool-unique) name, so no destination is taken by another crop; moving each
