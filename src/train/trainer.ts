@@ -11,7 +11,6 @@ import type { AugmentOptions } from './augment.ts';
 import { ARTICLE_AUGMENTATION, augmentBatch, FINE_AUGMENTATION, NO_AUGMENTATION } from './augment.ts';
 import type { LayersModel, Tensor, Tensor4D } from '@tensorflow/tfjs';
 import { decayedRate, warmupCosine, warmupSteps } from './schedule.ts';
-export { decayedRate } from './schedule.ts';
 
 export interface TrainConfig {
   task: ClassifierTask;
@@ -148,7 +147,6 @@ export function balancedWeights(rows: readonly number[], classOf: readonly numbe
   });
   return out;
 }
-
 
 /** Trains one network; `seed` makes weight initialisation, dropout, shuffling and augmentation reproducible. */
 export async function trainOnce(cfg: TrainConfig, input: TrainInput, seed: number, reporter: TrainReporter = {}): Promise<{ model: LayersModel; history: EpochRecord[] }> {
