@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import seedrandom from 'seedrandom';
+import { shuffleInPlace } from '../shuffle.ts';
 import type { Split } from './layout.ts';
 import { layout, SPLITS } from './layout.ts';
 import { listAllCrops, moveNoClobber } from './files.ts';
@@ -91,11 +92,7 @@ export function stratify(
   const byLabel: Record<string, [number, number, number]> = {};
   const deficit: [number, number, number] = [0, 0, 0];
   for (const label of [...groups.keys()].sort()) {
-    const list = groups.get(label)!;
-    for (let i = list.length - 1; i > 0; i--) {
-      const j = Math.floor(rng() * (i + 1));
-      [list[i], list[j]] = [list[j]!, list[i]!];
-    }
+    const list = shuffleInPlace(groups.get(label)!, rng);
     const counts = allocate(list.length, ratio, deficit);
     if (minTrain && counts[0] === 0 && ratio[0] > 0) {
       const from = counts[1] >= counts[2] ? 1 : 2;

@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import seedrandom from 'seedrandom';
+import { shuffleInPlace } from '../shuffle.ts';
 import type { LayersModel, Scalar, Tensor4D } from '@tensorflow/tfjs';
 import { initEngine, tf } from '../engine/index.ts';
 import { layout } from '../dataset/layout.ts';
@@ -260,14 +261,6 @@ export function detectorLoss(out: Tensor4D, b: Omit<Batch, 'x'>): Scalar {
   });
 }
 
-function shuffle<T>(a: T[], rng: () => number): T[] {
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
-}
-
 /**
  * Trains a detector on labelled frames and (with `out`) writes its model folder. Returns the
  * training figures and, when held-out frames exist, their mAP@0.5.
@@ -299,7 +292,7 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<TrainDe
     for (const s of rep.scenes) trainScenes.push(toStored(s, storeH, storeW));
     // The full-resolution copies are only kept when part of them is held out (below).
     if (!opts.evalScenes && !opts.evalDirs && rep.scenes.length >= 20) {
-      const order = shuffle(rep.scenes.map((_, i) => i), seedrandom(`split-${seed}`));
+      const order = shuffleInPlace(rep.scenes.map((_, i) => i), seedrandom(`split-${seed}`));
       const nEval = Math.max(2, Math.round(rep.scenes.length * 0.1));
       const held = new Set(order.slice(0, nEval));
       const kept: Stored[] = [];
@@ -352,7 +345,7 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<TrainDe
   let ema = NaN;
   let stop = false;
   for (let epoch = 0; epoch < epochs && !stop; epoch++) {
-    const order = shuffle(trainScenes.map((_, i) => i), rng);
+    const order = shuffleInPlace(trainScenes.map((_, i) => i), rng);
     for (let k = 0; k < stepsPerEpoch && !stop; k++) {
       let idx = order.slice(k * batchSize, (k + 1) * batchSize);
       if (idx.length < batchSize) idx = idx.concat(order.slice(0, batchSize - idx.length));

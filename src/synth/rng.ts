@@ -1,5 +1,6 @@
 // A seeded random stream for the scene generator: the same seed always draws the same numbers.
 import seedrandom from 'seedrandom';
+import { shuffled } from '../shuffle.ts';
 
 export class Rng {
   private readonly gen: () => number;
@@ -26,12 +27,7 @@ export class Rng {
   }
   /** A new array, Fisher-Yates shuffled. */
   shuffle<T>(items: readonly T[]): T[] {
-    const out = items.slice();
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = Math.floor(this.gen() * (i + 1));
-      [out[i], out[j]] = [out[j] as T, out[i] as T];
-    }
-    return out;
+    return shuffled(items, this.gen);
   }
 }
 

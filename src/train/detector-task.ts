@@ -3,6 +3,7 @@
 // compared on the same frames.
 import { existsSync } from 'node:fs';
 import seedrandom from 'seedrandom';
+import { shuffleInPlace } from '../shuffle.ts';
 import { layout } from '../dataset/layout.ts';
 import { evaluateDetector, loadDetector, loadScenes, trainDetector } from '../detect/index.ts';
 import type { DetectorScene, TrainDetectorResult } from '../detect/index.ts';
@@ -25,11 +26,7 @@ export async function detectorScenes(root: string, seed: number): Promise<{ trai
   const rep = await loadScenes(dirs);
   if (rep.scenes.length === 0) throw new DataError(`${root}: no labelled screenshots in ${dirs.join(', ')} for the detector`);
   const rand = seedrandom(`toonvision-detector-held:${seed}`);
-  const order = rep.scenes.map((_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
+  const order = shuffleInPlace(rep.scenes.map((_, i) => i), rand);
   const nHeld = rep.scenes.length >= 10 ? Math.max(2, Math.round(rep.scenes.length * 0.1)) : 0;
   const heldSet = new Set(order.slice(0, nHeld));
   return {

@@ -3,6 +3,7 @@
 // legacy lr / (1 + decay * iterations) for the article's preset, warm-up + cosine for the fast one) or
 // none of them (--baseline), with balanced class weights.
 import seedrandom from 'seedrandom';
+import { shuffled } from '../shuffle.ts';
 import { tf } from '../engine/index.ts';
 import type { Preset } from '../model/architectures.ts';
 import { makeClassifier, PRESET_INPUT } from '../model/architectures.ts';
@@ -126,15 +127,6 @@ export interface TrainInput {
   /** class index of each pooled row (for class weights) */
   classOf: number[];
   numClasses: number;
-}
-
-function shuffled(indices: readonly number[], rand: () => number): number[] {
-  const a = [...indices];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
 }
 
 export function balancedWeights(rows: readonly number[], classOf: readonly number[], numClasses: number): Record<number, number> {
