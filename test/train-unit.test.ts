@@ -7,7 +7,7 @@ import { stratifiedSplit } from '../src/train/split.ts';
 import { balancedWeights, fastEpochs, trainConfig } from '../src/train/trainer.ts';
 import { decayedRate, warmupCosine, warmupSteps } from '../src/train/schedule.ts';
 import { atLeastAsGood } from '../src/train/retrain.ts';
-import { median } from '../src/train/experiment.ts';
+import { median } from '../src/median.ts';
 import type { Example } from '../src/train/data.ts';
 
 test('best-run rule: kept only when test accuracy is higher AND test loss lower than the best so far', () => {

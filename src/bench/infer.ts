@@ -3,6 +3,7 @@ import { engineInfo, initEngine, tf } from '../engine/index.ts';
 import { makeClassifier, PRESET_INPUT, type Preset } from '../model/architectures.ts';
 import type { Tensor } from '@tensorflow/tfjs';
 import { engineThreads } from '../engine/wasm-kernels.ts';
+import { median } from '../median.ts';
 
 export interface InferBenchOptions {
   arch: Preset;
@@ -21,12 +22,6 @@ export interface InferBenchResult {
   threads: number;
   /** Process CPU time per crop (ms): robust on a busy machine; about msPerCrop x threads used when idle. */
   cpuMsPerCrop: number;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Median wall time (ms) and mean CPU time of `runs` predictions on `x`, after two warm-up calls; reads the result back each time. */

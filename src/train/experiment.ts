@@ -24,6 +24,7 @@ import { stratifiedSplit } from './split.ts';
 import type { EpochRecord, TrainConfig } from './trainer.ts';
 import { trainConfig, trainOnce } from './trainer.ts';
 import type { LayersModel, Tensor, Tensor4D } from '@tensorflow/tfjs';
+import { median } from '../median.ts';
 
 export interface TrainOptions {
   root: string;
@@ -85,13 +86,6 @@ export interface TrainSummary {
   groups: Record<string, { runs: number; medianAccuracy: number; medianLoss: number }>;
   files: string[];
   seconds: number;
-}
-
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function gatherRows(t: Tensor, rows: readonly number[]): Tensor {
