@@ -43,9 +43,8 @@ export function bboxToBox(bbox: readonly number[], width: number, height: number
 
 /**
  * The crops of a frame as model input batches, built once per input shape and shared by the models of
- * the cascade (binary, suit, name and animal usually share one shape). Each box is cut out in
- * JavaScript first (a small copy), then goes through the shared preprocessing (cropToTensor), so the
- * full frame is never turned into a tensor once per box.
+ * the cascade (binary, suit, name and animal usually share one shape). Each box is cut out once per
+ * frame and reused for every shape by the shared preprocessing (cropToTensor).
  */
 class CropBatches {
   private readonly byShape = new Map<string, Tensor>();
