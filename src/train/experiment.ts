@@ -132,8 +132,9 @@ export async function runTraining(opts: TrainOptions): Promise<TrainSummary> {
   const x = await loadImages(pooled.map((e) => e.file), inputShape);
   const y = targets(pooled, task);
   const classOf = pooled.map((e) => e.y);
+  const labels = pooled.map((e) => e.label);
   const staged = `${opts.out.replace(/[\\/]+$/, '')}.partial-${process.pid}`;
-  let best: { record: RunRecord; model: LayersModel; evaluation: Evaluation; testRows: number[] } | undefined;
+  let best: { record: RunRecord; model: LayersModel; evaluation: Evaluation; split: IndexSplit } | undefined;
   const records: RunRecord[] = [];
   try {
     for (const group of groups) {
@@ -141,7 +142,7 @@ export async function runTraining(opts: TrainOptions): Promise<TrainSummary> {
       let groupBest: { accuracy: number; loss: number } | undefined;
       for (let r = 0; r < runs; r++) {
         const runSeed = seed + r;
-        const split = runs === 1 ? diskSplit : stratifiedSplit(pooled.map((e) => e.label), ratio, runSeed);
+        const split = runs === 1 ? diskSplit : stratifiedSplit(labels, ratio, runSeed);
         if (split.test.length === 0) throw new DataError(`${path.join(opts.root, 'data', 'test')}: no test crops for task '${task}' in run ${r + 1}`);
         if (runs > 1) requireEveryClass(split.train.map((i) => pooled[i]!), task, `re-split ${r + 1} of ${path.join(opts.root, 'data')}`);
         progress.begin(`${group} run ${r + 1}/${runs}: ${split.train.length} train, ${split.validate.length} validate, ${split.test.length} test crops`);
@@ -170,7 +171,7 @@ export async function runTraining(opts: TrainOptions): Promise<TrainSummary> {
           record.kept = true;
           if (group === saveGroup) {
             best?.model.dispose();
-            best = { record, model, evaluation, testRows: split.test };
+            best = { record, model, evaluation, split };
             continue;
           }
         }
@@ -178,13 +179,10 @@ export async function runTraining(opts: TrainOptions): Promise<TrainSummary> {
       }
     }
     const chosen = best!;
-    const chosenSplit = runs === 1 ? diskSplit : stratifiedSplit(pooled.map((e) => e.label), ratio, chosen.record.seed);
-    const trainRows = chosenSplit.train;
-    const valRows = chosenSplit.validate;
     const dataset = {
-      train: countRows(pooled, trainRows, task),
-      validate: countRows(pooled, valRows, task),
-      test: countRows(pooled, chosen.testRows, task),
+      train: countRows(pooled, chosen.split.train, task),
+      validate: countRows(pooled, chosen.split.validate, task),
+      test: countRows(pooled, chosen.split.test, task),
     };
     const lastEpoch = chosen.record.epochs.at(-1);
     const metadata: ModelMetadata = {
