@@ -379,7 +379,6 @@ export class Agent extends EventEmitter<AgentEvents> {
       } catch (err) {
         const m = `frame failed: ${(err as Error).message.split('\n')[0]}`;
         if (m !== this.lastError) {
-          this.log(m);
           this.lastError = m;
           this.setStatus(this.state === 'paused' ? 'paused' : 'running', m);
         }
