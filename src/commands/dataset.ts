@@ -6,7 +6,7 @@ import { InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { extractScreenshots } from '../dataset/extract.ts';
 import { DEFAULT_ROOT } from '../dataset/layout.ts';
-import { parseRatio, RatioError, splitDataset } from '../dataset/split.ts';
+import { DEFAULT_RATIO, parseRatio, RatioError, splitDataset } from '../dataset/split.ts';
 import { datasetStats, formatStatsTable, writeBalanceChart } from '../dataset/stats.ts';
 import { log, printJson, RunError } from './common.ts';
 
@@ -101,7 +101,7 @@ label under unsorted/ and data/*/; no existing file is ever overwritten.`,
     .addOption(
       new Option('--ratio <t,v,t>', 'train,validate,test fractions summing to 1 (0,0,1: evaluation-only set)')
         .argParser(ratioOption)
-        .default([0.6, 0.2, 0.2], '0.6,0.2,0.2'),
+        .default(DEFAULT_RATIO, DEFAULT_RATIO.join(',')),
     )
     .option('--seed <s>', 'seed of the shuffle: the same seed gives the same split (default: a fresh random seed, reported)')
     .option('--json', 'print the result as one JSON document')

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Kind, ParsedLabel } from '../taxonomy.ts';
-import { KINDS, parseLabel } from '../taxonomy.ts';
+import { formatLabel, KINDS, parseLabel } from '../taxonomy.ts';
 
 export const SPLITS = ['train', 'validate', 'test'] as const;
 export type Split = (typeof SPLITS)[number];
@@ -40,8 +40,7 @@ export async function listCropsIn(dir: string): Promise<{ crops: Crop[]; bad: { 
     const file = path.join(dir, name);
     try {
       const parsed = parseLabel(name.replace(IMAGE_EXT, ''));
-      const label = parsed.kind === 'cog' ? `cog_${parsed.suit}_${parsed.name}` : `toon_${parsed.animal}`;
-      crops.push({ file, label, parsed });
+      crops.push({ file, label: formatLabel(parsed), parsed });
     } catch (err) {
       bad.push({ file, reason: (err as Error).message });
     }

@@ -6,7 +6,7 @@ import { tf } from '../engine/index.ts';
 import { readImage } from '../image.ts';
 import { cropToTensor } from '../model/preprocess.ts';
 import type { Crop, Split } from '../dataset/layout.ts';
-import { layout, listCropsIn } from '../dataset/layout.ts';
+import { layout, listSplit } from '../dataset/layout.ts';
 import type { ClassifierTask } from '../taxonomy.ts';
 import { classForTask, KINDS, TASK_CLASSES } from '../taxonomy.ts';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs';
@@ -52,8 +52,7 @@ export async function listTaskSplit(root: string, split: Split, task: Classifier
   if (!existsSync(splitDir) || !KINDS.some((k) => existsSync(l.split(split, k)))) {
     throw new DataError(`${splitDir}: split folder is missing (run 'toonvision split --root ${root}' first)`);
   }
-  const crops: Crop[] = [];
-  for (const kind of KINDS) crops.push(...(await listCropsIn(l.split(split, kind))).crops);
+  const crops = await listSplit(root, split);
   if (crops.length === 0) throw new DataError(`${splitDir}: split folder holds no crops`);
   const examples = examplesForTask(crops, task);
   if (examples.length === 0) {
