@@ -11,8 +11,6 @@ export interface LiveBenchOptions {
   models?: string;
   /** Window title for --source window. */
   title?: string;
-  /** Frames fine labels may be carried over (the agent's default 4; 0: classify every box every frame). */
-  labelReuse?: number;
   /** Seconds of warm-up excluded from the figures (default 1; model compilation happens here). */
   warmupSeconds?: number;
   /** Sample memory every `soakEverySeconds` (default 10) and report it. */
@@ -72,7 +70,6 @@ export async function runLiveBench(opts: LiveBenchOptions): Promise<LiveBenchRes
     hotkeys: false,
     watchModels: false,
     demoFallback: true,
-    ...(opts.labelReuse !== undefined ? { labelReuse: opts.labelReuse } : {}),
     log: opts.log ?? (() => {}),
   });
   const client = new WebSocket(`ws://127.0.0.1:${agent.port}/`);

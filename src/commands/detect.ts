@@ -4,7 +4,6 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import sharp from 'sharp';
-import { initEngine } from '../engine/index.ts';
 import type { RgbImage } from '../image.ts';
 import { readImage } from '../image.ts';
 import { evaluateDetector, loadDetector, loadScenes, type Detection } from '../detect/index.ts';
@@ -71,7 +70,6 @@ export function register(program: Command): void {
       if (!existsSync(opts.model)) throw new RunError(`${opts.model}: model folder does not exist`);
       if (image && !existsSync(image)) throw new RunError(`${image}: image file does not exist`);
       if (opts.eval && !existsSync(opts.eval)) throw new RunError(`${opts.eval}: scene folder does not exist`);
-      await initEngine();
       const detector = await loadDetector(opts.model);
       try {
         if (opts.eval) {

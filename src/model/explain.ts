@@ -36,13 +36,6 @@ function isConv(layer: Layer): boolean {
   return /^(Conv2D|SeparableConv2D|DepthwiseConv2D)$/.test(layer.getClassName());
 }
 
-/** Layer name, class and output shape (no batch) of each conv layer. */
-export function convLayers(model: LayersModel): { name: string; shape: number[] }[] {
-  return chainLayers(model)
-    .filter(isConv)
-    .map((l) => ({ name: l.name, shape: (l.outputShape as number[]).slice(1) }));
-}
-
 export interface GradCam extends Classification {
   /** The conv layer the map is computed on (the last one). */
   layer: string;

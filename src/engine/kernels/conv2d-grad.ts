@@ -8,7 +8,7 @@
 //   and with in/out channels swapped), stride 1.
 import * as tfjs from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
-import { f32, free, originalKernel, run, transpose, type KernelFn, type WasmBackend } from './wasm-util.ts';
+import { f32, free, originalKernel, reshape, run, transpose, type KernelFn, type WasmBackend } from './wasm-util.ts';
 
 type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -85,7 +85,7 @@ export function conv2dFilterGrad(
     throw new Error(`Conv2DBackpropFilter: internal shape ${out.shape} does not match filter ${filterShape}`);
   }
   if (ci === 1) {
-    const res = run(backend, 'Reshape', { x: out }, { shape: [kh, kw, 1, co] });
+    const res = reshape(backend, out, [kh, kw, 1, co]);
     free(backend, out);
     return res;
   }

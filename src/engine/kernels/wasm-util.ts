@@ -53,7 +53,3 @@ export function reshape(backend: WasmBackend, x: TensorInfo, shape: number[]): T
 export function transpose(backend: WasmBackend, x: TensorInfo, perm: number[]): TensorInfo {
   return run(backend, 'Transpose', { x }, { perm });
 }
-
-export function pair(v: number | [number, number] | number[]): [number, number] {
-  return typeof v === 'number' ? [v, v] : [v[0]!, v[1]!];
-}
