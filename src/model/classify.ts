@@ -36,10 +36,6 @@ export interface ClassifyOptions {
 }
 
 /**
- * Classifies boxes of one image (each box cropped end-exclusive, resized to the model input with the
- * shared preprocessing). Returns one result per box, in order. Tensors are disposed before it resolves.
- */
-/**
  * Runs `model` on the batch `input()` builds (inside a tidy) and returns its raw outputs, one row of
  * numbers per input; every tensor is disposed.
  */
@@ -59,6 +55,10 @@ export async function predictRows(
   return Array.from({ length: n }, (_, i) => Array.from(values.subarray(i * width, (i + 1) * width)));
 }
 
+/**
+ * Classifies boxes of one image (each box cropped end-exclusive, resized to the model input with the
+ * shared preprocessing). Returns one result per box, in order. Tensors are disposed before it resolves.
+ */
 export async function classifyCrops(
   loaded: LoadedModel,
   img: RgbImage,

@@ -1,9 +1,9 @@
 // Evaluation on a split: accuracy, loss, per-class precision/recall/F1/support, confusion matrix and
 // the wrong predictions ranked by the article's error E (A is the raw output).
-import { tf } from '../engine/index.ts';
 import type { ClassifierTask } from '../taxonomy.ts';
 import { TASK_CLASSES } from '../taxonomy.ts';
 import type { Example } from './data.ts';
+import { interpretOutput, predictRows } from '../model/classify.ts';
 import type { LayersModel, Tensor4D } from '@tensorflow/tfjs';
 
 /** Keras' epsilon for clipping probabilities in the cross-entropy. */
@@ -40,16 +40,13 @@ export interface Evaluation {
   count: number;
 }
 
-/** Raw model outputs for rows of x, in batches (one array per row). */
-export async function predictRows(model: LayersModel, x: Tensor4D, batchSize = 64): Promise<number[][]> {
+/** Raw model outputs for every row of x (one array per row), `batchSize` rows per forward pass. */
+async function predictAll(model: LayersModel, x: Tensor4D, batchSize = 64): Promise<number[][]> {
   const n = x.shape[0];
   const out: number[][] = [];
   for (let i = 0; i < n; i += batchSize) {
     const size = Math.min(batchSize, n - i);
-    const y = tf.tidy(() => model.predict(x.slice([i, 0, 0, 0], [size, -1, -1, -1])) as import('@tensorflow/tfjs').Tensor2D);
-    const rows = (await y.array()) as number[][];
-    y.dispose();
-    out.push(...rows);
+    out.push(...(await predictRows(model, () => x.slice([i, 0, 0, 0], [size, -1, -1, -1]), size)));
   }
   return out;
 }
@@ -61,6 +58,7 @@ export function scoreOutputs(task: ClassifierTask, classes: readonly string[], e
   const wrong: WrongPrediction[] = [];
   let lossSum = 0;
   let correct = 0;
+  const meta = { task, classes: [...classes] }; // the predicted class as inference picks it
   examples.forEach((ex, i) => {
     const out = outputs[i]!;
     const truth = classes.indexOf(ex.cls);
@@ -73,13 +71,13 @@ export function scoreOutputs(task: ClassifierTask, classes: readonly string[], e
       const y = truth; // classes [cog, toon]: 1 = toon
       const pc = Math.min(Math.max(p, EPSILON), 1 - EPSILON);
       lossSum += -(y * Math.log(pc) + (1 - y) * Math.log(1 - pc));
-      pred = p > 0.5 ? 1 : 0;
+      pred = interpretOutput(meta, out).classIndex;
       error = Math.abs(y - p);
       A = p;
     } else {
       const pt = Math.min(Math.max(out[truth]!, EPSILON), 1 - EPSILON);
       lossSum += -Math.log(pt);
-      pred = out.indexOf(Math.max(...out));
+      pred = interpretOutput(meta, out).classIndex;
       error = 1 - out[truth]!;
       A = out[pred]!;
     }
@@ -111,7 +109,7 @@ export function scoreOutputs(task: ClassifierTask, classes: readonly string[], e
 }
 
 export async function evaluateOn(model: LayersModel, task: ClassifierTask, classes: readonly string[] = TASK_CLASSES[task], examples: readonly Example[], x: Tensor4D): Promise<Evaluation> {
-  const outputs = await predictRows(model, x);
+  const outputs = await predictAll(model, x);
   return scoreOutputs(task, classes, examples, outputs);
 }
 
