@@ -87,3 +87,8 @@ export function bboxIou(a: readonly number[], b: readonly number[]): number {
   const union = aw * ah + bw * bh - inter;
   return union > 0 ? inter / union : 0;
 }
+
+/** Text made safe for SVG drawn over images (labels, captions, chart titles). */
+export function escapeXml(s: string): string {
+  return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+}

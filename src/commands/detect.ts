@@ -5,15 +5,11 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import sharp from 'sharp';
 import type { RgbImage } from '../image.ts';
-import { readImage } from '../image.ts';
+import { escapeXml, readImage } from '../image.ts';
 import { evaluateDetector, loadDetector, loadScenes, type Detection } from '../detect/index.ts';
 import { log, parseNumberOption, parsePositiveInt, printJson, RunError, UsageError } from './common.ts';
 
 const COLOURS: Record<string, string> = { cog: '#ff3b30', toon: '#34c759' };
-
-function escapeXml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 /** The frame with each detection drawn as a box and a `label score` tag (SVG overlay composited by sharp). */
 export async function annotate(img: RgbImage, detections: readonly Detection[]): Promise<Buffer> {

@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import type { LayersModel, Tensor, Tensor1D, Tensor3D, Tensor4D } from '@tensorflow/tfjs';
 import { tf } from '../engine/index.ts';
 import type { Box, RgbImage } from '../image.ts';
-import { cropImage } from '../image.ts';
+import { cropImage, escapeXml } from '../image.ts';
 import type { Classification } from './classify.ts';
 import { interpretOutput, wholeImage } from './classify.ts';
 import type { LoadedModel } from './folder.ts';
@@ -176,10 +176,6 @@ export function heatmapOverlay(crop: RgbImage, cam: Float32Array, camShape: read
     out[i * 3 + 2] = Math.round(base.data[i * 3 + 2]! * (1 - alpha) + b * alpha);
   }
   return { data: out, width, height };
-}
-
-function escapeXml(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 export interface ActivationGridOptions {

@@ -8,6 +8,7 @@ import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { Evaluation } from './evaluate.ts';
 import type { EpochRecord } from './trainer.ts';
+import { escapeXml } from '../image.ts';
 
 export const PLOT_FILES = {
   curves: 'curves.png',
@@ -138,10 +139,6 @@ export async function plotConfusion(ev: Evaluation, file: string, title: string)
     },
     file,
   );
-}
-
-function escapeXml(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
 /**
