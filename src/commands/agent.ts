@@ -4,13 +4,7 @@ import { Agent } from '../agent/index.ts';
 import { parseSourceSpec } from '../capture/index.ts';
 import { checkKeyName, DEFAULT_HOTKEYS } from '../hotkeys.ts';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../publish/server.ts';
-import { log, parseIntOption, UsageError } from './common.ts';
-
-export function parsePort(value: string): number {
-  const n = parseIntOption('--port')(value);
-  if (n < 0 || n > 65535) throw new InvalidArgumentError(`--port must be between 0 and 65535, got '${value}'`);
-  return n;
-}
+import { log, parseIntOption, parsePortOption, UsageError } from './common.ts';
 
 export function parseSource(value: string): string {
   try {
@@ -54,7 +48,7 @@ export function register(program: Command): void {
     .option('--source <S>', 'window | screen | demo | folder:DIR', parseSource, 'window')
     .option('--window <TITLE>', 'window title to look for (any title containing it, case-insensitive)', 'Toontown')
     .option('--interval <MS>', 'minimum time between frames in ms (0: as fast as the pipeline keeps up)', parseIntOption('--interval'), 33)
-    .option('--port <P>', 'WebSocket and overlay page port', parsePort, DEFAULT_PORT)
+    .option('--port <P>', 'WebSocket and overlay page port', parsePortOption(0), DEFAULT_PORT)
     .option('--host <H>', 'address to listen on (loopback by default; anything else exposes the agent to the network)', DEFAULT_HOST)
     .option('--models <DIR>', 'models folder (tasks not found there come from models/demo/)', 'models')
     .option('--root <R>', 'captures root for hotkey screenshots', 'captures')

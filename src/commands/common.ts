@@ -48,3 +48,12 @@ export function parseListOption<T extends string>(name: string, allowed: readonl
     return [...new Set(items)] as T[];
   };
 }
+
+/** Parses a port number from `min` (0 lets the system pick a free one) to 65535. */
+export function parsePortOption(min: 0 | 1): (value: string) => number {
+  return (value: string) => {
+    const n = parseIntOption('--port')(value);
+    if (n < min || n > 65535) throw new InvalidArgumentError(`--port must be between ${min} and 65535, got '${value}'`);
+    return n;
+  };
+}

@@ -1,23 +1,17 @@
 // `toonvision overlay [--port P]`: the Electron overlay over the game window, or, where Electron is
 // not installed, the page's URL (for a browser or an OBS browser source) and how to install it.
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { overlayPageUrl } from '../overlay/http.ts';
+import { DEFAULT_PORT } from '../publish/server.ts';
 import { findElectron, runElectron } from '../overlay/launch.ts';
-import { RunError, log, parseIntOption } from './common.ts';
+import { RunError, log, parsePortOption } from './common.ts';
 
-export const DEFAULT_PORT = 8765;
-
-function parsePort(value: string): number {
-  const n = parseIntOption('--port')(value);
-  if (n < 1 || n > 65535) throw new InvalidArgumentError(`--port must be between 1 and 65535, got '${value}'`);
-  return n;
-}
 
 export function register(program: Command): void {
   program
     .command('overlay')
     .description('open the click-through overlay over the game window (Electron), or print the page URL for a browser/OBS')
-    .option('--port <P>', 'port of the running agent', parsePort, DEFAULT_PORT)
+    .option('--port <P>', 'port of the running agent', parsePortOption(1), DEFAULT_PORT)
     .action(async (opts: { port: number }) => {
       const url = overlayPageUrl(opts.port);
       const electron = findElectron();

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { agentUrls } from './window.ts';
 
 /** The overlay/ folder of this package. */
 export const OVERLAY_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'overlay');
@@ -21,8 +22,7 @@ const TYPES: Record<string, string> = {
 
 /** The page's address on an agent at host:port. */
 export function overlayPageUrl(port: number, host = '127.0.0.1'): string {
-  const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  return `http://${h}:${port}/overlay`;
+  return agentUrls(port, host).page;
 }
 
 /**

@@ -4,10 +4,10 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { OVERLAY_DIR } from './http.ts';
 
 /** The Electron entry of the overlay. */
-export const ELECTRON_MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'overlay', 'electron', 'main.cjs');
+export const ELECTRON_MAIN = path.join(OVERLAY_DIR, 'electron', 'main.cjs');
 
 export type ElectronLookup = { found: true; path: string; from: string } | { found: false; reason: string };
 
