@@ -17,6 +17,7 @@ import {
 } from '../capture/index.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, PublishServer, type Command } from '../publish/server.ts';
 import { DEFAULT_HOTKEYS, startHotkeys, type Hotkeys } from '../hotkeys.ts';
+import { roundDetection } from '../detect/decode.ts';
 import { LabelCache, type LiveDetection } from './cascade.ts';
 import { ModelSet } from './models.ts';
 import { saveCapture, type SavedCapture } from './screenshot.ts';
@@ -94,7 +95,7 @@ export class Pipeline {
     let detector: ProcessedFrame['detector'] = 'none';
     if (det && mode !== 'stand-in') {
       const found = await det.detect(frame.image);
-      detections = found.map((d) => ({ bbox: d.bbox.map((v) => Math.round(v * 10) / 10) as [number, number, number, number], label: d.label, score: Math.round(d.score * 1e4) / 1e4 }));
+      detections = found.map(roundDetection);
       detector = 'model';
     } else if (mode !== 'model') {
       const truth = frame.truth ?? this.opts.standInTruth;

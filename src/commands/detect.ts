@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import sharp from 'sharp';
 import type { RgbImage } from '../image.ts';
 import { escapeXml, readImage } from '../image.ts';
-import { evaluateDetector, loadDetector, loadScenes, type Detection } from '../detect/index.ts';
+import { evaluateDetector, loadDetector, loadScenes, roundDetection, type Detection } from '../detect/index.ts';
 import { log, parseNumberOption, parsePositiveInt, printJson, RunError, UsageError } from './common.ts';
 
 const COLOURS: Record<string, string> = { cog: '#ff3b30', toon: '#34c759' };
@@ -100,11 +100,7 @@ export function register(program: Command): void {
           const c = process.cpuUsage(c0);
           cpuMs = (c.user + c.system) / 1000 / opts.repeat;
         }
-        const rounded = detections.map((d) => ({
-          bbox: d.bbox.map((v) => Math.round(v * 10) / 10) as [number, number, number, number],
-          label: d.label,
-          score: Math.round(d.score * 10000) / 10000,
-        }));
+        const rounded = detections.map(roundDetection);
         if (opts.out) {
           try {
             await writeFile(opts.out, await annotate(img, rounded));

@@ -11,6 +11,15 @@ export interface Detection {
   score: number;
 }
 
+/** A detection as reported (JSON, WebSocket): bbox to 0.1 px, score to 1e-4. */
+export function roundDetection(d: Detection): Detection {
+  return {
+    bbox: d.bbox.map((v) => Math.round(v * 10) / 10) as Detection['bbox'],
+    label: d.label,
+    score: Math.round(d.score * 1e4) / 1e4,
+  };
+}
+
 export interface DecodeParams {
   /** Minimum centre score to report. */
   threshold: number;
