@@ -7,10 +7,8 @@ import { PRESETS } from '../model/architectures.ts';
 import type { Preset } from '../model/architectures.ts';
 import { TASKS } from '../taxonomy.ts';
 import type { Task } from '../taxonomy.ts';
-import { rm } from 'node:fs/promises';
-import { installModelFolder } from '../model/folder.ts';
 import { runTraining } from '../train/experiment.ts';
-import { trainDetectorTask as trainDetectorTask2 } from '../train/detector-task.ts';
+import { trainDetectorTask } from '../train/detector-task.ts';
 import { demoModels } from '../train/demo.ts';
 import { retrain, RETRAIN_TASKS } from '../train/retrain.ts';
 import type { TaskOutcome } from '../train/retrain.ts';
@@ -83,7 +81,7 @@ export function registerTrain(program: Command): void {
     .action(async (opts: { task: Task; root: string; preset: Preset; baseline?: boolean; compare?: boolean; epochs?: number; runs: number; seed: number; ratio?: Ratio; out: string; json?: boolean }) => {
       if (opts.baseline && opts.compare) throw new UsageError('--baseline and --compare do not go together (--compare trains both)');
       if (opts.task === 'detector') {
-        const summary = await trainDetectorTask({ ...opts, json: opts.json });
+        const summary = await trainDetectorTask({ root: opts.root, out: opts.out, epochs: opts.epochs, seed: opts.seed, log: opts.json ? undefined : log });
         if (opts.json) printJson(summary);
         return;
       }
@@ -137,16 +135,6 @@ class) otherwise); A is P(toon) for binary, the predicted class's probability ot
     });
 }
 
-async function trainDetectorTask(opts: { root: string; out: string; epochs?: number; seed: number; json?: boolean }): Promise<unknown> {
-  const staged = `${opts.out.replace(/[\\/]+$/, '')}.partial-${process.pid}`;
-  try {
-    const res = await trainDetectorTask2({ root: opts.root, out: staged, epochs: opts.epochs, seed: opts.seed, log: opts.json ? undefined : log });
-    await installModelFolder(staged, opts.out);
-    return { ...res, out: opts.out };
-  } finally {
-    await rm(staged, { recursive: true, force: true });
-  }
-}
 
 const parseTasks = parseListOption('--tasks', TASKS);
 

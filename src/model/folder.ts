@@ -157,6 +157,11 @@ export async function loadModelFolder(dir: string, expectTask?: Task): Promise<L
   return { dir, model, metadata };
 }
 
+/** Where a model folder for `target` is written before installModelFolder() renames it into place. */
+export function stagingFolder(target: string): string {
+  return `${target.replace(/[\\/]+$/, '')}.partial-${process.pid}`;
+}
+
 /**
  * Installs a finished model folder at `target` atomically: the old one (if any) is renamed aside,
  * the new one renamed in, the old one removed. A watcher never sees a half-written folder.

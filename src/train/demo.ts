@@ -4,7 +4,6 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { installModelFolder } from '../model/folder.ts';
 import type { Task } from '../taxonomy.ts';
 import { trainDetectorTask } from './detector-task.ts';
 import { runTraining } from './experiment.ts';
@@ -53,8 +52,7 @@ export async function demoModels(opts: DemoOptions): Promise<DemoResult> {
       const t0 = Date.now();
       const dir = path.join(opts.out, task);
       if (task === 'detector') {
-        const res = await trainDetectorTask({ root, out: `${dir}.partial-${process.pid}`, seed: opts.seed, epochs: opts.detectorEpochs, maxSeconds: opts.detectorSeconds, log: (l) => progress.line(l) });
-        await installModelFolder(`${dir}.partial-${process.pid}`, dir);
+        const res = await trainDetectorTask({ root, out: dir, seed: opts.seed, epochs: opts.detectorEpochs, maxSeconds: opts.detectorSeconds, log: (l) => progress.line(l) });
         models.push({ task, dir, scenes: opts.scenes, seed: opts.seed, epochs: opts.detectorEpochs, mAP50: res.mAP50, seconds: (Date.now() - t0) / 1000 });
       } else {
         const s = await runTraining({ root, task, preset: 'fast', epochs: opts.epochs, seed: opts.seed, out: dir, progress });

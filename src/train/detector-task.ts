@@ -2,6 +2,8 @@
 // holding out a seeded tenth of the labelled screenshots so that a new and an installed detector are
 // compared on the same frames.
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { installModelFolder, stagingFolder } from '../model/folder.ts';
 import seedrandom from 'seedrandom';
 import { shuffleInPlace } from '../shuffle.ts';
 import { layout } from '../dataset/layout.ts';
@@ -37,16 +39,24 @@ export async function detectorScenes(root: string, seed: number): Promise<{ trai
 
 export async function trainDetectorTask(opts: DetectorTaskOptions, scenes?: { train: DetectorScene[]; held: DetectorScene[] }): Promise<TrainDetectorResult> {
   const s = scenes ?? (await detectorScenes(opts.root, opts.seed ?? 1));
-  return trainDetector({
-    scenes: s.train,
-    evalScenes: s.held,
-    out: opts.out,
-    epochs: opts.epochs,
-    seed: opts.seed,
-    maxSeconds: opts.maxSeconds,
-    log: opts.log,
-    json: opts.log === undefined,
-  });
+  // Written beside `out` and renamed into place when complete, as runTraining does for classifiers.
+  const staged = stagingFolder(opts.out);
+  try {
+    const res = await trainDetector({
+      scenes: s.train,
+      evalScenes: s.held,
+      out: staged,
+      epochs: opts.epochs,
+      seed: opts.seed,
+      maxSeconds: opts.maxSeconds,
+      log: opts.log,
+      json: opts.log === undefined,
+    });
+    await installModelFolder(staged, opts.out);
+    return { ...res, out: opts.out };
+  } finally {
+    await rm(staged, { recursive: true, force: true });
+  }
 }
 
 /** mAP@0.5 of an installed detector folder on held-out frames. */

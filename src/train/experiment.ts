@@ -6,7 +6,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { engineInfo, initEngine, tf } from '../engine/index.ts';
 import type { ModelMetadata } from '../model/folder.ts';
-import { installModelFolder, saveModelFolder, STANDARD_PREPROCESSING } from '../model/folder.ts';
+import { installModelFolder, saveModelFolder, stagingFolder, STANDARD_PREPROCESSING } from '../model/folder.ts';
 import type { Preset } from '../model/architectures.ts';
 import type { Split } from '../dataset/layout.ts';
 import { SPLITS } from '../dataset/layout.ts';
@@ -133,7 +133,7 @@ export async function runTraining(opts: TrainOptions): Promise<TrainSummary> {
   const y = targets(pooled, task);
   const classOf = pooled.map((e) => e.y);
   const labels = pooled.map((e) => e.label);
-  const staged = `${opts.out.replace(/[\\/]+$/, '')}.partial-${process.pid}`;
+  const staged = stagingFolder(opts.out);
   let best: { record: RunRecord; model: LayersModel; evaluation: Evaluation; split: IndexSplit } | undefined;
   const records: RunRecord[] = [];
   try {
