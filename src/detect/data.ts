@@ -11,8 +11,6 @@ const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.webp']);
 
 export interface SceneLoadReport {
   scenes: DetectorScene[];
-  /** Images without an .xml beside them (not used). */
-  unlabelled: string[];
   /** Pairs that could not be read, with the reason. */
   errors: { file: string; reason: string }[];
 }
@@ -36,20 +34,17 @@ export async function listScenePairs(dir: string): Promise<{ image: string; xml:
 /**
  * Reads every labelled frame of the folders. Boxes are clipped to the image; an image whose XML
  * cannot be parsed is reported in `errors` and skipped, so one bad capture does not stop training.
- * `map` transforms each scene as it is read (e.g. downscales it, so that big folders fit in memory).
+ * Images without an .xml beside them are passed over.
  */
 export async function loadScenes(
   dirs: readonly string[],
-  opts: { limit?: number; map?: (scene: DetectorScene) => DetectorScene } = {},
+  opts: { limit?: number } = {},
 ): Promise<SceneLoadReport> {
-  const report: SceneLoadReport = { scenes: [], unlabelled: [], errors: [] };
+  const report: SceneLoadReport = { scenes: [], errors: [] };
   for (const dir of dirs) {
     for (const pair of await listScenePairs(dir)) {
       if (opts.limit !== undefined && report.scenes.length >= opts.limit) return report;
-      if (!pair.xml) {
-        report.unlabelled.push(pair.image);
-        continue;
-      }
+      if (!pair.xml) continue;
       try {
         const [voc, image] = await Promise.all([readVoc(pair.xml), readImage(pair.image)]);
         const objects = voc.objects
@@ -64,7 +59,7 @@ export async function loadScenes(
           }))
           .filter((o) => o.box.xmax > o.box.xmin && o.box.ymax > o.box.ymin);
         const scene: DetectorScene = { image, objects, file: pair.image };
-        report.scenes.push(opts.map ? opts.map(scene) : scene);
+        report.scenes.push(scene);
       } catch (err) {
         report.errors.push({ file: pair.image, reason: (err as Error).message.split('\n')[0]! });
       }

@@ -4,4 +4,4 @@ export { decodeGrid, encodeTargets, iou, roundDetection, DEFAULT_DECODE, type De
 export { averagePrecision, computeAp, detectorClassOf, type ApResult, type ClassAp, type DetectorScene } from './evaluate.ts';
 export { evaluateDetector, frameToInput, loadDetector, wrapDetector, type Detector, type DetectorEvaluation, type DetectorMetadata } from './detector.ts';
 export { loadScenes, listScenePairs } from './data.ts';
-export { trainDetector, type TrainDetectorOptions, type TrainDetectorResult, type TrainProgress } from './train.ts';
+export { trainDetector, type TrainDetectorOptions, type TrainDetectorResult } from './train.ts';

@@ -9,37 +9,24 @@ import seedrandom from 'seedrandom';
 import { shuffleInPlace } from '../shuffle.ts';
 import type { LayersModel, Scalar, Tensor4D } from '@tensorflow/tfjs';
 import { initEngine, tf } from '../engine/index.ts';
-import { layout } from '../dataset/layout.ts';
 import type { RgbImage } from '../image.ts';
 import { loadModelFolder, saveModelFolder, STANDARD_PREPROCESSING } from '../model/folder.ts';
-import { loadScenes } from './data.ts';
 import { resizeRgbToFloat } from './resize.ts';
-import { DEFAULT_DECODE, encodeTargets, type DecodeParams, type TargetBox } from './decode.ts';
+import { DEFAULT_DECODE, encodeTargets, type TargetBox } from './decode.ts';
 import { evaluateDetector, wrapDetector, type DetectorEvaluation, type DetectorMetadata } from './detector.ts';
 import { detectorClassOf, type DetectorScene } from './evaluate.ts';
 import { DEFAULT_ARCH, DETECTOR_CLASSES, makeDetector, OUT_CHANNELS, type DetectorArch } from './model.ts';
 import { warmupCosine, warmupSteps } from '../train/schedule.ts';
-import { existsSync } from 'node:fs';
-
-export interface TrainProgress {
-  epoch: number;
-  epochs: number;
-  step: number;
-  steps: number;
-  loss: number;
-  seconds: number;
-}
 
 export interface TrainDetectorOptions {
-  /** Captures root: its raw/screenshots and raw/processed folders (image + VOC XML pairs). */
-  root?: string;
-  /** Folders of image + VOC XML pairs (synthetic scenes, the player's captures). */
-  screenshotsDirs?: string[];
-  /** Frames already in memory (added to those read from folders). */
-  scenes?: DetectorScene[];
-  /** Held-out frames (or folders of them) for the final mAP; default: a 10% split of the data (when >= 20 frames). */
+  /** Labelled frames to train on (read with loadScenes; src/train/detector-task.ts holds out a tenth of a root's). */
+  scenes: DetectorScene[];
+  /** Held-out frames for the final mAP (none: no evaluation). */
   evalScenes?: DetectorScene[];
-  evalDirs?: string[];
+  /** Folders the frames were read from (recorded in the metadata). */
+  sources?: string[];
+  /** Files loadScenes could not read (reported in the result). */
+  skipped?: { file: string; reason: string }[];
   /** Model folder to write (model.json, weights.bin, metadata.json, history.json); omitted: not saved. */
   out?: string;
   epochs?: number;
@@ -59,11 +46,8 @@ export interface TrainDetectorOptions {
   /** Quiet: no log lines (set by `--json` callers that print their own). */
   json?: boolean;
   log?: (message: string) => void;
-  onProgress?: (p: TrainProgress) => void;
   /** Start from the weights of this detector model folder (same width) instead of random ones. */
   initFrom?: string;
-  /** Decode parameters stored in the model's metadata. */
-  decode?: Partial<DecodeParams>;
 }
 
 export interface TrainDetectorResult {
@@ -275,40 +259,9 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<TrainDe
   const storeH = Math.round((inH * 1.25) / 2) * 2;
   const storeW = Math.round((inW * 1.25) / 2) * 2;
 
-  const dirs = [...(opts.screenshotsDirs ?? [])];
-  if (opts.root) {
-    const l = layout(opts.root);
-    const found = [l.screenshots, l.processed].filter((d) => existsSync(d));
-    if (found.length === 0) throw new Error(`${opts.root}: no raw/screenshots or raw/processed folder with labelled screenshots`);
-    dirs.push(...found);
-  }
-  const skipped: { file: string; reason: string }[] = [];
-  const trainScenes: Stored[] = [];
-  const evalScenes: DetectorScene[] = [...(opts.evalScenes ?? [])];
-  const keep = (s: DetectorScene): DetectorScene => s;
-  if (dirs.length) {
-    const rep = await loadScenes(dirs, { map: keep });
-    skipped.push(...rep.errors);
-    for (const s of rep.scenes) trainScenes.push(toStored(s, storeH, storeW));
-    // The full-resolution copies are only kept when part of them is held out (below).
-    if (!opts.evalScenes && !opts.evalDirs && rep.scenes.length >= 20) {
-      const order = shuffleInPlace(rep.scenes.map((_, i) => i), seedrandom(`split-${seed}`));
-      const nEval = Math.max(2, Math.round(rep.scenes.length * 0.1));
-      const held = new Set(order.slice(0, nEval));
-      const kept: Stored[] = [];
-      rep.scenes.forEach((s, i) => (held.has(i) ? evalScenes.push(s) : kept.push(trainScenes[trainScenes.length - rep.scenes.length + i]!)));
-      trainScenes.splice(trainScenes.length - rep.scenes.length, rep.scenes.length, ...kept);
-    }
-  }
-  for (const s of opts.scenes ?? []) trainScenes.push(toStored(s, storeH, storeW));
-  if (opts.evalDirs?.length) {
-    const rep = await loadScenes(opts.evalDirs);
-    skipped.push(...rep.errors);
-    evalScenes.push(...rep.scenes);
-  }
-  if (trainScenes.length === 0) {
-    throw new Error(`no labelled frames to train the detector on (looked in ${dirs.length ? dirs.join(', ') : 'no folder'})`);
-  }
+  const trainScenes: Stored[] = opts.scenes.map((s) => toStored(s, storeH, storeW));
+  const evalScenes: DetectorScene[] = opts.evalScenes ?? [];
+  if (trainScenes.length === 0) throw new Error('no labelled frames to train the detector on');
   const objects: Record<string, number> = { cog: 0, toon: 0 };
   for (const s of trainScenes) for (const b of s.boxes) objects[DETECTOR_CLASSES[b.cls]!]!++;
 
@@ -368,7 +321,6 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<TrainDe
       history.push({ step, epoch, loss });
       step++;
       const seconds = (performance.now() - t0) / 1000;
-      opts.onProgress?.({ epoch, epochs, step, steps, loss, seconds });
       if (opts.maxSeconds !== undefined && seconds > opts.maxSeconds) stop = true;
     }
     if (!opts.json && (epoch % 5 === 4 || epoch === epochs - 1)) {
@@ -395,9 +347,9 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<TrainDe
       stride: arch.stride,
       outChannels: OUT_CHANNELS,
       layout: ['heatmap:cog', 'heatmap:toon', 'log_w', 'log_h', 'offset_x', 'offset_y'],
-      decode: { ...DEFAULT_DECODE, ...(opts.decode ?? {}) },
+      decode: { ...DEFAULT_DECODE },
     },
-    dataset: { frames: trainScenes.length, objects, heldOut: evalScenes.length, sources: dirs },
+    dataset: { frames: trainScenes.length, objects, heldOut: evalScenes.length, sources: opts.sources ?? [] },
     training: { epochs, steps: step, batchSize, crop, initFrom: opts.initFrom ?? null, learningRate: baseLr, augment, seed, seconds: Math.round(trainSeconds) },
   };
   const detector = wrapDetector(model, metadata);
@@ -437,6 +389,6 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<TrainDe
     mAP50: evaluation?.mAP50 ?? null,
     evaluation,
     history,
-    skipped,
+    skipped: opts.skipped ?? [],
   };
 }

@@ -20,8 +20,17 @@ export interface DetectorTaskOptions {
   log?: (line: string) => void;
 }
 
+export interface DetectorSceneSplit {
+  train: DetectorScene[];
+  held: DetectorScene[];
+  /** the folders read */
+  sources: string[];
+  /** files that could not be read */
+  skipped: { file: string; reason: string }[];
+}
+
 /** The labelled screenshots of a root (raw/screenshots and raw/processed), split into train and held-out frames. */
-export async function detectorScenes(root: string, seed: number): Promise<{ train: DetectorScene[]; held: DetectorScene[] }> {
+export async function detectorScenes(root: string, seed: number): Promise<DetectorSceneSplit> {
   const l = layout(root);
   const dirs = [l.screenshots, l.processed].filter((d) => existsSync(d));
   if (dirs.length === 0) throw new DataError(`${root}: no raw/screenshots or raw/processed folder with labelled screenshots for the detector`);
@@ -34,10 +43,12 @@ export async function detectorScenes(root: string, seed: number): Promise<{ trai
   return {
     train: rep.scenes.filter((_, i) => !heldSet.has(i)),
     held: rep.scenes.filter((_, i) => heldSet.has(i)),
+    sources: dirs,
+    skipped: rep.errors,
   };
 }
 
-export async function trainDetectorTask(opts: DetectorTaskOptions, scenes?: { train: DetectorScene[]; held: DetectorScene[] }): Promise<TrainDetectorResult> {
+export async function trainDetectorTask(opts: DetectorTaskOptions, scenes?: DetectorSceneSplit): Promise<TrainDetectorResult> {
   const s = scenes ?? (await detectorScenes(opts.root, opts.seed ?? 1));
   // Written beside `out` and renamed into place when complete, as runTraining does for classifiers.
   const staged = stagingFolder(opts.out);
@@ -45,6 +56,8 @@ export async function trainDetectorTask(opts: DetectorTaskOptions, scenes?: { tr
     const res = await trainDetector({
       scenes: s.train,
       evalScenes: s.held,
+      sources: s.sources,
+      skipped: s.skipped,
       out: staged,
       epochs: opts.epochs,
       seed: opts.seed,
