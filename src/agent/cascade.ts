@@ -212,9 +212,7 @@ export class LabelCache {
       }
       taken.add(best);
       const p = this.prev[best]!.det;
-      const carried: LiveDetection = { bbox: d.bbox, label: p.label, score: d.score };
-      for (const k of ['kindScore', 'suit', 'name', 'animal', 'fineScore'] as const) if (p[k] !== undefined) (carried as unknown as Record<string, unknown>)[k] = p[k];
-      out[i] = carried;
+      out[i] = { ...p, bbox: d.bbox, score: d.score };
       ages[i] = this.prev[best]!.age + 1;
     });
     if (fresh.length > 0) {

@@ -283,14 +283,11 @@ export class Agent extends EventEmitter<AgentEvents> {
 
   private setStatus(state: AgentState, message: string, force = false): void {
     if (!force && state === this.state && message === this.message) return;
-    const changed = state !== this.state || message !== this.message;
     this.state = state;
     this.message = message;
-    if (changed || force) {
-      this.log(state === 'running' ? message : `${state}: ${message}`);
-      this.server.broadcast({ type: 'status', state, message });
-      this.emit('status', { state, message });
-    }
+    this.log(state === 'running' ? message : `${state}: ${message}`);
+    this.server.broadcast({ type: 'status', state, message });
+    this.emit('status', { state, message });
   }
 
   pause(): void {

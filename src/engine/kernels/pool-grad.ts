@@ -73,9 +73,9 @@ export function maxPoolGrad(
 }
 
 /**
- * The common 2x2, stride-2 pool without padding: windows do not overlap, so every input element is
- * written once (the gradient or 0) and no zero-fill pass is needed except for a leftover odd row or
- * column. Selects instead of branches where V8 allows (the argmax is data-dependent).
+ * The common 2x2, stride-2 pool without padding: windows do not overlap, so after one zero-fill of dx
+ * each window writes its gradient once, at its argmax, with no accumulation (a leftover odd row or
+ * column stays 0). Selects instead of branches where V8 allows (the argmax is data-dependent).
  */
 function pool2x2Grad(xv: Float32Array, dyv: Float32Array, dxv: Float32Array, n: number, h: number, w: number, c: number, ho: number, wo: number): void {
   dxv.fill(0);
