@@ -1,6 +1,5 @@
 // Synthetic data roots for the demo models and the accuracy benchmark: generated street scenes
 // (src/synth) -> extract (src/dataset) -> split, in the article's folder layout.
-import { mkdir } from 'node:fs/promises';
 import { writeScenes } from '../synth/index.ts';
 import { extractScreenshots } from '../dataset/extract.ts';
 import { splitDataset } from '../dataset/split.ts';
@@ -19,7 +18,6 @@ export interface SyntheticRootOptions {
 /** Writes scenes into <root>/raw/screenshots, extracts their crops (moving the scenes) and splits them. */
 export async function makeSyntheticRoot(root: string, opts: SyntheticRootOptions): Promise<{ crops: number; train: number; validate: number; test: number }> {
   const l = layout(root);
-  await mkdir(l.screenshots, { recursive: true });
   const t0 = Date.now();
   await writeScenes(l.screenshots, { count: opts.scenes, seed: opts.seed, width: opts.width ?? 800, height: opts.height ?? 600 });
   opts.log?.(`  ${opts.scenes} scenes (seed ${opts.seed}) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
