@@ -89,6 +89,26 @@ export interface ToonLabel {
 }
 export type ParsedLabel = CogLabel | ToonLabel;
 
+/**
+ * A coarse label, for a player who cannot tell more: `cog`, `cog_<suit>` or `toon`. It informs the
+ * detector and binary (and suit, when the suit is given), never name or animal.
+ */
+export interface CoarseLabel {
+  kind: Kind;
+  suit?: Suit;
+  name?: undefined;
+  animal?: undefined;
+  index?: number;
+  coarse: true;
+}
+/** A taxonomy label or a coarse one: what a VOC file or a crop file name may hold. */
+export type AnyLabel = ParsedLabel | CoarseLabel;
+
+/** The coarse labels: `cog`, `cog_bb` .. `cog_sb`, `toon`. */
+export const COARSE_LABELS: readonly string[] = ['cog', ...SUITS.map((s) => `cog_${s}`), 'toon'];
+/** Every label a VOC object may carry: the 43 taxonomy labels, then the coarse ones. */
+export const ALL_LABELS: readonly string[] = [...LABELS, ...COARSE_LABELS];
+
 export class LabelError extends Error {
   constructor(readonly label: string, reason: string) {
     super(`bad label '${label}': ${reason}`);
@@ -140,8 +160,30 @@ export function parseLabel(label: string): ParsedLabel {
   throw new LabelError(label, `unknown kind '${kind}' (expected cog or toon)`);
 }
 
-/** The label without index: `cog_sb_coldcaller`, `toon_dog`. */
-export function formatLabel(p: ParsedLabel): string {
+/**
+ * Parses a taxonomy label or a coarse one (`cog`, `cog_<suit>`, `toon`), each with an optional
+ * `_<index>` as crop file names carry. Throws a LabelError naming the bad part otherwise.
+ */
+export function parseAnyLabel(label: string): AnyLabel {
+  const [kind, ...rest] = label.trim().split('_');
+  const isIndex = (part: string | undefined) => part !== undefined && /^\d+$/.test(part);
+  if ((kind === 'cog' || kind === 'toon') && (rest.length === 0 || (rest.length === 1 && isIndex(rest[0])))) {
+    return { kind, coarse: true, index: rest.length ? Number(rest[0]) : undefined };
+  }
+  if (kind === 'cog' && rest[0] !== undefined && isSuit(rest[0]) && (rest.length === 1 || (rest.length === 2 && isIndex(rest[1])))) {
+    return { kind: 'cog', suit: rest[0], coarse: true, index: rest.length === 2 ? Number(rest[1]) : undefined };
+  }
+  return parseLabel(label);
+}
+
+/** True for a coarse label (no Cog name, no animal). */
+export function isCoarse(p: AnyLabel): p is CoarseLabel {
+  return 'coarse' in p && p.coarse === true;
+}
+
+/** The label without index: `cog_sb_coldcaller`, `toon_dog`; coarse ones as `cog`, `cog_sb`, `toon`. */
+export function formatLabel(p: AnyLabel): string {
+  if (isCoarse(p)) return p.kind === 'cog' && p.suit ? `cog_${p.suit}` : p.kind;
   return p.kind === 'cog' ? `cog_${p.suit}_${p.name}` : `toon_${p.animal}`;
 }
 
@@ -155,8 +197,16 @@ export function isLabel(label: string): boolean {
   }
 }
 
-/** The class a label has for a task, or undefined where the task does not apply (a Toon for `suit`). */
-export function classForTask(task: Task, p: ParsedLabel): string | undefined {
+/** True when the string is one of ALL_LABELS exactly (a taxonomy or coarse label, no index). */
+export function isAnyLabel(label: string): boolean {
+  return ALL_LABELS.includes(label);
+}
+
+/**
+ * The class a label has for a task, or undefined where the task does not apply (a Toon for `suit`)
+ * or the label does not tell (a coarse `cog` for `suit`, any coarse label for `name` and `animal`).
+ */
+export function classForTask(task: Task, p: AnyLabel): string | undefined {
   switch (task) {
     case 'binary':
     case 'detector':
@@ -170,8 +220,9 @@ export function classForTask(task: Task, p: ParsedLabel): string | undefined {
   }
 }
 
-/** Human text for a label: `Cog · Sellbot · Cold Caller`, `Toon · dog`. */
-export function describeLabel(p: ParsedLabel): string {
+/** Human text for a label: `Cog · Sellbot · Cold Caller`, `Toon · dog`; coarse: `Cog · Sellbot`, `Toon`. */
+export function describeLabel(p: AnyLabel): string {
+  if (isCoarse(p)) return p.kind === 'cog' ? (p.suit ? `Cog · ${SUIT_NAMES[p.suit]}` : 'Cog') : 'Toon';
   return p.kind === 'cog'
     ? `Cog · ${SUIT_NAMES[p.suit]} · ${COG_DISPLAY_NAMES[p.name] ?? p.name}`
     : `Toon · ${p.animal}`;

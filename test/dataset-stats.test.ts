@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { datasetStats, formatStatsTable, writeBalanceChart } from '../src/dataset/stats.ts';
-import { LABELS } from '../src/taxonomy.ts';
+import { ALL_LABELS } from '../src/taxonomy.ts';
 import { encode } from './dataset-helpers.ts';
 import { tempDir } from './helpers.ts';
 
@@ -26,7 +26,7 @@ test('stats: counts per label, suit, animal and Toon vs Cog, per split and unsor
     await put(dir, 'data/validate', ['cog_bb_yesman_0.png']);
     await put(dir, 'data/test', ['cog_bb_flunky_3.png', 'toon_cat_2.png', 'notes.png']);
     const s = await datasetStats(dir);
-    assert.deepEqual(Object.keys(s.byLabel), [...LABELS]);
+    assert.deepEqual(Object.keys(s.byLabel), [...ALL_LABELS]);
     assert.deepEqual(s.byLabel.cog_bb_flunky, { unsorted: 1, train: 2, validate: 0, test: 1, total: 4 });
     assert.deepEqual(s.byLabel.cog_lb_bigwig, { unsorted: 0, train: 0, validate: 0, test: 0, total: 0 });
     assert.deepEqual(s.bySuit.bb, { unsorted: 1, train: 2, validate: 1, test: 1, total: 5 });

@@ -52,3 +52,23 @@ test('classForTask maps labels to each task and describeLabel reads well', () =>
   assert.equal(describeLabel(cog), 'Cog · Sellbot · Cold Caller');
   assert.equal(describeLabel(toon), 'Toon · dog');
 });
+
+test('parseAnyLabel reads coarse labels (cog, cog_<suit>, toon) and still rejects bad ones', async () => {
+  const { parseAnyLabel, formatLabel, classForTask, describeLabel, isAnyLabel, ALL_LABELS } = await import('../src/taxonomy.ts');
+  assert.deepEqual(parseAnyLabel('cog'), { kind: 'cog', coarse: true, index: undefined });
+  assert.deepEqual(parseAnyLabel('toon_3'), { kind: 'toon', coarse: true, index: 3 });
+  assert.deepEqual(parseAnyLabel('cog_sb_12'), { kind: 'cog', suit: 'sb', coarse: true, index: 12 });
+  assert.equal(formatLabel(parseAnyLabel('cog_lb')), 'cog_lb');
+  assert.equal(formatLabel(parseAnyLabel('cog_lb_bigwig_2')), 'cog_lb_bigwig');
+  const cogSb = parseAnyLabel('cog_sb');
+  assert.equal(classForTask('binary', cogSb), 'cog');
+  assert.equal(classForTask('suit', cogSb), 'sb');
+  assert.equal(classForTask('name', cogSb), undefined);
+  assert.equal(classForTask('suit', parseAnyLabel('cog')), undefined);
+  assert.equal(classForTask('animal', parseAnyLabel('toon')), undefined);
+  assert.equal(describeLabel(cogSb), 'Cog · Sellbot');
+  assert.equal(ALL_LABELS.length, 49);
+  assert.ok(isAnyLabel('cog_cb') && isAnyLabel('toon_dog') && !isAnyLabel('cog_xx') && !isAnyLabel('toon_1'));
+  assert.throws(() => parseAnyLabel('cog_xx'), /unknown suit 'xx'|missing Cog name/);
+  assert.throws(() => parseAnyLabel('toon_dragon'), /unknown animal 'dragon'/);
+});

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { initEngine, tf } from '../engine/index.ts';
 import { DEFAULT_ROOT } from '../dataset/layout.ts';
-import { parseLabel } from '../taxonomy.ts';
+import { parseAnyLabel } from '../taxonomy.ts';
 import {
   DEFAULT_WINDOW_TITLE,
   DemoSource,
@@ -51,7 +51,7 @@ export interface ProcessedFrame {
 function kindOf(label: string): 'cog' | 'toon' | undefined {
   if (label === 'cog' || label === 'toon') return label;
   try {
-    return parseLabel(label).kind;
+    return parseAnyLabel(label).kind;
   } catch {
     return label.startsWith('cog') ? 'cog' : label.startsWith('toon') ? 'toon' : undefined;
   }

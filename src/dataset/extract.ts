@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { RgbImage } from '../image.ts';
 import sharp from 'sharp';
 import { cropImage, encodePng, ImageError, readImage } from '../image.ts';
-import { formatLabel, LABELS, parseLabel } from '../taxonomy.ts';
+import { ALL_LABELS, formatLabel, parseAnyLabel } from '../taxonomy.ts';
 import { moveNoClobber, nextIndexes } from './files.ts';
 import { layout } from './layout.ts';
 import type { VocAnnotation } from './voc.ts';
@@ -24,6 +24,8 @@ export interface ExtractResult {
   crops: number;
   byLabel: Record<string, number>;
   errors: ExtractError[];
+  /** objects marked `<difficult>1</difficult>`: kept in the VOC file, not cropped (too occluded or small to learn from) */
+  difficult: number;
   /** screenshots (and their XML) moved to raw/processed/ */
   moved?: number;
 }
@@ -88,8 +90,8 @@ export function checkAnnotation(a: VocAnnotation, img: { width: number; height: 
   a.objects.forEach((o, i) => {
     const what = `object ${i + 1} '${o.name}'`;
     try {
-      const p = parseLabel(o.name);
-      if (p.index !== undefined || !LABELS.includes(formatLabel(p))) {
+      const p = parseAnyLabel(o.name);
+      if (p.index !== undefined || !ALL_LABELS.includes(formatLabel(p))) {
         problems.push(`${what}: label is not in the taxonomy (an index belongs in crop file names, not labels)`);
       }
     } catch (err) {
@@ -149,7 +151,7 @@ export async function extractScreenshots(root: string, opts: ExtractOptions = {}
   const rawDir = opts.raw ?? l.screenshots;
   const pairs = await pairFiles(rawDir);
   const next = await nextIndexes(root);
-  const result: ExtractResult = { screenshots: 0, crops: 0, byLabel: {}, errors: [] };
+  const result: ExtractResult = { screenshots: 0, crops: 0, byLabel: {}, errors: [], difficult: 0 };
   if (opts.move) result.moved = 0;
   let done = 0;
   const progress = (file: string, outcome: string) => opts.onProgress?.(++done, pairs.length, file, outcome);
@@ -216,9 +218,11 @@ export async function extractScreenshots(root: string, opts: ExtractOptions = {}
 
     // Everything checked: encode all crops, then write them with 'wx', undoing this screenshot's on failure.
     const planned: Planned[] = [];
+    const difficult = annotation.objects.filter((o) => o.difficult).length;
     try {
       for (const o of annotation.objects) {
-        const p = parseLabel(o.name);
+        if (o.difficult) continue;
+        const p = parseAnyLabel(o.name);
         planned.push({ label: formatLabel(p), kind: p.kind, png: await encodePng(cropImage(img, o.bndbox)) });
       }
     } catch (err) {
@@ -275,6 +279,7 @@ export async function extractScreenshots(root: string, opts: ExtractOptions = {}
     }
     result.screenshots++;
     result.crops += planned.length;
+    result.difficult += difficult;
     for (const c of planned) result.byLabel[c.label] = (result.byLabel[c.label] ?? 0) + 1;
     if (opts.move) result.moved!++;
     progress(imageFile, `${planned.length} crop(s)`);

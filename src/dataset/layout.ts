@@ -3,8 +3,8 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Kind, ParsedLabel } from '../taxonomy.ts';
-import { formatLabel, KINDS, parseLabel } from '../taxonomy.ts';
+import type { AnyLabel, Kind } from '../taxonomy.ts';
+import { formatLabel, KINDS, parseAnyLabel } from '../taxonomy.ts';
 
 export const SPLITS = ['train', 'validate', 'test'] as const;
 export type Split = (typeof SPLITS)[number];
@@ -23,9 +23,9 @@ export function layout(root: string = DEFAULT_ROOT) {
 
 export interface Crop {
   file: string;
-  /** full label without index: cog_sb_coldcaller */
+  /** full label without index: cog_sb_coldcaller (or a coarse one: cog, cog_sb, toon) */
   label: string;
-  parsed: ParsedLabel;
+  parsed: AnyLabel;
 }
 
 const IMAGE_EXT = /\.(png|jpe?g)$/i;
@@ -39,7 +39,7 @@ export async function listCropsIn(dir: string): Promise<{ crops: Crop[]; bad: { 
     if (!IMAGE_EXT.test(name)) continue;
     const file = path.join(dir, name);
     try {
-      const parsed = parseLabel(name.replace(IMAGE_EXT, ''));
+      const parsed = parseAnyLabel(name.replace(IMAGE_EXT, ''));
       crops.push({ file, label: formatLabel(parsed), parsed });
     } catch (err) {
       bad.push({ file, reason: (err as Error).message });

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
-import { ANIMALS, KINDS, LABELS, parseLabel, SUIT_COLOURS, SUITS } from '../taxonomy.ts';
+import { ALL_LABELS, ANIMALS, KINDS, LABELS, parseLabel, SUIT_COLOURS, SUITS } from '../taxonomy.ts';
 import { listAllCrops } from './files.ts';
 import { SPLITS } from './layout.ts';
 
@@ -51,15 +51,15 @@ function table<K extends string>(keys: readonly K[]): Record<K, Counts> {
 export async function datasetStats(root: string): Promise<DatasetStats> {
   if (!existsSync(root)) throw new Error(`${root}: no such data root`);
   const { crops, bad } = await listAllCrops(root);
-  const byLabel = table(LABELS);
+  const byLabel = table(ALL_LABELS);
   const bySuit = table(SUITS);
   const byAnimal = table(ANIMALS);
   const byKind = table(KINDS);
   const total = zero();
   for (const c of crops) {
     const rows = [byLabel[c.label]!, byKind[c.parsed.kind], total];
-    if (c.parsed.kind === 'cog') rows.push(bySuit[c.parsed.suit]);
-    else rows.push(byAnimal[c.parsed.animal]);
+    if (c.parsed.suit) rows.push(bySuit[c.parsed.suit]);
+    if (c.parsed.animal) rows.push(byAnimal[c.parsed.animal]);
     for (const r of rows) {
       r[c.split]++;
       r.total++;

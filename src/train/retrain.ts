@@ -82,7 +82,7 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
   if (!existsSync(opts.root)) throw new Error(`${opts.root}: no such data root`);
   const ex: ExtractResult = existsSync(layout(opts.root).screenshots)
     ? await extractScreenshots(opts.root, { move: true })
-    : { screenshots: 0, crops: 0, byLabel: {}, errors: [], moved: 0 };
+    : { screenshots: 0, crops: 0, byLabel: {}, errors: [], difficult: 0, moved: 0 };
   progress.line(`  ${ex.screenshots} screenshots, ${ex.crops} crops${ex.errors.length ? `, ${ex.errors.length} failed (first: ${ex.errors[0]!.file}: ${ex.errors[0]!.reason})` : ''}`);
   const sp = await splitDataset(opts.root, { seed });
   progress.line(`  split: ${sp.train} train, ${sp.validate} validate, ${sp.test} test crops (seed ${sp.seed})`);
