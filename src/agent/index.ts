@@ -18,9 +18,10 @@ import {
 import { DEFAULT_HOST, DEFAULT_PORT, PublishServer, type Command } from '../publish/server.ts';
 import { DEFAULT_HOTKEYS, startHotkeys, type Hotkeys } from '../hotkeys.ts';
 import { roundDetection } from '../detect/decode.ts';
-import { LabelCache, type LiveDetection } from './cascade.ts';
+import { classifyDetections, LabelCache, type CascadeModels, type LiveDetection } from './cascade.ts';
 import { ModelSet } from './models.ts';
 import { saveCapture, type SavedCapture } from './screenshot.ts';
+import type { RgbImage } from '../image.ts';
 
 export { type LiveDetection } from './cascade.ts';
 
@@ -82,6 +83,21 @@ export class Pipeline {
     this.labels = new LabelCache(opts.labelReuse ?? 4);
   }
 
+  /** The classifiers of the cascade, as loaded now. */
+  classifiers(): CascadeModels {
+    return {
+      binary: this.models.classifier('binary'),
+      suit: this.models.classifier('suit'),
+      name: this.models.classifier('name'),
+      animal: this.models.classifier('animal'),
+    };
+  }
+
+  /** Classifies given boxes ([x, y, w, h] in image pixels) as the cascade does, detector skipped. */
+  classifyBoxes(image: RgbImage, bboxes: readonly LiveDetection['bbox'][]): Promise<LiveDetection[]> {
+    return classifyDetections(image, bboxes.map((bbox) => ({ bbox, label: 'cog', score: 1 })), this.classifiers());
+  }
+
   /** Forget carried-over labels (after a model swap: the new models classify every box afresh). */
   resetLabels(): void {
     this.labels.clear();
@@ -90,7 +106,7 @@ export class Pipeline {
   async process(frame: CapturedFrame): Promise<ProcessedFrame> {
     const t0 = performance.now();
     const mode = this.opts.detector ?? 'auto';
-    const det = this.models.detector();
+    const det = frame.source === 'demo' ? this.models.syntheticDetector() : this.models.detector();
     let detections: LiveDetection[] = [];
     let detector: ProcessedFrame['detector'] = 'none';
     if (det && mode !== 'stand-in') {
@@ -105,12 +121,7 @@ export class Pipeline {
       }
     }
     const t1 = performance.now();
-    const classified = await this.labels.classify(frame.image, detections, {
-      binary: this.models.classifier('binary'),
-      suit: this.models.classifier('suit'),
-      name: this.models.classifier('name'),
-      animal: this.models.classifier('animal'),
-    });
+    const classified = await this.labels.classify(frame.image, detections, this.classifiers());
     detections = classified.detections;
     const t2 = performance.now();
     return {

@@ -15,6 +15,9 @@ import { TASKS } from '../taxonomy.ts';
 /** The package's shipped demo models. */
 export const PACKAGE_DEMO_MODELS = fileURLToPath(new URL('../../models/demo/', import.meta.url));
 
+/** The folder beside `detector/` in models/demo/ that holds the detector of synthetic scenes. */
+export const SYNTHETIC_DETECTOR = 'detector-synthetic';
+
 export type ClassifierSlotTask = Exclude<Task, 'detector'>;
 
 export type Slot = { task: 'detector'; dir: string; origin: Origin; loaded: Detector } | { task: ClassifierSlotTask; dir: string; origin: Origin; loaded: LoadedModel };
@@ -101,6 +104,7 @@ export class ModelSet {
   private watcher: FSWatcher | undefined;
   /** Completed swaps, for tests and the hello message. */
   swaps = 0;
+  private synthetic: Detector | undefined;
   refusals = 0;
 
   constructor(readonly opts: ModelSetOptions) {}
@@ -130,6 +134,19 @@ export class ModelSet {
             /* keep looking */
           }
         }
+      }
+    }
+    // The shipped detector of synthetic scenes (the demo source): the real-game detector is a
+    // pretrained one, which is slower and was never meant for flat vector drawings. Loaded once.
+    const synth = candidateDirs(this.opts.dir, 'detector', this.opts.packageDemo !== false)
+      .filter((c) => c.origin === 'demo')
+      .map((c) => path.join(path.dirname(c.dir), SYNTHETIC_DETECTOR))
+      .find(hasModel);
+    if (synth) {
+      try {
+        this.synthetic = await loadDetector(synth);
+      } catch (err) {
+        this.opts.onMessage?.(`synthetic-scene detector not loaded: ${(err as Error).message.split('\n')[0]}`, 'refused');
       }
     }
     if (this.opts.watch !== false) this.startWatching();
@@ -237,6 +254,11 @@ export class ModelSet {
     return s && s.task === 'detector' ? s.loaded : undefined;
   }
 
+  /** The detector for synthetic frames (demo scenes): the shipped synthetic one, else detector(). */
+  syntheticDetector(): Detector | undefined {
+    return this.synthetic ?? this.detector();
+  }
+
   slot(task: Task): Slot | undefined {
     return this.slots.get(task);
   }
@@ -270,5 +292,7 @@ export class ModelSet {
     this.pending.clear();
     for (const s of this.slots.values()) disposeSlot(s);
     this.slots.clear();
+    this.synthetic?.dispose();
+    this.synthetic = undefined;
   }
 }

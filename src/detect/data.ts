@@ -7,7 +7,7 @@ import { readVoc } from '../dataset/voc.ts';
 import { readImage } from '../image.ts';
 import type { DetectorScene } from './evaluate.ts';
 
-const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.webp']);
+const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif']);
 
 export interface SceneLoadReport {
   scenes: DetectorScene[];
@@ -50,6 +50,7 @@ export async function loadScenes(
         const objects = voc.objects
           .map((o) => ({
             label: o.name,
+            difficult: o.difficult === 1,
             box: {
               xmin: Math.max(0, Math.min(image.width, o.bndbox.xmin)),
               ymin: Math.max(0, Math.min(image.height, o.bndbox.ymin)),

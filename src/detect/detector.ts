@@ -2,7 +2,8 @@
 import type { LayersModel, Tensor, Tensor4D } from '@tensorflow/tfjs';
 import { initEngine, tf } from '../engine/index.ts';
 import type { RgbImage } from '../image.ts';
-import { loadModelFolder, type ModelMetadata } from '../model/folder.ts';
+import { loadModelFolder, readMetadata, type ModelMetadata } from '../model/folder.ts';
+import { isNanodetMetadata, loadNanodet } from './pretrained.ts';
 import { decodeGrid, DEFAULT_DECODE, type DecodeParams, type Detection } from './decode.ts';
 import { DETECTOR_CLASSES, OUT_CHANNELS } from './model.ts';
 import { resizeRgbToFloat } from './resize.ts';
@@ -10,7 +11,8 @@ import { computeAp, type ApResult, type DetectorScene } from './evaluate.ts';
 
 /** What a detector model folder's metadata.json holds beyond the common fields. */
 export interface DetectorInfo {
-  kind: 'centernet';
+  /** Our CenterNet-style net; 'nanodet' folders (pretrained, src/detect/pretrained.ts) carry their own section. */
+  kind: 'centernet' | 'nanodet';
   stride: number;
   outChannels: number;
   /** Channel layout of the single output tensor. */
@@ -86,6 +88,8 @@ export function wrapDetector(model: LayersModel, metadata: DetectorMetadata): De
 /** Loads a detector model folder; throws one error naming the folder and the problem. */
 export async function loadDetector(dir: string): Promise<Detector> {
   await initEngine();
+  const head = await readMetadata(dir, 'detector');
+  if (isNanodetMetadata(head)) return loadNanodet(dir, head);
   const { model, metadata } = await loadModelFolder(dir, 'detector');
   let meta: DetectorMetadata;
   try {

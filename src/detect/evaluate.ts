@@ -8,9 +8,16 @@ import { DETECTOR_CLASSES, type DetectorClass } from './model.ts';
 /** A labelled frame: an image and its objects (labels like `cog_sb_coldcaller`, `toon_dog`, or `cog`). */
 export interface DetectorScene {
   image: RgbImage;
-  objects: { label: string; box: Box }[];
+  objects: SceneObject[];
   /** Where it came from, for messages. */
   file?: string;
+}
+
+/** A labelled object; `difficult` ones (VOC `<difficult>1</difficult>`) are never scored. */
+export interface SceneObject {
+  label: string;
+  box: Box;
+  difficult?: boolean;
 }
 
 /** The detector class of a label: its kind (`cog_sb_coldcaller` -> `cog`), or undefined if neither. */
@@ -35,6 +42,8 @@ export interface ClassAp {
 export interface ApResult {
   mAP50: number;
   perClass: Record<DetectorClass, ClassAp>;
+  /** Class-agnostic: any character found, whatever label the detector gave it. */
+  any: ClassAp;
   iouThreshold: number;
 }
 
@@ -61,12 +70,58 @@ export function averagePrecision(tpSorted: readonly boolean[], gtCount: number):
 }
 
 /**
+ * One class (or every class at once): detections sorted by score are matched greedily to the
+ * unmatched ground-truth box of highest IoU. As in VOC, a detection whose best match is a difficult
+ * box counts neither way, and difficult boxes are not in the ground-truth count.
+ */
+function scoreClass(
+  dets: readonly { img: number; d: Detection }[],
+  gts: readonly { bbox: number[]; difficult: boolean }[][],
+  thr: number,
+  report: number,
+): ClassAp {
+  const gtCount = gts.reduce((s, g) => s + g.filter((o) => !o.difficult).length, 0);
+  const sorted = [...dets].sort((a, b) => b.d.score - a.d.score);
+  const used = gts.map((g) => g.map(() => false));
+  const flags: boolean[] = [];
+  let tp = 0;
+  let fp = 0;
+  for (const { img, d } of sorted) {
+    let best = -1;
+    let bestIou = 0;
+    gts[img]!.forEach((g, j) => {
+      const o = iou(d.bbox, g.bbox);
+      if (o > bestIou) {
+        bestIou = o;
+        best = j;
+      }
+    });
+    if (best >= 0 && bestIou >= thr && gts[img]![best]!.difficult) continue;
+    const hit = best >= 0 && bestIou >= thr && !used[img]![best];
+    if (hit) used[img]![best] = true;
+    flags.push(hit);
+    if (d.score >= report) {
+      if (hit) tp++;
+      else fp++;
+    }
+  }
+  return {
+    ap: gtCount > 0 ? averagePrecision(flags, gtCount) : null,
+    gt: gtCount,
+    tp,
+    fp,
+    precision: tp + fp > 0 ? tp / (tp + fp) : 0,
+    recall: gtCount > 0 ? tp / gtCount : 0,
+  };
+}
+
+/**
  * Scores per-image detections against per-image ground truth. `reportThreshold` is the score above
- * which tp/fp/precision/recall are counted (AP uses every detection).
+ * which tp/fp/precision/recall are counted (AP uses every detection). Difficult objects are ignored.
  */
 export function computeAp(
   predictions: readonly (readonly Detection[])[],
-  groundTruth: readonly (readonly { label: string; box: Box }[])[],
+  groundTruth: readonly (readonly SceneObject[])[],
   opts: { iouThreshold?: number; reportThreshold?: number } = {},
 ): ApResult {
   if (predictions.length !== groundTruth.length) {
@@ -74,50 +129,21 @@ export function computeAp(
   }
   const thr = opts.iouThreshold ?? 0.5;
   const report = opts.reportThreshold ?? 0.3;
+  const gtOf = (keep: (o: SceneObject) => boolean) =>
+    groundTruth.map((objs) =>
+      objs.filter(keep).map((o) => ({
+        bbox: [o.box.xmin, o.box.ymin, o.box.xmax - o.box.xmin, o.box.ymax - o.box.ymin],
+        difficult: o.difficult === true,
+      })),
+    );
+  const detsOf = (keep: (d: Detection) => boolean) => predictions.flatMap((ds, img) => ds.filter(keep).map((d) => ({ img, d })));
   const perClass = {} as Record<DetectorClass, ClassAp>;
   const aps: number[] = [];
   for (const cls of DETECTOR_CLASSES) {
-    const gts = groundTruth.map((objs) =>
-      objs
-        .filter((o) => detectorClassOf(o.label) === cls)
-        .map((o) => [o.box.xmin, o.box.ymin, o.box.xmax - o.box.xmin, o.box.ymax - o.box.ymin]),
-    );
-    const gtCount = gts.reduce((s, g) => s + g.length, 0);
-    const dets = predictions
-      .flatMap((ds, img) => ds.filter((d) => d.label === cls).map((d) => ({ img, d })))
-      .sort((a, b) => b.d.score - a.d.score);
-    const used = gts.map((g) => g.map(() => false));
-    const flags: boolean[] = [];
-    let tp = 0;
-    let fp = 0;
-    for (const { img, d } of dets) {
-      let best = -1;
-      let bestIou = 0;
-      gts[img]!.forEach((g, j) => {
-        const o = iou(d.bbox, g);
-        if (o > bestIou) {
-          bestIou = o;
-          best = j;
-        }
-      });
-      const hit = best >= 0 && bestIou >= thr && !used[img]![best];
-      if (hit) used[img]![best] = true;
-      flags.push(hit);
-      if (d.score >= report) {
-        if (hit) tp++;
-        else fp++;
-      }
-    }
-    const ap = gtCount > 0 ? averagePrecision(flags, gtCount) : null;
-    if (ap !== null) aps.push(ap);
-    perClass[cls] = {
-      ap,
-      gt: gtCount,
-      tp,
-      fp,
-      precision: tp + fp > 0 ? tp / (tp + fp) : 0,
-      recall: gtCount > 0 ? tp / gtCount : 0,
-    };
+    const c = scoreClass(detsOf((d) => d.label === cls), gtOf((o) => detectorClassOf(o.label) === cls), thr, report);
+    if (c.ap !== null) aps.push(c.ap);
+    perClass[cls] = c;
   }
-  return { mAP50: aps.length ? aps.reduce((s, a) => s + a, 0) / aps.length : 0, perClass, iouThreshold: thr };
+  const any = scoreClass(detsOf(() => true), gtOf((o) => detectorClassOf(o.label) !== undefined), thr, report);
+  return { mAP50: aps.length ? aps.reduce((s, a) => s + a, 0) / aps.length : 0, perClass, any, iouThreshold: thr };
 }

