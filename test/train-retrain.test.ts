@@ -47,13 +47,13 @@ test('retrain keeps an installed model that is better on the test split, and rep
   const models = path.join(tmp.dir, 'models-good');
   await handBuiltBinary(path.join(models, 'binary'), 1);
   const before = await readFile(path.join(models, 'binary', 'weights.bin'));
-  const res = await retrain({ root: await copy('r1'), tasks: ['binary'], models, seed: 3, epochs: 1, plots: false });
+  const res = await retrain({ root: await copy('r1'), tasks: ['binary'], models, seed: 3, epochs: 1, plots: false, minTestCrops: 5 });
   const t = res.tasks[0]!;
   assert.equal(t.error, undefined);
   assert.equal(t.installed, false, t.reason);
   assert.deepEqual(t.old && 'accuracy' in t.old ? t.old.accuracy : null, 1);
   assert.ok(t.new && 'accuracy' in t.new && typeof t.new.loss === 'number');
-  assert.match(t.reason, /installed model is better/);
+  assert.match(t.reason, /current model is better/);
   assert.deepEqual(await readFile(path.join(models, 'binary', 'weights.bin')), before, 'installed weights untouched');
   assert.deepEqual(await readdir(models), ['binary'], 'no candidate folder left behind');
   const m = JSON.parse(await readFile(path.join(models, 'binary', 'metadata.json'), 'utf8'));
@@ -64,7 +64,7 @@ test('retrain installs a new model that is at least as good, atomically, and the
   const models = path.join(tmp.dir, 'models-bad');
   await handBuiltBinary(path.join(models, 'binary'), -1);
   const r = await copy('r2');
-  const res = await retrain({ root: r, tasks: ['binary'], models, seed: 3, epochs: 1, plots: false });
+  const res = await retrain({ root: r, tasks: ['binary'], models, seed: 3, epochs: 1, plots: false, minTestCrops: 5 });
   const t = res.tasks[0]!;
   assert.equal(t.installed, true, t.reason);
   assert.ok(t.old && 'accuracy' in t.old && t.old.accuracy === 0);
@@ -90,3 +90,17 @@ async function copy(name: string): Promise<string> {
   await cp(root, dir, { recursive: true });
   return dir;
 }
+
+test('retrain after one capture keeps the detector the agent runs (the shipped one) and trains none', async () => {
+  const { writeScenes } = await import('../src/synth/index.ts');
+  const r = await copy('r4');
+  await writeScenes(path.join(r, 'raw', 'screenshots'), { count: 1, seed: 5 });
+  const models = path.join(tmp.dir, 'models-none');
+  const res = await retrain({ root: r, tasks: ['detector'], models, seed: 3, epochs: 1, plots: false });
+  const t = res.tasks[0]!;
+  assert.equal(t.installed, false, t.reason);
+  assert.equal(t.error, undefined);
+  assert.match(t.current ?? '', /models[\\/]demo[\\/]detector$/);
+  assert.match(t.reason, /only 0 held-out screenshot\(s\) of 1 labelled: too few .* kept it without training/);
+  assert.deepEqual(await readdir(models).catch(() => []), [], 'nothing installed, no candidate left');
+});

@@ -72,11 +72,16 @@ export async function trainDetectorTask(opts: DetectorTaskOptions, scenes?: Dete
   }
 }
 
-/** mAP@0.5 of an installed detector folder on held-out frames. */
-export async function detectorMap(dir: string, held: readonly DetectorScene[]): Promise<number> {
+/**
+ * Class-agnostic AP@0.5 (any character found) of a detector folder on held-out frames: what to
+ * compare detectors on, since the binary classifier decides Cog or Toon after any detector (and a
+ * pretrained detector does not tell them apart at all). Also its own Cog/Toon mAP@0.5.
+ */
+export async function detectorAp(dir: string, held: readonly DetectorScene[]): Promise<{ anyAP50: number; mAP50: number }> {
   const det = await loadDetector(dir);
   try {
-    return (await evaluateDetector(det, held)).mAP50;
+    const ev = await evaluateDetector(det, held);
+    return { anyAP50: ev.any.ap ?? 0, mAP50: ev.mAP50 };
   } finally {
     det.dispose();
   }

@@ -15,7 +15,8 @@ import { installModelFolder } from '../model/folder.ts';
 import type { ClassifierTask, Task } from '../taxonomy.ts';
 import { CLASSIFIER_TASKS } from '../taxonomy.ts';
 import { evaluateModelFolder } from './evaluate-model.ts';
-import { detectorMap, detectorScenes, trainDetectorTask } from './detector-task.ts';
+import { detectorAp, detectorScenes, trainDetectorTask } from './detector-task.ts';
+import { candidateDirs } from '../agent/models.ts';
 import type { Progress } from './progress.ts';
 import { makeProgress } from './progress.ts';
 import { runTraining } from './experiment.ts';
@@ -25,16 +26,32 @@ export interface Figures {
   loss: number;
 }
 
+export interface DetectorFigures {
+  mAP50: number;
+  anyAP50: number;
+}
+
+/** Fewer held-out screenshots (detector) or test crops (classifiers) than this cannot tell two models apart. */
+export const MIN_HELD_SCREENSHOTS = 5;
+export const MIN_TEST_CROPS = 10;
+
+/** The model folder the agent runs for a task: the player's, else the shipped demo one; undefined when none. */
+export function currentModelDir(models: string, task: Task): string | undefined {
+  return candidateDirs(models, task).find((c) => existsSync(path.join(c.dir, 'metadata.json')))?.dir;
+}
+
 export interface TaskOutcome {
   task: Task;
   /** true when the new model replaced (or became) models/<task> */
   installed: boolean;
   reason: string;
   model: string;
-  /** the new model's test figures (detector: mAP50 on held-out frames, as accuracy; loss NaN -> null) */
-  new: Figures | { mAP50: number } | null;
-  /** the installed model's figures on the same test data, or null when none was installed */
-  old: Figures | { mAP50: number } | null;
+  /** the new model's test figures (detector: AP@0.5 of any character and Cog/Toon mAP@0.5 on held-out screenshots) */
+  new: Figures | DetectorFigures | null;
+  /** the current model's figures on the same test data (the one the agent runs: the player's, else the shipped one), or null when none */
+  old: Figures | DetectorFigures | null;
+  /** the folder the new model was compared with */
+  current?: string;
   oldError?: string;
   error?: string;
   seconds: number;
@@ -58,6 +75,8 @@ export interface RetrainOptions {
   /** detector: stop training after this many seconds */
   detectorSeconds?: number;
   progress?: Progress;
+  /** fewer test crops than this keep the current classifier (default MIN_TEST_CROPS) */
+  minTestCrops?: number;
   /** skip plots in the new model folders (tests) */
   plots?: boolean;
 }
@@ -69,9 +88,9 @@ export function atLeastAsGood(candidate: Figures, installed: Figures | null): bo
   return candidate.loss <= installed.loss;
 }
 
-function fmt(f: Figures | { mAP50: number } | null): string {
+function fmt(f: Figures | DetectorFigures | null): string {
   if (!f) return 'none';
-  return 'mAP50' in f ? `mAP@0.5 ${f.mAP50.toFixed(3)}` : `${(f.accuracy * 100).toFixed(2)}% loss ${f.loss.toFixed(4)}`;
+  return 'mAP50' in f ? `AP@0.5 ${f.anyAP50.toFixed(3)} (any character), mAP@0.5 ${f.mAP50.toFixed(3)}` : `${(f.accuracy * 100).toFixed(2)}% loss ${f.loss.toFixed(4)}`;
 }
 
 export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
@@ -96,43 +115,57 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
     outcomes.push(outcome);
     progress.line(`retraining ${task}`);
     try {
+      const current = currentModelDir(opts.models, task);
+      outcome.current = current;
       if (task === 'detector') {
         const scenes = await detectorScenes(opts.root, seed);
+        if (current && scenes.held.length < MIN_HELD_SCREENSHOTS) {
+          // Decided before training: a detector that cannot be compared is never installed.
+          outcome.reason = `only ${scenes.held.length} held-out screenshot(s) of ${scenes.train.length + scenes.held.length} labelled: too few to tell a new detector from the current one (${current}); kept it without training (label at least ${MIN_HELD_SCREENSHOTS * 2 * 5} screenshots)`;
+          progress.line(`  ${task}: ${outcome.reason}`);
+          continue;
+        }
         const res = await trainDetectorTask({ root: opts.root, out: candidate, seed, epochs: opts.epochs, maxSeconds: opts.detectorSeconds, log: (l) => progress.line(l) }, scenes);
-        const fresh = res.mAP50 ?? 0;
-        outcome.new = { mAP50: fresh };
-        let old: number | null = null;
-        if (existsSync(target) && scenes.held.length) {
+        const fresh = scenes.held.length ? await detectorAp(candidate, scenes.held) : { mAP50: res.mAP50 ?? 0, anyAP50: 0 };
+        outcome.new = fresh;
+        let old: DetectorFigures | null = null;
+        if (current && scenes.held.length) {
           try {
-            old = await detectorMap(target, scenes.held);
-            outcome.old = { mAP50: old };
+            old = await detectorAp(current, scenes.held);
+            outcome.old = old;
           } catch (err) {
             outcome.oldError = (err as Error).message;
           }
         }
-        outcome.installed = old === null || fresh >= old;
+        outcome.installed = old === null || fresh.anyAP50 >= old.anyAP50;
         outcome.reason = old === null
-          ? outcome.oldError ? `installed model could not be evaluated (${outcome.oldError})` : 'no model installed'
-          : outcome.installed ? 'new mAP@0.5 at least as high' : 'installed model has a higher mAP@0.5';
+          ? outcome.oldError ? `current model could not be evaluated (${outcome.oldError})` : 'no model installed'
+          : outcome.installed ? 'new AP@0.5 (any character) at least as high as the current one' : 'the current model has a higher AP@0.5 (any character)';
       } else {
         const ctask = task as ClassifierTask;
         const summary = await runTraining({ root: opts.root, task: ctask, preset: 'fast', epochs: opts.epochs, seed, out: candidate, progress, plots: opts.plots });
         const fresh: Figures = { accuracy: summary.testAccuracy, loss: summary.testLoss };
         outcome.new = fresh;
         let old: Figures | null = null;
-        if (existsSync(target)) {
+        if (current) {
           try {
-            const ev = await evaluateModelFolder(target, opts.root, 'test', ctask);
+            const ev = await evaluateModelFolder(current, opts.root, 'test', ctask);
             old = { accuracy: ev.accuracy, loss: ev.loss };
             outcome.old = old;
           } catch (err) {
             outcome.oldError = (err as Error).message;
           }
         }
-        outcome.installed = atLeastAsGood(fresh, old);
-        outcome.reason = old === null
-          ? outcome.oldError ? `installed model could not be evaluated (${outcome.oldError})` : 'no model installed'
-          : outcome.installed ? 'new model at least as good on the test split' : 'installed model is better on the test split';
+        const testCount = Object.values(summary.dataset.test).reduce((s, n) => s + n, 0);
+        if (current && testCount < (opts.minTestCrops ?? MIN_TEST_CROPS)) {
+          outcome.installed = false;
+          outcome.reason = `only ${testCount} test crop(s) for ${task}: too few to tell a new model from the current one (${current}); kept it`;
+        } else {
+          outcome.installed = atLeastAsGood(fresh, old);
+          outcome.reason = old === null
+            ? outcome.oldError ? `current model could not be evaluated (${outcome.oldError})` : 'no model installed'
+            : outcome.installed ? 'new model at least as good on the test split as the current one' : 'the current model is better on the test split';
+        }
       }
       if (outcome.installed) await installModelFolder(candidate, target);
       progress.line(`  ${task}: new ${fmt(outcome.new)}, installed ${fmt(outcome.old)} -> ${outcome.installed ? `installed ${target}` : 'kept the installed model'} (${outcome.reason})`);
