@@ -1,13 +1,17 @@
-// `toonvision bench train|infer|live` (contract: ../shared/CLI.md, "Benchmarks").
+// `toonvision bench train|infer|live|accuracy|real` (contract: ../shared/CLI.md, "Benchmarks").
 import { Option, type Command } from 'commander';
 import { ACCURACY_DEFAULTS, runAccuracyBench } from '../bench/accuracy.ts';
 import { runInferBench } from '../bench/infer.ts';
 import { runLiveBench } from '../bench/live.ts';
+import { defaultRealDir, runRealBench } from '../bench/real.ts';
+import { existsSync } from 'node:fs';
+import { initEngine } from '../engine/index.ts';
+import { RETRAIN_TASKS } from '../train/retrain.ts';
 import { runTrainBench } from '../bench/train.ts';
 import { PRESETS, type Preset } from '../model/architectures.ts';
-import { CLASSIFIER_TASKS, type ClassifierTask } from '../taxonomy.ts';
+import { CLASSIFIER_TASKS, type ClassifierTask, type Task } from '../taxonomy.ts';
 import { makeProgress } from '../train/progress.ts';
-import { log, parseIntOption, parseListOption, parseNumberOption, parsePositiveInt, printJson, UsageError } from './common.ts';
+import { log, parseIntOption, parseListOption, parseNumberOption, parsePositiveInt, printJson, RunError, UsageError } from './common.ts';
 
 function archOption(): Option {
   return new Option('--arch <ARCH>', 'network: seed (the article\'s CNN, 600x200x3) or fast').choices([...PRESETS]).default('seed');
@@ -106,5 +110,41 @@ and evaluates it on every crop of the test scenes. Targets: binary 99.5%, suit 9
             `trained in ${t.trainSeconds.toFixed(0)} s (${t.withinBudget ? 'within' : 'OVER'} ${r.budgetSeconds / 60} min)\n`,
         );
       }
+    });
+
+  bench
+    .command('real')
+    .description('the models on labelled real ToonTown screenshots: detection AP@0.5 (cog, toon, any character) and each task\'s accuracy on the real boxes')
+    .option('--dir <DIR>', 'labelled real screenshots (image + VOC .xml); default ../shared/fixtures/real-eval/screenshots when present')
+    .option('--models <DIR>', "the player's models folder; tasks missing there come from the shipped models/demo/", 'models')
+    .option('--folds <K>', 'cross-validate retrain: K times, retrain on K-1 parts of the screenshots (fresh models folder), score the held-out part', parsePositiveInt('--folds'))
+    .option('--tasks <list>', 'with --folds: the tasks retrain trains', parseListOption('--tasks', RETRAIN_TASKS))
+    .option('--epochs <N>', 'with --folds: epochs of every task', parsePositiveInt('--epochs'))
+    .option('--seed <S>', 'with --folds: seed of the folds and of training', parseIntOption('--seed'), 1)
+    .option('--json', 'print one JSON document')
+    .addHelpText('after', `
+Detection goes through the agent's cascade (detector boxes, relabelled Cog or Toon by the binary model)
+and is scored as Pascal VOC AP@0.5; objects marked difficult are never scored. Each classifier is scored
+on the hand-drawn boxes whose labels inform it (binary: all; suit: cog_<suit> and finer; name, animal:
+fine labels). Targets on screenshots never trained on: mAP@0.5 0.6, any-character AP@0.5 0.7; binary and
+suit 95%, name and animal 60%. JSON: {"dir", "screenshots", "objects", "difficult", "detection": {"mAP50",
+"cog", "toon", "any", "anyRecall", "anyPrecision"}, "tasks": {task: {"accuracy", "correct", "boxes",
+"target"}}, "msPerScreenshot", "backend", "models", "folds"?}.`)
+    .action(async (opts: { dir?: string; models: string; folds?: number; tasks?: Task[]; epochs?: number; seed: number; json?: boolean }) => {
+      const dir = opts.dir ?? defaultRealDir();
+      if (!dir) throw new UsageError('no --dir given and ../shared/fixtures/real-eval/screenshots is not there');
+      if (!existsSync(dir)) throw new RunError(`${dir}: no such folder`);
+      await initEngine();
+      const r = await runRealBench({ dir, models: opts.models, folds: opts.folds, tasks: opts.tasks, epochs: opts.epochs, seed: opts.seed, progress: makeProgress({ quiet: opts.json === true && !process.stderr.isTTY }) });
+      if (opts.json) return printJson(r);
+      const f = (x: number | null) => (x === null ? '-' : x.toFixed(3));
+      process.stdout.write(
+        `${r.screenshots} screenshots, ${r.objects} scored objects (${r.difficult} difficult)${r.folds ? `, ${r.folds.k}-fold cross-validation of retrain` : ''}\n` +
+          `detection: mAP@0.5 ${f(r.detection.mAP50)} (cog ${f(r.detection.cog)}, toon ${f(r.detection.toon)}; target ${r.targets.mAP50}), any character AP@0.5 ${f(r.detection.any)} (target ${r.targets.anyAP50})\n`,
+      );
+      for (const [t, a] of Object.entries(r.tasks)) {
+        process.stdout.write(`${t.padEnd(7)} ${a.accuracy === null ? '-' : `${(a.accuracy * 100).toFixed(1)}%`} on ${a.boxes} real boxes (target ${(a.target * 100).toFixed(0)}%)\n`);
+      }
+      process.stdout.write(`${r.msPerScreenshot.toFixed(0)} ms per screenshot on ${r.backend}\n`);
     });
 }
