@@ -1,0 +1,119 @@
+// The real-game path: the pretrained detector's letterbox and decoding, VOC AP with difficult
+// objects, `toonvision predict` on real screenshots (JPEG and GIF, odd aspect ratios), and
+// `bench real` on a few of the hand-labelled real-eval screenshots.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { copyFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { FIXTURES, tempDir } from './helpers.ts';
+import { runCli } from './keras-helpers.ts';
+import { decodeNanodet, letterbox } from '../src/detect/pretrained.ts';
+import { computeAp } from '../src/detect/evaluate.ts';
+import { DEFAULT_DECODE } from '../src/detect/decode.ts';
+
+const REAL_EVAL = path.join(FIXTURES, 'real-eval', 'screenshots');
+const skipReal = existsSync(REAL_EVAL) ? false : `needs the real-eval screenshots at ${REAL_EVAL} (not found)`;
+
+test('letterbox keeps the aspect ratio: a 2:1 frame fills the top half, the rest is padding', () => {
+  const img = { width: 8, height: 4, data: new Uint8Array(8 * 4 * 3).fill(200) };
+  const lb = letterbox(img, 16);
+  assert.equal(lb.width, 16);
+  assert.equal(lb.height, 8);
+  assert.equal(lb.scale, 0.5);
+  assert.equal(lb.data[(2 * 16 + 3) * 3], 200, 'inside the frame');
+  assert.equal(lb.data[(12 * 16 + 3) * 3], 114, 'below the frame: padding');
+});
+
+test('decodeNanodet turns one confident cell into a box in frame pixels (distances are distribution expectations)', () => {
+  const info = { inputSize: 32, characterClasses: [0], bins: 11, strides: [8, 16, 32] };
+  const outputs = info.strides.flatMap((s) => {
+    const n = (32 / s) ** 2;
+    const scores = new Float32Array(n * 80);
+    const dists = new Float32Array(n * 44).fill(-50);
+    for (let i = 0; i < n * 4; i++) dists[i * 11] = 50; // every side's distance: bin 0
+    if (s === 8) {
+      const cell = 1 * 4 + 2; // row 1, column 2: centre (16, 8) in input pixels
+      scores[cell * 80] = 0.9;
+      scores[cell * 80 + 5] = 0.99; // a bus: not a character class
+      for (let k = 0; k < 4; k++) {
+        dists[cell * 44 + k * 11] = -50;
+        dists[cell * 44 + k * 11 + (k < 2 ? 1 : 2)] = 50; // left/top 1 bin (8 px), right/bottom 2 bins (16 px)
+      }
+    }
+    return [{ data: scores, shape: [1, n, 80] }, { data: dists, shape: [1, n, 44] }];
+  });
+  const dets = decodeNanodet(outputs, info, { width: 100, height: 50, scale: 2 }, DEFAULT_DECODE);
+  assert.equal(dets.length, 1);
+  assert.ok(Math.abs(dets[0]!.score - 0.9) < 1e-6);
+  assert.deepEqual(dets[0]!.bbox.map((v) => Math.round(v)), [16, 0, 48, 48]); // (16-8)*2, clipped top, width (8+16)*2, height to the frame edge
+});
+
+test('VOC AP ignores difficult objects: matching one is neither a hit nor a false alarm', () => {
+  const gt = [[
+    { label: 'toon_dog', box: { xmin: 0, ymin: 0, xmax: 10, ymax: 20 } },
+    { label: 'cog', box: { xmin: 50, ymin: 0, xmax: 60, ymax: 20 }, difficult: true },
+  ]];
+  const preds = [[
+    { bbox: [50, 0, 10, 20] as [number, number, number, number], label: 'cog' as const, score: 0.9 },
+    { bbox: [0, 0, 10, 20] as [number, number, number, number], label: 'toon' as const, score: 0.8 },
+  ]];
+  const ap = computeAp(preds, gt);
+  assert.equal(ap.perClass.toon.ap, 1);
+  assert.equal(ap.perClass.cog.ap, null, 'no scorable Cog');
+  assert.equal(ap.perClass.cog.fp, 0);
+  assert.equal(ap.any.ap, 1, 'class-agnostic: the difficult match is ignored, the Toon found');
+  assert.equal(ap.any.gt, 1);
+});
+
+describe('real screenshots through the shipped cascade', { skip: skipReal }, () => {
+  test('predict --json: any size and aspect ratio (JPEG, GIF), boxes in image pixels; a box skips the detector', async () => {
+    const jpg = path.join(REAL_EVAL, 'tto_screen1.jpg');
+    const gif = path.join(REAL_EVAL, 'tto_lg_image_trolley.gif');
+    const r = await runCli(['predict', '--models', path.join(REAL_EVAL, 'no-such-models'), '--json', jpg, gif, `${jpg}:107,152,139,203`]);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines.length, 3);
+    assert.deepEqual([lines[0].width, lines[0].height], [337, 253]);
+    assert.deepEqual([lines[1].width, lines[1].height], [396, 138]);
+    for (const l of lines.slice(0, 2)) {
+      assert.ok(l.detections.length >= 2, `${l.image}: characters found`);
+      for (const d of l.detections) {
+        assert.ok(d.label === 'cog' || d.label === 'toon');
+        assert.ok(d.bbox[0] >= 0 && d.bbox[1] >= 0 && d.bbox[0] + d.bbox[2] <= l.width + 0.1 && d.bbox[1] + d.bbox[3] <= l.height + 0.1, JSON.stringify(d.bbox));
+        assert.ok(d.score >= 0.3 && d.score <= 1);
+      }
+    }
+    assert.equal(lines[2].detections.length, 1);
+    assert.deepEqual(lines[2].detections[0].bbox, [107, 152, 32, 51]);
+    assert.equal(lines[2].detections[0].score, 1);
+  });
+
+  test('predict names a missing image and exits 1', async () => {
+    const r = await runCli(['predict', '--json', path.join(REAL_EVAL, 'nope.png')]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /nope\.png: image file does not exist/);
+    assert.equal(r.stdout, '');
+  });
+
+  test('bench real --json on four real screenshots: AP per class and any character, accuracy per task on the labels that inform it', async () => {
+    const t = await tempDir('toonvision-real-');
+    try {
+      const names = ['tto_screen1', 'tto_tt_Lg_image_lure', 'tto_Large_image_coglineup', 'tto_lg_image_trolley'];
+      const files = await readdir(REAL_EVAL);
+      for (const n of names) for (const f of files.filter((x) => x.startsWith(`${n}.`))) await copyFile(path.join(REAL_EVAL, f), path.join(t.dir, f));
+      const r = await runCli(['bench', 'real', '--dir', t.dir, '--models', path.join(t.dir, 'no-models'), '--json']);
+      assert.equal(r.status, 0, r.stderr);
+      const j = JSON.parse(r.stdout);
+      assert.equal(j.screenshots, 4);
+      assert.ok(j.objects > 0 && j.objects + j.difficult >= j.objects);
+      for (const k of ['mAP50', 'any', 'anyRecall']) assert.ok(typeof j.detection[k] === 'number' && j.detection[k] >= 0 && j.detection[k] <= 1, k);
+      assert.ok(j.detection.any > 0.2, `the pretrained detector finds real characters (any AP ${j.detection.any})`);
+      assert.equal(j.tasks.binary.boxes, j.objects, 'binary is scored on every scored box');
+      assert.ok(j.tasks.name.boxes <= j.tasks.suit.boxes, 'name only on fine Cog labels');
+      assert.equal(j.models.detector.origin, 'demo');
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
