@@ -27,8 +27,8 @@ import { makeProgress } from '../train/progress.ts';
 export const REAL_TARGETS = { mAP50: 0.6, anyAP50: 0.7, binary: 0.95, suit: 0.95, name: 0.6, animal: 0.6 } as const;
 
 /** `../shared/fixtures/real-eval/screenshots` beside the project, when it is there. */
-export function defaultRealDir(): string | undefined {
-  const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'fixtures', 'real-eval', 'screenshots');
+export function defaultRealDir(sub = 'screenshots'): string | undefined {
+  const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'fixtures', 'real-eval', sub);
   return existsSync(dir) ? dir : undefined;
 }
 
@@ -144,6 +144,9 @@ export interface RealBenchOptions {
   /** retrain's tasks in each fold */
   tasks?: Task[];
   epochs?: number;
+  /** with folds: retrain's synthetic scenes and Cog head renders */
+  synthetic?: number;
+  cogHeads?: string;
   progress?: Progress;
 }
 
@@ -198,7 +201,18 @@ async function runFolds(opts: RealBenchOptions, scenes: DetectorScene[], c: Coll
       const models = path.join(root, 'models');
       progress.line(`fold ${f + 1}/${k}: retrain on ${train.length} screenshots, test on ${test.length}`);
       const t0 = Date.now();
-      const r = await retrain({ root, models, tasks: opts.tasks ?? [...CLASSIFIER_TASKS, 'detector'], seed: seed + f, epochs: opts.epochs, progress, plots: false });
+      const r = await retrain({
+        root,
+        models,
+        tasks: opts.tasks ?? [...CLASSIFIER_TASKS, 'detector'],
+        seed: seed + f,
+        epochs: opts.epochs,
+        progress,
+        plots: false,
+        synthetic: opts.synthetic,
+        cogHeads: opts.cogHeads,
+        syntheticCache: path.join(work, 'synthetic'),
+      });
       report.push({ fold: f, train: train.length, test: test.length, installed: r.tasks.filter((t) => t.installed).map((t) => t.task), seconds: (Date.now() - t0) / 1000 });
       const pipeline = await loadPredictor(models);
       try {

@@ -6,7 +6,7 @@ import { runLiveBench } from '../bench/live.ts';
 import { defaultRealDir, runRealBench } from '../bench/real.ts';
 import { existsSync } from 'node:fs';
 import { initEngine } from '../engine/index.ts';
-import { RETRAIN_TASKS } from '../train/retrain.ts';
+import { RETRAIN_SYNTHETIC_DEFAULT, RETRAIN_TASKS } from '../train/retrain.ts';
 import { runTrainBench } from '../bench/train.ts';
 import { PRESETS, type Preset } from '../model/architectures.ts';
 import { CLASSIFIER_TASKS, type ClassifierTask, type Task } from '../taxonomy.ts';
@@ -121,6 +121,8 @@ and evaluates it on every crop of the test scenes. Targets: binary 99.5%, suit 9
     .option('--tasks <list>', 'with --folds: the tasks retrain trains', parseListOption('--tasks', RETRAIN_TASKS))
     .option('--epochs <N>', 'with --folds: epochs of every task', parsePositiveInt('--epochs'))
     .option('--seed <S>', 'with --folds: seed of the folds and of training', parseIntOption('--seed'), 1)
+    .option('--synthetic <N>', 'with --folds: synthetic scenes retrain learns from beside the screenshots', parseIntOption('--synthetic'), RETRAIN_SYNTHETIC_DEFAULT)
+    .option('--cog-heads <DIR>', 'with --folds: real Cog head renders for the synthetic Cogs (default ../shared/fixtures/real-eval/cog-heads when present)')
     .option('--json', 'print one JSON document')
     .addHelpText('after', `
 Detection goes through the agent's cascade (detector boxes, relabelled Cog or Toon by the binary model)
@@ -130,12 +132,12 @@ fine labels). Targets on screenshots never trained on: mAP@0.5 0.6, any-characte
 suit 95%, name and animal 60%. JSON: {"dir", "screenshots", "objects", "difficult", "detection": {"mAP50",
 "cog", "toon", "any", "anyRecall", "anyPrecision"}, "tasks": {task: {"accuracy", "correct", "boxes",
 "target"}}, "msPerScreenshot", "backend", "models", "folds"?}.`)
-    .action(async (opts: { dir?: string; models: string; folds?: number; tasks?: Task[]; epochs?: number; seed: number; json?: boolean }) => {
+    .action(async (opts: { dir?: string; models: string; folds?: number; tasks?: Task[]; epochs?: number; seed: number; synthetic: number; cogHeads?: string; json?: boolean }) => {
       const dir = opts.dir ?? defaultRealDir();
       if (!dir) throw new UsageError('no --dir given and ../shared/fixtures/real-eval/screenshots is not there');
       if (!existsSync(dir)) throw new RunError(`${dir}: no such folder`);
       await initEngine();
-      const r = await runRealBench({ dir, models: opts.models, folds: opts.folds, tasks: opts.tasks, epochs: opts.epochs, seed: opts.seed, progress: makeProgress({ quiet: opts.json === true && !process.stderr.isTTY }) });
+      const r = await runRealBench({ dir, models: opts.models, folds: opts.folds, tasks: opts.tasks, epochs: opts.epochs, seed: opts.seed, synthetic: opts.synthetic, cogHeads: opts.cogHeads ?? defaultRealDir('cog-heads'), progress: makeProgress({ quiet: opts.json === true && !process.stderr.isTTY }) });
       if (opts.json) return printJson(r);
       const f = (x: number | null) => (x === null ? '-' : x.toFixed(3));
       process.stdout.write(

@@ -91,6 +91,8 @@ export interface CogSpec {
   tie: string;
   /** extra size variation of the whole body */
   size: number;
+  /** A real in-game head render (data: URI) drawn instead of the vector head, seen from the front or side. */
+  headImage?: string;
 }
 
 export function randomCog(rng: Rng, suit: Suit, name: string): CogSpec {
@@ -392,6 +394,13 @@ export function cogBody(spec: CogSpec, pose: Pose): string {
   // head: a little overlapping the collar
   const headS = s * (d.body === 'C' ? 1.0 : 0.95);
   const hy = topY - (d.h * headS) / 2 + 4;
-  out += `<g transform="translate(0 ${f(hy)}) scale(${f(headS)})">${cogHead(spec, pose.view)}</g>`;
+  if (spec.headImage && pose.view !== 'back') {
+    // The render is head and shoulders, the head in its upper two thirds, about half its width.
+    const size = Math.max(d.w, d.h) * headS * 1.9;
+    const mirror = pose.view === 'left' ? ` transform="translate(0 0) scale(-1 1)"` : '';
+    out += `<g${mirror}><image href="${spec.headImage}" x="${f(-size / 2)}" y="${f(hy - size * 0.42)}" width="${f(size)}" height="${f(size)}" preserveAspectRatio="xMidYMid meet"/></g>`;
+  } else {
+    out += `<g transform="translate(0 ${f(hy)}) scale(${f(headS)})">${cogHead(spec, pose.view)}</g>`;
+  }
   return out;
 }

@@ -35,10 +35,16 @@ const LAST1 = ['Bumble', 'Fizzle', 'Wacky', 'Zoom', 'Twinkle', 'Mac', 'Loopy', '
 const LAST2 = ['berry', 'bee', 'bounce', 'flap', 'wiggle', 'nose', 'paws', 'whistle', 'sparkle', 'toes', 'fuzz', 'hopper'];
 const TOON_TAG = ['#1a5ad0', '#e06a10', '#20903a', '#c02a90', '#7a30c0', '#c81e1e', '#008a8a'];
 
-export function randomEntity(rng: Rng, label: string): EntitySpec {
+/**
+ * A random Cog or Toon for a label. With `cogHeads` (Cog name -> data: URI of a real head render),
+ * most Cogs wear the real head (the random draw happens only then, so scenes without heads are unchanged).
+ */
+export function randomEntity(rng: Rng, label: string, cogHeads?: ReadonlyMap<string, string>): EntitySpec {
   const p = parseLabel(label);
   if (p.kind === 'cog') {
     const cog = randomCog(rng, p.suit as Suit, p.name);
+    const head = cogHeads?.get(p.name);
+    if (head && rng.chance(0.75)) cog.headImage = head;
     const level = rng.int(1, 12);
     return {
       label, kind: 'cog', cog,

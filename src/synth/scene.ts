@@ -1,4 +1,5 @@
 // Still scenes: `renderScene` (one scene of a seed, by index) and `writeScenes` (PNG + labelImg VOC XML).
+import { loadCogHeads } from './heads.ts';
 import { existsSync } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,6 +18,8 @@ export interface SceneOptions {
   index: number;
   width?: number;
   height?: number;
+  /** Cog name -> data: URI of a real head render (loadCogHeads) to texture most Cogs with. */
+  cogHeads?: ReadonlyMap<string, string>;
 }
 
 export interface Scene {
@@ -116,7 +119,7 @@ export async function renderScene(opts: SceneOptions): Promise<Scene> {
   for (let j = 0; j < n; j++) {
     const kind = (j % 2 === 0) === plan.firstCog ? 'cog' : 'toon';
     const label = dealLabel(opts.seed, kind, kind === 'cog' ? cogs++ : toons++);
-    const entity = randomEntity(rng, label);
+    const entity = randomEntity(rng, label, opts.cogHeads);
     const pose = randomPose(rng);
     const t = Math.pow(rng.next(), 1.3); // a few more far than near
     candidates.push({ entity, pose, footY: groundAt(t), scale: scaleAt(t, rng.range(0.92, 1.08)) });
@@ -233,6 +236,8 @@ export interface WriteOptions {
   height?: number;
   /** first scene index (default 0) */
   start?: number;
+  /** A folder of real Cog head renders, cog_<suit>_<name>.png (see loadCogHeads). */
+  cogHeads?: string;
   onScene?: (done: number, file: string) => void;
 }
 
@@ -273,8 +278,9 @@ export async function writeScenes(outDir: string, opts: WriteOptions): Promise<W
   const abs = path.resolve(outDir);
   const written: WrittenScene[] = [];
   const start = opts.start ?? 0;
+  const cogHeads = opts.cogHeads ? await loadCogHeads(opts.cogHeads) : undefined;
   for (let i = start; i < start + opts.count; i++) {
-    const scene = await renderScene({ seed, index: i, width, height });
+    const scene = await renderScene({ seed, index: i, width, height, cogHeads });
     const stem = sceneStem(seed, i);
     const png = path.join(outDir, `${stem}.png`);
     const xml = path.join(outDir, `${stem}.xml`);

@@ -44,6 +44,29 @@ export interface TrainOptions {
   progress?: Progress;
   /** skip the PNG plots (tests) */
   plots?: boolean;
+  /**
+   * More data roots whose crops (every split) join the training set only: synthetic scenes beside
+   * the player's real captures. Validation and test stay the root's own. Needs runs = 1.
+   */
+  extraTrainRoots?: string[];
+  /**
+   * Each of the root's own training crops counts this many times (real crops among many synthetic
+   * ones); 'balance' makes them about a quarter of the training set (at most 20 times each). Default 1.
+   */
+  oversample?: number | 'balance';
+}
+
+/** The crops of every split of a root for a task; none (not an error) where a split or class is absent. */
+async function allTaskCrops(root: string, task: ClassifierTask): Promise<Example[]> {
+  const out: Example[] = [];
+  for (const s of SPLITS) {
+    try {
+      out.push(...(await listTaskSplit(root, s, task)));
+    } catch (err) {
+      if (!(err instanceof DataError)) throw err;
+    }
+  }
+  return out;
 }
 
 export interface RunRecord {
@@ -112,18 +135,36 @@ export async function runTraining(opts: TrainOptions): Promise<TrainSummary> {
 
   // The crops, per split on disk; pooled into one tensor read once.
   const bySplit = {} as Record<Split, Example[]>;
-  for (const s of SPLITS) bySplit[s] = await listTaskSplit(opts.root, s, task);
-  const pooled: Example[] = [...bySplit.train, ...bySplit.validate, ...bySplit.test];
+  const extraRoots = opts.extraTrainRoots ?? [];
+  if (extraRoots.length && runs !== 1) throw new DataError('extra training roots need a single run (runs = 1)');
+  for (const s of SPLITS) {
+    try {
+      bySplit[s] = await listTaskSplit(opts.root, s, task);
+    } catch (err) {
+      // With extra roots, the root's own training crops may be few or none for a task (a coarse-only capture session).
+      if (!(err instanceof DataError) || s !== 'train' || extraRoots.length === 0) throw err;
+      bySplit[s] = [];
+    }
+  }
+  const extra: Example[] = [];
+  for (const r of extraRoots) extra.push(...(await allTaskCrops(r, task)));
+  const pooled: Example[] = [...bySplit.train, ...bySplit.validate, ...bySplit.test, ...extra];
   const diskSplit: IndexSplit = { train: [], validate: [], test: [] };
   let offset = 0;
   for (const s of SPLITS) {
     diskSplit[s] = bySplit[s].map((_, i) => offset + i);
     offset += bySplit[s].length;
   }
-  if (runs === 1) requireEveryClass(bySplit.train, task, path.join(opts.root, 'data', 'train'));
+  const own = diskSplit.train.length;
+  const times = opts.oversample === 'balance'
+    ? (own === 0 ? 1 : Math.max(1, Math.min(20, Math.round(extra.length / (3 * own)))))
+    : Math.max(1, Math.round(opts.oversample ?? 1));
+  if (times > 1) progress.line(`  the root's ${own} training crops count ${times} times beside ${extra.length} crops of ${extraRoots.join(', ')}`);
+  diskSplit.train = [...Array.from({ length: times }, () => diskSplit.train).flat(), ...extra.map((_, i) => offset + i)];
+  if (runs === 1) requireEveryClass(diskSplit.train.map((i) => pooled[i]!), task, [path.join(opts.root, 'data', 'train'), ...extraRoots].join(' + '));
   else requireEveryClass(pooled, task, path.join(opts.root, 'data'));
   // The fast preset's default epochs follow the number of training crops (a re-split's share with --runs).
-  const trainCrops = runs === 1 ? bySplit.train.length : Math.round((pooled.length * ratio[0]) / (ratio[0] + ratio[1] + ratio[2]));
+  const trainCrops = runs === 1 ? diskSplit.train.length : Math.round((pooled.length * ratio[0]) / (ratio[0] + ratio[1] + ratio[2]));
   const configs: Record<string, TrainConfig> = {};
   for (const g of groups) configs[g] = trainConfig(task, preset, g === 'baseline', { epochs: opts.epochs, inputShape: opts.inputShape, trainCrops });
   const inputShape = configs[groups[0]!]!.inputShape;

@@ -4,7 +4,9 @@
 // when it is at least as good. A new model is written beside (a dot folder in <models>) and swapped
 // in by rename, so a running agent never sees a half-written model.
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { makeSyntheticRoot } from './synthetic.ts';
+import { loadScenes } from '../detect/data.ts';
 import path from 'node:path';
 import { extractScreenshots } from '../dataset/extract.ts';
 import type { ExtractResult } from '../dataset/extract.ts';
@@ -75,6 +77,15 @@ export interface RetrainOptions {
   /** detector: stop training after this many seconds */
   detectorSeconds?: number;
   progress?: Progress;
+  /**
+   * Synthetic street scenes learnt together with the captures (training only; held-out and test data
+   * stay the player's): generated once into <root>/synthetic/ and reused. 0 turns them off.
+   */
+  synthetic?: number;
+  /** Real Cog head renders (cog_<suit>_<name>.png) to texture the synthetic Cogs with. */
+  cogHeads?: string;
+  /** Where the synthetic scenes are kept (default <root>/synthetic). */
+  syntheticCache?: string;
   /** fewer test crops than this keep the current classifier (default MIN_TEST_CROPS) */
   minTestCrops?: number;
   /** skip plots in the new model folders (tests) */
@@ -106,6 +117,7 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
   const sp = await splitDataset(opts.root, { seed });
   progress.line(`  split: ${sp.train} train, ${sp.validate} validate, ${sp.test} test crops (seed ${sp.seed})`);
   await mkdir(opts.models, { recursive: true });
+  const synthRoot = (opts.synthetic ?? 0) > 0 ? await syntheticRoot(opts.syntheticCache ?? path.join(opts.root, 'synthetic'), opts.synthetic!, opts.cogHeads, progress) : undefined;
   const outcomes: TaskOutcome[] = [];
   for (const task of opts.tasks) {
     const t0 = Date.now();
@@ -119,6 +131,7 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
       outcome.current = current;
       if (task === 'detector') {
         const scenes = await detectorScenes(opts.root, seed);
+        if (synthRoot) scenes.train.push(...(await loadScenes([layout(synthRoot).processed])).scenes);
         if (current && scenes.held.length < MIN_HELD_SCREENSHOTS) {
           // Decided before training: a detector that cannot be compared is never installed.
           outcome.reason = `only ${scenes.held.length} held-out screenshot(s) of ${scenes.train.length + scenes.held.length} labelled: too few to tell a new detector from the current one (${current}); kept it without training (label at least ${MIN_HELD_SCREENSHOTS * 2 * 5} screenshots)`;
@@ -143,7 +156,18 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
           : outcome.installed ? 'new AP@0.5 (any character) at least as high as the current one' : 'the current model has a higher AP@0.5 (any character)';
       } else {
         const ctask = task as ClassifierTask;
-        const summary = await runTraining({ root: opts.root, task: ctask, preset: 'fast', epochs: opts.epochs, seed, out: candidate, progress, plots: opts.plots });
+        const summary = await runTraining({
+          root: opts.root,
+          task: ctask,
+          preset: 'fast',
+          epochs: opts.epochs,
+          seed,
+          out: candidate,
+          progress,
+          plots: opts.plots,
+          extraTrainRoots: synthRoot ? [synthRoot] : undefined,
+          oversample: synthRoot ? 'balance' : undefined,
+        });
         const fresh: Figures = { accuracy: summary.testAccuracy, loss: summary.testLoss };
         outcome.new = fresh;
         let old: Figures | null = null;
@@ -187,6 +211,30 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
     tasks: outcomes,
     seconds: (Date.now() - started) / 1000,
   };
+}
+
+/** Seed of retrain's synthetic scenes: fixed, so that the cache is reused across sessions. */
+export const RETRAIN_SYNTHETIC_SEED = 4242;
+export const RETRAIN_SYNTHETIC_DEFAULT = 300;
+
+/**
+ * <cache>/seed-<S>-<N>[-heads]/: N synthetic scenes extracted and split, made once (in a temporary
+ * folder renamed into place when complete) and reused by later retrains.
+ */
+export async function syntheticRoot(cache: string, scenes: number, cogHeads: string | undefined, progress: Progress): Promise<string> {
+  const dir = path.join(cache, `seed-${RETRAIN_SYNTHETIC_SEED}-${scenes}${cogHeads ? '-heads' : ''}`);
+  await mkdir(cache, { recursive: true });
+  if (existsSync(dir)) return dir;
+  const tmp = `${dir}.partial-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  progress.line(`making ${scenes} synthetic scenes to learn from beside the captures (once; kept in ${dir})`);
+  try {
+    await makeSyntheticRoot(tmp, { scenes, seed: RETRAIN_SYNTHETIC_SEED, ratio: [1, 0, 0], cogHeads, log: (l) => progress.line(l) });
+    await rename(tmp, dir);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+  return dir;
 }
 
 export const RETRAIN_TASKS: readonly Task[] = [...CLASSIFIER_TASKS, 'detector'];

@@ -12,6 +12,8 @@ export interface SyntheticRootOptions {
   ratio: Ratio;
   width?: number;
   height?: number;
+  /** Real Cog head renders to texture synthetic Cogs with (see synth's cogHeads). */
+  cogHeads?: string;
   log?: (line: string) => void;
 }
 
@@ -19,7 +21,7 @@ export interface SyntheticRootOptions {
 export async function makeSyntheticRoot(root: string, opts: SyntheticRootOptions): Promise<{ crops: number; train: number; validate: number; test: number }> {
   const l = layout(root);
   const t0 = Date.now();
-  await writeScenes(l.screenshots, { count: opts.scenes, seed: opts.seed, width: opts.width ?? 800, height: opts.height ?? 600 });
+  await writeScenes(l.screenshots, { count: opts.scenes, seed: opts.seed, width: opts.width ?? 800, height: opts.height ?? 600, cogHeads: opts.cogHeads });
   opts.log?.(`  ${opts.scenes} scenes (seed ${opts.seed}) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   const ex = await extractScreenshots(root, { move: true });
   if (ex.errors.length) throw new Error(`extract failed on ${ex.errors[0]!.file}: ${ex.errors[0]!.reason}`);
