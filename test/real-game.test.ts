@@ -8,7 +8,8 @@ import { copyFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { FIXTURES, tempDir } from './helpers.ts';
 import { runCli } from './keras-helpers.ts';
-import { decodeNanodet, letterbox } from '../src/detect/pretrained.ts';
+import { decodeNanodet } from '../src/detect/pretrained.ts';
+import { letterboxRgbToFloat } from '../src/detect/resize.ts';
 import { computeAp } from '../src/detect/evaluate.ts';
 import { DEFAULT_DECODE } from '../src/detect/decode.ts';
 
@@ -17,10 +18,12 @@ const skipReal = existsSync(REAL_EVAL) ? false : `needs the real-eval screenshot
 
 test('letterbox keeps the aspect ratio: a 2:1 frame fills the top half, the rest is padding', () => {
   const img = { width: 8, height: 4, data: new Uint8Array(8 * 4 * 3).fill(200) };
-  const lb = letterbox(img, 16);
+  const lb = letterboxRgbToFloat(img, 16, 16);
   assert.equal(lb.width, 16);
   assert.equal(lb.height, 8);
   assert.equal(lb.scale, 0.5);
+  const same = letterboxRgbToFloat(img, 2, 4);
+  assert.deepEqual([same.width, same.height, same.scale], [4, 2, 2], 'same aspect ratio: a plain resize');
   assert.equal(lb.data[(2 * 16 + 3) * 3], 200, 'inside the frame');
   assert.equal(lb.data[(12 * 16 + 3) * 3], 114, 'below the frame: padding');
 });

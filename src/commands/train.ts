@@ -184,9 +184,12 @@ that fails is reported and leaves its installed model alone; the exit code is th
     .option('--epochs <n>', 'epochs of every classifier (default: the fast preset\'s, from the training crops)', parsePositiveInt('--epochs'))
     .option('--detector-epochs <n>', 'epochs of the detector', parsePositiveInt('--detector-epochs'), DEMO_DEFAULTS.detectorEpochs)
     .option('--detector-seconds <s>', 'optional time budget for the detector (the result then depends on the machine)', parsePositiveInt('--detector-seconds'))
+    .option('--cog-heads <dir>', 'real Cog head renders (cog_<suit>_<name>.png) that the synthetic Cogs wear')
+    .option('--real <dirs>', 'comma-separated folders of labelled real screenshots whose crops join the classifiers\' training', (v: string) => v.split(',').filter(Boolean))
+    .option('--real-repeat <n>', 'how many times each real crop counts', parsePositiveInt('--real-repeat'), 8)
     .option('--json', 'print one JSON document')
-    .action(async (opts: { out: string; tasks: Task[]; scenes: number; seed: number; epochs?: number; detectorEpochs: number; detectorSeconds?: number; json?: boolean }) => {
-      const res = await demoModels({ out: opts.out, tasks: opts.tasks, scenes: opts.scenes, seed: opts.seed, epochs: opts.epochs, detectorEpochs: opts.detectorEpochs, detectorSeconds: opts.detectorSeconds, progress: makeProgress() });
+    .action(async (opts: { out: string; tasks: Task[]; scenes: number; seed: number; epochs?: number; detectorEpochs: number; detectorSeconds?: number; cogHeads?: string; real?: string[]; realRepeat: number; json?: boolean }) => {
+      const res = await demoModels({ out: opts.out, tasks: opts.tasks, scenes: opts.scenes, seed: opts.seed, epochs: opts.epochs, detectorEpochs: opts.detectorEpochs, detectorSeconds: opts.detectorSeconds, cogHeads: opts.cogHeads, realDirs: opts.real, realRepeat: opts.realRepeat, progress: makeProgress() });
       if (opts.json) printJson(res);
       else log(`demo models in ${res.out} (${res.seconds.toFixed(0)} s)`);
     });

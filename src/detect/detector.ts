@@ -6,7 +6,7 @@ import { loadModelFolder, readMetadata, type ModelMetadata } from '../model/fold
 import { isNanodetMetadata, loadNanodet } from './pretrained.ts';
 import { decodeGrid, DEFAULT_DECODE, type DecodeParams, type Detection } from './decode.ts';
 import { DETECTOR_CLASSES, OUT_CHANNELS } from './model.ts';
-import { resizeRgbToFloat } from './resize.ts';
+import { letterboxRgbToFloat } from './resize.ts';
 import { computeAp, type ApResult, type DetectorScene } from './evaluate.ts';
 
 /** What a detector model folder's metadata.json holds beyond the common fields. */
@@ -32,10 +32,27 @@ export interface Detector {
   dispose(): void;
 }
 
-/** Frame -> network input: bilinear resize (half-pixel centres, aspect not kept), float 0-255, batch of 1. */
-export function frameToInput(img: RgbImage, inputShape: readonly number[]): Tensor4D {
+/**
+ * Frame -> network input: letterboxed (aspect kept, padded; see letterboxRgbToFloat), bilinear with
+ * half-pixel centres, float 0-255, batch of 1. `scale`: frame pixels per input pixel.
+ */
+export function frameToInput(img: RgbImage, inputShape: readonly number[]): { x: Tensor4D; scale: number } {
   const [h, w] = inputShape as [number, number];
-  return tf.tensor4d(resizeRgbToFloat(img, h, w), [1, h, w, 3]);
+  const lb = letterboxRgbToFloat(img, h, w);
+  return { x: tf.tensor4d(lb.data, [1, h, w, 3]), scale: lb.scale };
+}
+
+/** Boxes clipped to the frame; those left with under a pixel of width or height are dropped. */
+export function clipToFrame(dets: Detection[], width: number, height: number): Detection[] {
+  const out: Detection[] = [];
+  for (const d of dets) {
+    const [x, y, w, h] = d.bbox;
+    const x1 = Math.min(width, x + w);
+    const y1 = Math.min(height, y + h);
+    if (x1 - x < 1 || y1 - y < 1) continue;
+    out.push({ ...d, bbox: [x, y, x1 - x, y1 - y] });
+  }
+  return out;
 }
 
 function checkDetectorInfo(dir: string, meta: ModelMetadata): DetectorMetadata {
@@ -65,18 +82,22 @@ export function wrapDetector(model: LayersModel, metadata: DetectorMetadata): De
       if (img.width <= 0 || img.height <= 0 || img.data.length !== img.width * img.height * 3) {
         throw new RangeError(`image ${img.width}x${img.height} has ${img.data.length} bytes, expected ${img.width * img.height * 3}`);
       }
-      const y = tf.tidy(() => model.predict(frameToInput(img, metadata.inputShape)) as Tensor);
+      const input = frameToInput(img, metadata.inputShape);
+      const y = tf.tidy(() => model.predict(input.x) as Tensor);
+      input.x.dispose();
       let raw: Float32Array;
       try {
         raw = (await y.data()) as Float32Array;
       } finally {
         y.dispose();
       }
-      return decodeGrid(
+      // The letterboxed input covers inputW*scale x inputH*scale frame pixels: decode there, clip to the frame.
+      const found = decodeGrid(
         raw,
-        { gridH, gridW, stride, inputH, inputW, imageH: img.height, imageW: img.width },
+        { gridH, gridW, stride, inputH, inputW, imageH: inputH * input.scale, imageW: inputW * input.scale },
         { ...metadata.detector.decode, ...(opts ?? {}) },
       );
+      return clipToFrame(found, img.width, img.height);
     },
     dispose() {
       if (!disposed) model.dispose();

@@ -13,11 +13,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GraphModel, Tensor } from '@tensorflow/tfjs';
 import { initEngine, tf } from '../engine/index.ts';
-import { bboxIou, type RgbImage } from '../image.ts';
+import { bboxIou } from '../image.ts';
 import { ModelFolderError, type ModelMetadata } from '../model/folder.ts';
 import { DEFAULT_DECODE, type DecodeParams, type Detection } from './decode.ts';
 import type { Detector, DetectorMetadata } from './detector.ts';
-import { resizeRgbToFloat } from './resize.ts';
+import { letterboxRgbToFloat } from './resize.ts';
 
 /** The `detector` section of a NanoDet model folder's metadata.json. */
 export interface NanodetInfo {
@@ -36,19 +36,6 @@ export interface NanodetInfo {
 }
 
 const COCO_CLASSES = 80;
-/** Letterbox padding, as NanoDet and YOLO pad. */
-const PAD = 114;
-
-/** Letterboxes a frame into a size x size float 0-255 image; `scale` maps input pixels back to the frame. */
-export function letterbox(img: RgbImage, size: number): { data: Float32Array; scale: number; width: number; height: number } {
-  const scale = size / Math.max(img.width, img.height);
-  const width = Math.max(1, Math.round(img.width * scale));
-  const height = Math.max(1, Math.round(img.height * scale));
-  const inner = resizeRgbToFloat(img, height, width);
-  const data = new Float32Array(size * size * 3).fill(PAD);
-  for (let y = 0; y < height; y++) data.set(inner.subarray(y * width * 3, (y + 1) * width * 3), y * size * 3);
-  return { data, scale: 1 / scale, width, height };
-}
 
 /**
  * Decodes NanoDet's outputs (scores [n, 80] and distances [n, 4 x bins] per stride, found by shape)
@@ -174,7 +161,7 @@ export async function loadNanodet(dir: string, metadata: ModelMetadata): Promise
       if (img.width <= 0 || img.height <= 0 || img.data.length !== img.width * img.height * 3) {
         throw new RangeError(`image ${img.width}x${img.height} has ${img.data.length} bytes, expected ${img.width * img.height * 3}`);
       }
-      const box = letterbox(img, size);
+      const box = letterboxRgbToFloat(img, size, size);
       const outs = tf.tidy(() => {
         const x = tf.tensor4d(box.data, [1, size, size, 3]).div(255).transpose([0, 3, 1, 2]);
         const y = model.execute(x);

@@ -51,3 +51,22 @@ export function resizeRgbToFloat(img: RgbImage, h: number, w: number, out = new 
   }
   return out;
 }
+
+/** Letterbox padding, as NanoDet, YOLO and our detector's training pad. */
+export const LETTERBOX_PAD = 114;
+
+/**
+ * The frame resized with its aspect ratio kept into an h x w float image (0-255), placed top-left,
+ * the rest LETTERBOX_PAD: 16:9 and 21:9 windows are not squashed. `scale` is frame pixels per input
+ * pixel (the same on both axes); `width` x `height` is the part of the input the frame covers.
+ */
+export function letterboxRgbToFloat(img: RgbImage, h: number, w: number): { data: Float32Array; scale: number; width: number; height: number } {
+  const scale = Math.max(img.width / w, img.height / h);
+  const width = Math.min(w, Math.max(1, Math.round(img.width / scale)));
+  const height = Math.min(h, Math.max(1, Math.round(img.height / scale)));
+  if (width === w && height === h) return { data: resizeRgbToFloat(img, h, w), scale, width, height };
+  const inner = resizeRgbToFloat(img, height, width);
+  const data = new Float32Array(h * w * 3).fill(LETTERBOX_PAD);
+  for (let y = 0; y < height; y++) data.set(inner.subarray(y * width * 3, (y + 1) * width * 3), y * w * 3);
+  return { data, scale, width, height };
+}

@@ -11,7 +11,7 @@ import type { LayersModel, Scalar, Tensor4D } from '@tensorflow/tfjs';
 import { initEngine, tf } from '../engine/index.ts';
 import type { RgbImage } from '../image.ts';
 import { loadModelFolder, saveModelFolder, STANDARD_PREPROCESSING } from '../model/folder.ts';
-import { resizeRgbToFloat } from './resize.ts';
+import { LETTERBOX_PAD, letterboxRgbToFloat } from './resize.ts';
 import { DEFAULT_DECODE, encodeTargets, type TargetBox } from './decode.ts';
 import { evaluateDetector, wrapDetector, type DetectorEvaluation, type DetectorMetadata } from './detector.ts';
 import { detectorClassOf, type DetectorScene } from './evaluate.ts';
@@ -77,16 +77,12 @@ interface Stored {
   boxes: { cls: number; x0: number; y0: number; x1: number; y1: number }[];
 }
 
-/** Bilinear downscale (half-pixel centres), the same resize inference uses. */
-function downscale(img: RgbImage, h: number, w: number): Uint8Array {
-  const f = resizeRgbToFloat(img, h, w);
-  const out = new Uint8Array(f.length);
-  for (let i = 0; i < f.length; i++) out[i] = Math.round(f[i]!);
-  return out;
-}
-
+/** A frame letterboxed into the store size as inference letterboxes it; boxes as fractions of the store. */
 function toStored(scene: DetectorScene, storeH: number, storeW: number): Stored {
-  const { width, height } = scene.image;
+  const lb = letterboxRgbToFloat(scene.image, storeH, storeW);
+  // Normalise by the frame pixels the store covers, so padding sits beyond the frame's right or bottom edge.
+  const width = storeW * lb.scale;
+  const height = storeH * lb.scale;
   const boxes: Stored['boxes'] = [];
   for (const o of scene.objects) {
     const cls = detectorClassOf(o.label);
@@ -99,7 +95,9 @@ function toStored(scene: DetectorScene, storeH: number, storeW: number): Stored 
       y1: o.box.ymax / height,
     });
   }
-  return { data: downscale(scene.image, storeH, storeW), boxes };
+  const data = new Uint8Array(lb.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = Math.round(lb.data[i]!);
+  return { data, boxes };
 }
 
 interface Window {
@@ -337,7 +335,7 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<TrainDe
     task: 'detector',
     classes: [...DETECTOR_CLASSES],
     inputShape: arch.inputShape,
-    preprocessing: { ...STANDARD_PREPROCESSING, crop: 'whole frame' },
+    preprocessing: { ...STANDARD_PREPROCESSING, keepAspect: true, letterbox: { pad: LETTERBOX_PAD, at: 'top-left' }, crop: 'whole frame' },
     backend: info.backend,
     createdAt: new Date().toISOString(),
     metrics: {},

@@ -12,7 +12,8 @@ export interface Preprocessing {
   resize: 'bilinear';
   halfPixelCenters: true;
   alignCorners: false;
-  keepAspect: false;
+  /** Classifier crops are resized to the input (false); detector frames are letterboxed (true). */
+  keepAspect: boolean;
   /** Pixel range fed to the model. */
   range: [0, 255];
 }

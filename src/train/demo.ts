@@ -10,6 +10,9 @@ import { runTraining } from './experiment.ts';
 import type { Progress } from './progress.ts';
 import { makeProgress } from './progress.ts';
 import { makeSyntheticRoot } from './synthetic.ts';
+import { extractScreenshots } from '../dataset/extract.ts';
+import { splitDataset } from '../dataset/split.ts';
+import { SYNTHETIC_DETECTOR } from '../agent/models.ts';
 
 const DEMO_ORDER: Task[] = ['binary', 'suit', 'name', 'animal', 'detector'];
 
@@ -24,6 +27,14 @@ export interface DemoOptions {
   detectorEpochs?: number;
   /** detector training budget in seconds (optional cap; makes the result depend on the machine) */
   detectorSeconds?: number;
+  /** Real Cog head renders for the synthetic Cogs to wear. */
+  cogHeads?: string;
+  /**
+   * Folders of labelled real screenshots (image + VOC .xml) whose crops join every classifier's
+   * training set, each counted `realRepeat` times (default 8): the shipped models learn the real game too.
+   */
+  realDirs?: string[];
+  realRepeat?: number;
   /** keep the temporary data root (its path is reported) */
   keepData?: boolean;
   progress?: Progress;
@@ -35,9 +46,29 @@ export interface DemoResult {
   seed: number;
   crops: number;
   /** each model with the scenes it was trained on (tasks can be retrained separately, from other scenes) */
-  models: { task: Task; dir: string; scenes: number; seed: number; epochs?: number; testAccuracy?: number; testLoss?: number; mAP50?: number | null; seconds: number }[];
+  models: {
+    task: Task; dir: string; scenes: number; seed: number; epochs?: number; testAccuracy?: number; testLoss?: number; mAP50?: number | null; seconds: number;
+    /** what went in beside the synthetic scenes */
+    cogHeads?: string;
+    real?: { dirs: string[]; screenshots: number; crops: number; repeat: number };
+  }[];
   dataRoot: string | null;
   seconds: number;
+}
+
+/** Extracts the labelled real screenshots of `dirs` (copied, never moved) into a root of their own, every crop in its train split. */
+async function realRoot(root: string, dirs: string[], progress: Progress): Promise<{ root: string; dirs: string[]; screenshots: number; crops: number }> {
+  let screenshots = 0;
+  let crops = 0;
+  for (const dir of dirs) {
+    const ex = await extractScreenshots(root, { raw: dir });
+    if (ex.errors.length) throw new Error(`${ex.errors[0]!.file}: ${ex.errors[0]!.reason}`);
+    screenshots += ex.screenshots;
+    crops += ex.crops;
+  }
+  await splitDataset(root, { ratio: [1, 0, 0], seed: 1 });
+  progress.line(`  ${crops} real crops from ${screenshots} screenshots of ${dirs.join(', ')} join the training sets`);
+  return { root, dirs: dirs.map((d) => path.basename(path.dirname(d)) + '/' + path.basename(d)), screenshots, crops };
 }
 
 export async function demoModels(opts: DemoOptions): Promise<DemoResult> {
@@ -46,18 +77,34 @@ export async function demoModels(opts: DemoOptions): Promise<DemoResult> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'toonvision-demo-'));
   try {
     progress.line(`generating ${opts.scenes} synthetic scenes (seed ${opts.seed}) in ${root}`);
-    const data = await makeSyntheticRoot(root, { scenes: opts.scenes, seed: opts.seed, ratio: [0.7, 0.15, 0.15], log: (l) => progress.line(l) });
+    const data = await makeSyntheticRoot(root, { scenes: opts.scenes, seed: opts.seed, ratio: [0.7, 0.15, 0.15], cogHeads: opts.cogHeads, log: (l) => progress.line(l) });
+    const real = opts.realDirs?.length ? await realRoot(path.join(root, 'real'), opts.realDirs, progress) : undefined;
     const models: DemoResult['models'] = [];
     for (const task of opts.tasks) {
       const t0 = Date.now();
-      const dir = path.join(opts.out, task);
+      // The shipped models/demo/detector is the pretrained real-game one: ours serves the synthetic scenes.
+      const dir = path.join(opts.out, task === 'detector' ? SYNTHETIC_DETECTOR : task);
       if (task === 'detector') {
         const res = await trainDetectorTask({ root, out: dir, seed: opts.seed, epochs: opts.detectorEpochs, maxSeconds: opts.detectorSeconds, log: (l) => progress.line(l) });
         models.push({ task, dir, scenes: opts.scenes, seed: opts.seed, epochs: opts.detectorEpochs, mAP50: res.mAP50, seconds: (Date.now() - t0) / 1000 });
       } else {
-        const s = await runTraining({ root, task, preset: 'fast', epochs: opts.epochs, seed: opts.seed, out: dir, progress });
+        const s = await runTraining({
+          root,
+          task,
+          preset: 'fast',
+          epochs: opts.epochs,
+          seed: opts.seed,
+          out: dir,
+          progress,
+          extraTrainRoots: real ? [real.root] : undefined,
+          extraRepeat: opts.realRepeat ?? 8,
+        });
         progress.line(`  ${task}: test accuracy ${(s.testAccuracy * 100).toFixed(2)}% (${s.epochs} epochs, ${s.seconds.toFixed(0)} s)`);
-        models.push({ task, dir, scenes: opts.scenes, seed: opts.seed, epochs: s.epochs, testAccuracy: s.testAccuracy, testLoss: s.testLoss, seconds: (Date.now() - t0) / 1000 });
+        models.push({
+          task, dir, scenes: opts.scenes, seed: opts.seed, epochs: s.epochs, testAccuracy: s.testAccuracy, testLoss: s.testLoss, seconds: (Date.now() - t0) / 1000,
+          cogHeads: opts.cogHeads ? path.basename(opts.cogHeads) : undefined,
+          real: real ? { dirs: real.dirs, screenshots: real.screenshots, crops: real.crops, repeat: opts.realRepeat ?? 8 } : undefined,
+        });
       }
     }
     const result: DemoResult = {

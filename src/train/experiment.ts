@@ -49,6 +49,8 @@ export interface TrainOptions {
    * the player's real captures. Validation and test stay the root's own. Needs runs = 1.
    */
   extraTrainRoots?: string[];
+  /** How many times each crop of the extra roots counts (default 1). */
+  extraRepeat?: number;
   /**
    * Each of the root's own training crops counts this many times (real crops among many synthetic
    * ones); 'balance' makes them about a quarter of the training set (at most 20 times each). Default 1.
@@ -160,7 +162,9 @@ export async function runTraining(opts: TrainOptions): Promise<TrainSummary> {
     ? (own === 0 ? 1 : Math.max(1, Math.min(20, Math.round(extra.length / (3 * own)))))
     : Math.max(1, Math.round(opts.oversample ?? 1));
   if (times > 1) progress.line(`  the root's ${own} training crops count ${times} times beside ${extra.length} crops of ${extraRoots.join(', ')}`);
-  diskSplit.train = [...Array.from({ length: times }, () => diskSplit.train).flat(), ...extra.map((_, i) => offset + i)];
+  const extraTimes = Math.max(1, Math.round(opts.extraRepeat ?? 1));
+  const extraRows = extra.map((_, i) => offset + i);
+  diskSplit.train = [...Array.from({ length: times }, () => diskSplit.train).flat(), ...Array.from({ length: extraTimes }, () => extraRows).flat()];
   if (runs === 1) requireEveryClass(diskSplit.train.map((i) => pooled[i]!), task, [path.join(opts.root, 'data', 'train'), ...extraRoots].join(' + '));
   else requireEveryClass(pooled, task, path.join(opts.root, 'data'));
   // The fast preset's default epochs follow the number of training crops (a re-split's share with --runs).
