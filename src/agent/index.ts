@@ -21,6 +21,7 @@ import { roundDetection } from '../detect/decode.ts';
 import { classifyDetections, LabelCache, type CascadeModels, type LiveDetection } from './cascade.ts';
 import { ModelSet } from './models.ts';
 import { saveCapture, type SavedCapture } from './screenshot.ts';
+import { FrameCollector } from './collect.ts';
 import type { RgbImage } from '../image.ts';
 
 export { type LiveDetection } from './cascade.ts';
@@ -167,6 +168,8 @@ export interface AgentOptions {
   labelReuse?: number;
   /** Demo time step per frame in seconds (deterministic demo); default wall clock. */
   demoStepSeconds?: number;
+  /** Opt-in: keep deduplicated unlabelled game frames in <root>/raw/unlabelled/ (capped on disk) for retrain's teacher. */
+  collect?: { maxBytes?: number; everyMs?: number };
   log?: (message: string) => void;
 }
 
@@ -193,6 +196,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   private message = 'starting';
   private lastFrame: ProcessedFrame | undefined;
   private lastError = '';
+  private collector: FrameCollector | undefined;
   /** Pipeline runs outside the loop (captures while paused) that still use the current models. */
   private outsideRuns = 0;
   frameId = 0;
@@ -215,7 +219,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.server = new PublishServer({
       port: opts.port ?? DEFAULT_PORT,
       host: opts.host ?? DEFAULT_HOST,
-      hello: () => ({ agent: AGENT_VERSION, models: this.models.info(), source: this.source?.describe() ?? {}, state: this.state, hotkeys: this.hotkeyNames() }),
+      hello: () => ({ agent: AGENT_VERSION, models: this.models.info(), source: this.source?.describe() ?? {}, state: this.state, hotkeys: this.hotkeyNames(), collect: this.collector?.status() ?? null }),
       status: () => ({ state: this.state, message: this.message }),
       onCommand: (cmd) => this.onCommand(cmd),
       onFrameSent: (frameId, at) => this.emit('sent', frameId, at),
@@ -255,6 +259,10 @@ export class Agent extends EventEmitter<AgentEvents> {
       if (!this.models.detector()) {
         this.setStatus('running', `no detector model in ${this.models.dir} or models/demo: boxes only where the source knows them (demo scenes, replayed screenshots with VOC files)`);
       }
+    }
+    if (this.opts.collect) {
+      this.collector = await FrameCollector.open({ root: this.opts.root ?? DEFAULT_ROOT, ...this.opts.collect });
+      this.log(this.collector.describe());
     }
     if (this.opts.hotkeys !== false) await this.installHotkeys();
     this.loopDone = this.loop();
@@ -385,6 +393,14 @@ export class Agent extends EventEmitter<AgentEvents> {
         });
         this.emit('frame', { ...p, frameId });
         this.lastError = '';
+        // Real frames only (never the demo scenes); saved off the frame's critical path.
+        if (this.collector && f.source !== 'demo' && !g.demo) {
+          const c = this.collector;
+          void c.offer(f.image).then(
+            (file) => file && this.setStatus(this.state, `capturing ${describeFrame(f)}; ${c.describe()}`),
+            (err) => this.log(`collecting a frame failed: ${(err as Error).message}`),
+          );
+        }
       } catch (err) {
         const m = `frame failed: ${(err as Error).message.split('\n')[0]}`;
         if (m !== this.lastError) {

@@ -4,7 +4,7 @@ import { Agent } from '../agent/index.ts';
 import { parseSourceSpec } from '../capture/index.ts';
 import { checkKeyName, DEFAULT_HOTKEYS } from '../hotkeys.ts';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../publish/server.ts';
-import { log, parseIntOption, parsePortOption, UsageError } from './common.ts';
+import { log, parseIntOption, parsePortOption, parsePositiveInt, UsageError } from './common.ts';
 
 export function parseSource(value: string): string {
   try {
@@ -39,6 +39,8 @@ interface AgentCliOptions {
   watch: boolean;
   seed: number;
   labelReuse: number;
+  collect?: boolean;
+  collectMaxMb: number;
 }
 
 export function register(program: Command): void {
@@ -57,6 +59,8 @@ export function register(program: Command): void {
     .option('--no-hotkeys', 'do not install global hotkeys')
     .option('--no-watch', 'do not reload models when their folders are replaced')
     .option('--seed <S>', 'seed of the demo scenes', parseIntOption('--seed'), 1)
+    .option('--collect', 'opt-in: keep deduplicated unlabelled game frames in <root>/raw/unlabelled/ (one every 3 s at most, capped on disk) for retrain to learn from')
+    .option('--collect-max-mb <MB>', 'disk cap of the collected frames', parsePositiveInt('--collect-max-mb'), 500)
     .option('--label-reuse <N>', 'frames a box that stays put keeps its fine labels before it is classified again (0: every frame)', parseIntOption('--label-reuse'), 4)
     .action(async (opts: AgentCliOptions) => {
       if (opts.labelReuse < 0) throw new UsageError(`--label-reuse must be 0 or more, got ${opts.labelReuse}`);
@@ -74,6 +78,7 @@ export function register(program: Command): void {
         watchModels: opts.watch,
         seed: opts.seed,
         labelReuse: opts.labelReuse,
+        collect: opts.collect ? { maxBytes: opts.collectMaxMb * 1024 * 1024 } : undefined,
       });
       if (opts.host !== DEFAULT_HOST) log(`warning: listening on ${opts.host}, not only loopback: anyone who can reach this address sees the frames`);
       log('running; Ctrl+C stops');

@@ -4,7 +4,9 @@
 // when it is at least as good. A new model is written beside (a dot folder in <models>) and swapped
 // in by rename, so a running agent never sees a half-written model.
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { unlabelledDir } from '../agent/collect.ts';
+import { loadPredictor, teacherScenes } from '../agent/predict.ts';
 import { makeSyntheticRoot } from './synthetic.ts';
 import { loadScenes } from '../detect/data.ts';
 import path from 'node:path';
@@ -132,6 +134,18 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
       if (task === 'detector') {
         const scenes = await detectorScenes(opts.root, seed);
         if (synthRoot) scenes.train.push(...(await loadScenes([layout(synthRoot).processed])).scenes);
+        // Frames collected while playing (agent --collect), labelled by the teacher: the models the agent runs.
+        const frames = await listUnlabelled(opts.root);
+        if (frames.length) {
+          const teacher = await loadPredictor(opts.models);
+          try {
+            const t = await teacherScenes(teacher, frames);
+            scenes.train.push(...t.scenes);
+            progress.line(`  ${t.scenes.length} unlabelled frames labelled by the teacher (${t.scenes.reduce((n, s) => n + s.objects.length, 0)} objects) join the detector's training${t.skipped.length ? `; ${t.skipped.length} unreadable` : ''}`);
+          } finally {
+            await teacher.models.close();
+          }
+        }
         if (current && scenes.held.length < MIN_HELD_SCREENSHOTS) {
           // Decided before training: a detector that cannot be compared is never installed.
           outcome.reason = `only ${scenes.held.length} held-out screenshot(s) of ${scenes.train.length + scenes.held.length} labelled: too few to tell a new detector from the current one (${current}); kept it without training (label at least ${MIN_HELD_SCREENSHOTS * 2 * 5} screenshots)`;
@@ -211,6 +225,14 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
     tasks: outcomes,
     seconds: (Date.now() - started) / 1000,
   };
+}
+
+/** The frames `agent --collect` kept in <root>/raw/unlabelled/ that have no VOC file of their own. */
+async function listUnlabelled(root: string): Promise<string[]> {
+  const dir = unlabelledDir(root);
+  if (!existsSync(dir)) return [];
+  const names = await readdir(dir);
+  return names.filter((n) => /\.(jpe?g|png)$/i.test(n) && !names.includes(n.replace(/\.[^.]+$/, '.xml'))).sort().map((n) => path.join(dir, n));
 }
 
 /** Seed of retrain's synthetic scenes: fixed, so that the cache is reused across sessions. */
