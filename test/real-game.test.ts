@@ -36,7 +36,7 @@ test('decodeNanodet turns one confident cell into a box in frame pixels (distanc
     const dists = new Float32Array(n * 44).fill(-50);
     for (let i = 0; i < n * 4; i++) dists[i * 11] = 50; // every side's distance: bin 0
     if (s === 8) {
-      const cell = 1 * 4 + 2; // row 1, column 2: centre (16, 8) in input pixels
+      const cell = 1 * 4 + 2; // row 1, column 2: cell centre (20, 12) in input pixels
       scores[cell * 80] = 0.9;
       scores[cell * 80 + 5] = 0.99; // a bus: not a character class
       for (let k = 0; k < 4; k++) {
@@ -49,7 +49,7 @@ test('decodeNanodet turns one confident cell into a box in frame pixels (distanc
   const dets = decodeNanodet(outputs, info, { width: 100, height: 50, scale: 2 }, DEFAULT_DECODE);
   assert.equal(dets.length, 1);
   assert.ok(Math.abs(dets[0]!.score - 0.9) < 1e-6);
-  assert.deepEqual(dets[0]!.bbox.map((v) => Math.round(v)), [16, 0, 48, 48]); // (16-8)*2, clipped top, width (8+16)*2, height to the frame edge
+  assert.deepEqual(dets[0]!.bbox.map((v) => Math.round(v)), [24, 8, 48, 42]); // x (20-8)*2, y (12-8)*2, width (8+16)*2, height to the frame's bottom edge (50)
 });
 
 test('VOC AP ignores difficult objects: matching one is neither a hit nor a false alarm', () => {

@@ -60,8 +60,8 @@ export function decodeNanodet(
       let score = 0;
       for (const c of info.characterClasses) score = Math.max(score, scores.data[i * COCO_CLASSES + c]!);
       if (score < params.threshold) continue;
-      const cx = (i % g) * stride;
-      const cy = Math.floor(i / g) * stride;
+      const cx = (i % g + 0.5) * stride; // cell centres, as NanoDet's centre priors
+      const cy = (Math.floor(i / g) + 0.5) * stride;
       const side: number[] = [];
       for (let k = 0; k < 4; k++) {
         const base = i * 4 * info.bins + k * info.bins;
