@@ -1,5 +1,6 @@
 // `toonvision detect --model DIR IMAGE [--json] [--out annotated.png]`: Toons and Cogs in a frame.
 // `toonvision detect --model DIR --eval DIR_OF_SCENES [--json]`: mAP@0.5 and ms per frame on VOC scenes.
+import { isNanodetMetadata } from '../detect/pretrained.ts';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -81,7 +82,9 @@ export function register(program: Command): void {
             for (const [cls, c] of Object.entries(res.perClass)) {
               process.stdout.write(`${cls.padEnd(5)} AP ${c.ap === null ? '  n/a ' : c.ap.toFixed(4)}  gt ${c.gt}  precision ${c.precision.toFixed(3)}  recall ${c.recall.toFixed(3)}\n`);
             }
+            process.stdout.write(`any   AP ${res.any.ap === null ? '  n/a ' : res.any.ap.toFixed(4)}  gt ${res.any.gt}  precision ${res.any.precision.toFixed(3)}  recall ${res.any.recall.toFixed(3)} (class-agnostic)\n`);
             process.stdout.write(`mAP50 ${res.mAP50.toFixed(4)}\n`);
+            if (isNanodetMetadata(detector.metadata)) log('a pretrained detector does not tell Cogs from Toons (every box is labelled cog): its figure is the class-agnostic one; toonvision predict and bench real relabel with the binary model');
           }
           return;
         }
