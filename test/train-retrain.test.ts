@@ -78,7 +78,7 @@ test('retrain installs a new model that is at least as good, atomically, and the
 
 test('retrain reports a task that cannot train and leaves its installed model alone', async () => {
   const models = path.join(tmp.dir, 'models-suit');
-  const res = await retrain({ root: await copy('r3'), tasks: ['suit'], models, seed: 3, epochs: 1, plots: false });
+  const res = await retrain({ root: await copy('r3'), tasks: ['suit'], models, seed: 3, epochs: 1, plots: false, minTestCrops: 0 });
   const t = res.tasks[0]!;
   assert.equal(t.installed, false);
   assert.match(t.error ?? '', /task 'suit' has no examples of classes lb, cb/);
@@ -103,4 +103,16 @@ test('retrain after one capture keeps the detector the agent runs (the shipped o
   assert.match(t.current ?? '', /models[\\/]demo[\\/]detector$/);
   assert.match(t.reason, /only 0 held-out screenshot\(s\) of 1 labelled: too few .* kept it without training/);
   assert.deepEqual(await readdir(models).catch(() => []), [], 'nothing installed, no candidate left');
+});
+
+test('retrain keeps the current classifier without training when the test split is too small to compare', async () => {
+  const models = path.join(tmp.dir, 'models-few');
+  await handBuiltBinary(path.join(models, 'binary'), -1);
+  const before = await readFile(path.join(models, 'binary', 'weights.bin'));
+  const res = await retrain({ root: await copy('r5'), tasks: ['binary'], models, seed: 3, epochs: 1, plots: false });
+  const t = res.tasks[0]!;
+  assert.equal(t.installed, false);
+  assert.equal(t.new, null, 'nothing trained');
+  assert.match(t.reason, /only 8 test crop\(s\) for binary: too few .* kept it without training/);
+  assert.deepEqual(await readFile(path.join(models, 'binary', 'weights.bin')), before);
 });

@@ -19,6 +19,7 @@ import { installModelFolder } from '../model/folder.ts';
 import type { ClassifierTask, Task } from '../taxonomy.ts';
 import { CLASSIFIER_TASKS } from '../taxonomy.ts';
 import { evaluateModelFolder } from './evaluate-model.ts';
+import { listTaskSplit } from './data.ts';
 import { detectorAp, detectorScenes, trainDetectorTask } from './detector-task.ts';
 import { candidateDirs } from '../agent/models.ts';
 import type { Progress } from './progress.ts';
@@ -170,6 +171,13 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
           : outcome.installed ? 'new AP@0.5 (any character) at least as high as the current one' : 'the current model has a higher AP@0.5 (any character)';
       } else {
         const ctask = task as ClassifierTask;
+        // Decided before training, as for the detector: a model that cannot be compared is never installed.
+        const testCount = (await listTaskSplit(opts.root, 'test', ctask).catch(() => [])).length;
+        if (current && testCount < (opts.minTestCrops ?? MIN_TEST_CROPS)) {
+          outcome.reason = `only ${testCount} test crop(s) for ${task}: too few to tell a new model from the current one (${current}); kept it without training`;
+          progress.line(`  ${task}: ${outcome.reason}`);
+          continue;
+        }
         const summary = await runTraining({
           root: opts.root,
           task: ctask,
@@ -194,16 +202,10 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
             outcome.oldError = (err as Error).message;
           }
         }
-        const testCount = Object.values(summary.dataset.test).reduce((s, n) => s + n, 0);
-        if (current && testCount < (opts.minTestCrops ?? MIN_TEST_CROPS)) {
-          outcome.installed = false;
-          outcome.reason = `only ${testCount} test crop(s) for ${task}: too few to tell a new model from the current one (${current}); kept it`;
-        } else {
-          outcome.installed = atLeastAsGood(fresh, old);
-          outcome.reason = old === null
-            ? outcome.oldError ? `current model could not be evaluated (${outcome.oldError})` : 'no model installed'
-            : outcome.installed ? 'new model at least as good on the test split as the current one' : 'the current model is better on the test split';
-        }
+        outcome.installed = atLeastAsGood(fresh, old);
+        outcome.reason = old === null
+          ? outcome.oldError ? `current model could not be evaluated (${outcome.oldError})` : 'no model installed'
+          : outcome.installed ? 'new model at least as good on the test split as the current one' : 'the current model is better on the test split';
       }
       if (outcome.installed) await installModelFolder(candidate, target);
       progress.line(`  ${task}: new ${fmt(outcome.new)}, installed ${fmt(outcome.old)} -> ${outcome.installed ? `installed ${target}` : 'kept the installed model'} (${outcome.reason})`);
