@@ -92,6 +92,30 @@ describe('real screenshots through the shipped cascade', { skip: skipReal }, () 
     assert.equal(lines[2].detections[0].score, 1);
   });
 
+  test('extract and split take coarse labels and leave difficult objects out of the crops', async () => {
+    const { extractScreenshots } = await import('../src/dataset/extract.ts');
+    const { splitDataset } = await import('../src/dataset/split.ts');
+    const { listTaskSplit } = await import('../src/train/data.ts');
+    const t = await tempDir('toonvision-coarse-');
+    try {
+      const shots = path.join(t.dir, 'raw', 'screenshots');
+      const { mkdir } = await import('node:fs/promises');
+      await mkdir(shots, { recursive: true });
+      for (const ext of ['jpg', 'xml']) await copyFile(path.join(REAL_EVAL, `tto_Large_image_battlewithchief.${ext}`), path.join(shots, `tto_Large_image_battlewithchief.${ext}`));
+      const ex = await extractScreenshots(t.dir);
+      assert.deepEqual(ex.errors, []);
+      assert.equal(ex.difficult, 3);
+      assert.deepEqual(ex.byLabel, { toon: 1, toon_duck: 1 });
+      assert.ok(existsSync(path.join(t.dir, 'unsorted', 'toon', 'toon_0.png')));
+      const sp = await splitDataset(t.dir, { ratio: [1, 0, 0], seed: 1 });
+      assert.equal(sp.train, 2);
+      assert.equal((await listTaskSplit(t.dir, 'train', 'binary')).length, 2, 'binary learns from the coarse Toon too');
+      assert.deepEqual((await listTaskSplit(t.dir, 'train', 'animal')).map((e) => e.cls), ['duck'], 'animal: only the fine label');
+    } finally {
+      await t.cleanup();
+    }
+  });
+
   test('predict names a missing image and exits 1', async () => {
     const r = await runCli(['predict', '--json', path.join(REAL_EVAL, 'nope.png')]);
     assert.equal(r.status, 1);
