@@ -8,13 +8,10 @@
 // windows are not squashed; boxes come back in frame pixels. The head is NanoDet's GFL head: per
 // stride (8, 16, 32) an [n, 80] class-score map and an [n, 4 x 11] distance distribution whose
 // expectation times the stride is the distance from the cell to each side of the box.
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { GraphModel, Tensor } from '@tensorflow/tfjs';
 import { initEngine, tf } from '../engine/index.ts';
 import { bboxIou } from '../image.ts';
-import { ModelFolderError, type ModelMetadata } from '../model/folder.ts';
+import { ModelFolderError, readModelArtifacts, type ModelMetadata } from '../model/folder.ts';
 import { DEFAULT_DECODE, type DecodeParams, type Detection } from './decode.ts';
 import type { Detector, DetectorMetadata } from './detector.ts';
 import { letterboxRgbToFloat } from './resize.ts';
@@ -108,38 +105,9 @@ export function isNanodetMetadata(meta: ModelMetadata): boolean {
 
 /** Loads a TensorFlow.js graph model from a folder (model.json + weight shards), without fetch. */
 async function loadGraphModel(dir: string): Promise<GraphModel> {
-  const file = path.join(dir, 'model.json');
-  if (!existsSync(file)) throw new ModelFolderError(dir, 'no model.json in the model folder');
-  let json: {
-    format?: string;
-    modelTopology: object;
-    weightsManifest: { paths: string[]; weights: import('@tensorflow/tfjs').io.WeightsManifestEntry[] }[];
-    signature?: object;
-  };
+  const artifacts = await readModelArtifacts(dir);
   try {
-    json = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    throw new ModelFolderError(dir, `model.json is not valid JSON (${(err as Error).message})`);
-  }
-  const buffers: Buffer[] = [];
-  for (const group of json.weightsManifest ?? []) {
-    for (const p of group.paths) {
-      const f = path.join(dir, p);
-      if (!existsSync(f)) throw new ModelFolderError(dir, `weights file ${p} named in model.json is missing`);
-      buffers.push(await readFile(f));
-    }
-  }
-  const all = Buffer.concat(buffers);
-  try {
-    return await tf.loadGraphModel(
-      tf.io.fromMemory({
-        modelTopology: json.modelTopology,
-        weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-        weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.length) as ArrayBuffer,
-        format: json.format,
-        signature: json.signature,
-      } as import('@tensorflow/tfjs').io.ModelArtifacts),
-    );
+    return await tf.loadGraphModel(tf.io.fromMemory(artifacts));
   } catch (err) {
     throw new ModelFolderError(dir, `cannot load the graph model (${(err as Error).message.split('\n')[0]})`);
   }

@@ -113,12 +113,19 @@ export interface LoadedModel {
   metadata: ModelMetadata;
 }
 
-/** Loads a model folder; checks that the network's input and output fit the metadata. */
-export async function loadModelFolder(dir: string, expectTask?: Task): Promise<LoadedModel> {
-  const metadata = await readMetadata(dir, expectTask);
+/**
+ * A folder's model.json and weight shards as tfjs model artifacts (layers or graph model), read from
+ * disk without fetch; errors name the folder and the missing or broken file.
+ */
+export async function readModelArtifacts(dir: string): Promise<import('@tensorflow/tfjs').io.ModelArtifacts> {
   const jsonFile = path.join(dir, 'model.json');
   if (!existsSync(jsonFile)) throw new ModelFolderError(dir, 'no model.json in the model folder');
-  let modelJson: { modelTopology: object; weightsManifest: { paths: string[]; weights: import('@tensorflow/tfjs').io.WeightsManifestEntry[] }[] };
+  let modelJson: {
+    format?: string;
+    modelTopology: object;
+    weightsManifest: { paths: string[]; weights: import('@tensorflow/tfjs').io.WeightsManifestEntry[] }[];
+    signature?: object;
+  };
   try {
     modelJson = JSON.parse(await readFile(jsonFile, 'utf8'));
   } catch (err) {
@@ -135,9 +142,16 @@ export async function loadModelFolder(dir: string, expectTask?: Task): Promise<L
   }
   const all = Buffer.concat(buffers);
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.length) as ArrayBuffer;
+  return { modelTopology: modelJson.modelTopology, weightSpecs: specs, weightData, format: modelJson.format, signature: modelJson.signature };
+}
+
+/** Loads a model folder; checks that the network's input and output fit the metadata. */
+export async function loadModelFolder(dir: string, expectTask?: Task): Promise<LoadedModel> {
+  const metadata = await readMetadata(dir, expectTask);
+  const artifacts = await readModelArtifacts(dir);
   let model: import('@tensorflow/tfjs').LayersModel;
   try {
-    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: specs, weightData }));
+    model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
   } catch (err) {
     throw new ModelFolderError(dir, `cannot load the network (${(err as Error).message.split('\n')[0]})`);
   }
