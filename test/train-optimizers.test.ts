@@ -10,6 +10,8 @@ import { readImage } from '../src/image.ts';
 import { FLATTENED, lossFlattened } from '../src/train/compare-optimizers.ts';
 import type { OptimizersHistory } from '../src/train/compare-optimizers.ts';
 import { LINE_COLOURS } from '../src/train/plots.ts';
+import { initEngine, tf } from '../src/engine/index.ts';
+import { makeOptimizer, OPTIMIZERS } from '../src/train/optimizers.ts';
 import { tempDir } from './helpers.ts';
 import { runCli } from './keras-helpers.ts';
 import { writeTinyCrops } from './train-helpers.ts';
@@ -35,6 +37,42 @@ test('lossFlattened: a high plateau is flattened; a falling or converged loss, o
   assert.equal(lossFlattened([1.39, 1.39, 1.39]), false);
   assert.equal(lossFlattened([1.39, Number.NaN, 1.39, 1.39]), false);
   assert.ok(FLATTENED.fall > 0 && FLATTENED.floor > 0);
+});
+
+test('every optimizer takes a step; adadelta follows Zeiler/Keras (tfjs 4.22\'s own is plain SGD)', async () => {
+  await initEngine();
+  const run = (name: (typeof OPTIMIZERS)[number], lr: number, steps: number) => {
+    const v = tf.variable(tf.tensor1d([1, 2, 3]));
+    const opt = makeOptimizer(name, lr);
+    for (let i = 0; i < steps; i++) opt.minimize(() => v.square().sum() as import('@tensorflow/tfjs').Scalar);
+    const out = Array.from(v.dataSync());
+    v.dispose();
+    opt.dispose();
+    return out;
+  };
+  for (const name of OPTIMIZERS) {
+    const x = run(name, 1e-2, 2);
+    assert.ok(x.every((xi, i) => xi < i + 1 && xi > 0), `${name}: ${x}`);
+  }
+  // By hand: x <- x - lr * sqrt(Ex + eps) / sqrt(Eg' + eps) * g, with g = 2x and Eg' already updated.
+  const rho = 0.95;
+  const eps = 1e-7;
+  const x = [1, 2, 3];
+  const eg = [0, 0, 0];
+  const ex = [0, 0, 0];
+  for (let s = 0; s < 3; s++) {
+    for (let i = 0; i < 3; i++) {
+      const g = 2 * x[i]!;
+      eg[i] = rho * eg[i]! + (1 - rho) * g * g;
+      const u = (Math.sqrt(ex[i]! + eps) / Math.sqrt(eg[i]! + eps)) * g;
+      ex[i] = rho * ex[i]! + (1 - rho) * u * u;
+      x[i] = x[i]! - u;
+    }
+  }
+  const got = run('adadelta', 1, 3);
+  for (let i = 0; i < 3; i++) assert.ok(Math.abs(got[i]! - x[i]!) < 1e-6, `adadelta ${got} vs ${x}`);
+  const sgd = run('sgd', 1e-3, 3);
+  assert.ok(Math.abs(run('adadelta', 1e-3, 3)[0]! - sgd[0]!) > 1e-4);
 });
 
 test('three optimizers for two epochs: three histories from the same start, a summary, and a PNG with a line of each', async () => {
