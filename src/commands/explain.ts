@@ -65,8 +65,8 @@ ascent on the model's input from one noisy grey image (Chollet's "visualizing co
 --steps steps of 5 input units a pixel along the gradient of the filter's mean activation, scaled to
 a root mean square of 1. Each pattern is normalised for display on its own (mean grey, 64 levels a
 standard deviation). A filter whose activation stays 0 from the start (it never fires on grey) keeps
-the noise and is counted as 'never fired' in the layer's title. Without an image only the filters'
-PNG is written; with an image and --out, the heatmap (and activations) too.`)
+the noise: it is drawn flat grey and counted as 'never fired' in the layer's title. Without an image
+only the filters' PNG is written; with an image and --out, the heatmap (and activations) too.`)
     .action(async (image: string | undefined, opts: ExplainOptions) => {
       for (const [flag, file] of [['--out', opts.out], ['--filters', opts.filters]] as const) {
         if (file !== undefined && path.extname(file).toLowerCase() !== '.png') throw new UsageError(`${flag} '${file}' must be a .png file`);

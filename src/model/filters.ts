@@ -119,15 +119,16 @@ export async function filterGrid(layers: readonly LayerPatterns[], opts: { tileH
   const blocks: TileBlock[] = layers.map((p) => {
     const tileH = opts.tileHeight ?? Math.max(96, Math.min(160, p.height));
     const tileW = Math.max(1, Math.round((tileH * p.width) / p.height));
-    const tiles = p.patterns.map((pat) =>
+    const tile = (pat: Uint8Array): Uint8Array =>
       tf.tidy(() => {
         const t = tf.tensor3d(pat, [p.height, p.width, 3], 'int32').toFloat();
         const r = tf.image.resizeBilinear(t as import('@tensorflow/tfjs').Tensor3D, [tileH, tileW], false, true);
         return Uint8Array.from(r.round().clipByValue(0, 255).dataSync());
-      }),
-    );
+      });
+    // A filter that never fired kept the seeded noise: drawn flat, so that noise is not taken for a pattern.
+    const tiles = p.patterns.map((pat, f) => (p.activation[f]! <= 0 ? new Uint8Array(tileW * tileH * 3).fill(56) : tile(pat)));
     const dead = p.activation.filter((a) => a <= 0).length;
-    return { title: `${p.layer}: ${p.shape[2]} filters (output ${p.shape[0]}x${p.shape[1]})${dead ? `, ${dead} never fired` : ''}`, tileW, tileH, tiles };
+    return { title: `${p.layer}: ${p.shape[2]} filters (output ${p.shape[0]}x${p.shape[1]})${dead ? `, ${dead} never fired (flat grey)` : ''}`, tileW, tileH, tiles };
   });
   return tileSheet(blocks, { columns: opts.columns ?? 16 });
 }
