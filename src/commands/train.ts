@@ -61,12 +61,12 @@ plots of test accuracy and loss over runs; with --runs > 1 or --compare), confus
 (the best run's wrong test predictions, highest error E first, with the output A). DIR is replaced
 atomically when everything is written.
 
---compare-optimizers [LIST] is the article's choice of an optimizer: the task's baseline network (no
-augmentation, dropout or decay) is trained once per optimizer of LIST (default: all of
-${OPTIMIZERS.join(',')}; momentum is SGD with momentum ${MOMENTUM}) on the split folders as they are, from
-the same initial weights and in the same batch order (--seed), for --epochs (default
-${COMPARE_DEFAULTS.epochs}) at the static learning rate --lr (default ${COMPARE_DEFAULTS.learningRate}).
-${MISSING_OPTIMIZERS.map((n) => n[0]!.toUpperCase() + n.slice(1)).join(' and ')}, which the article
+--compare-optimizers [LIST] is the article's choice of an optimizer: the task's baseline network
+(no augmentation, dropout or decay) is trained once per optimizer of LIST (default: all of
+${OPTIMIZERS.join(',')}) on the split folders as they are, from the same
+initial weights and in the same batch order (--seed), for --epochs (default ${COMPARE_DEFAULTS.epochs}) at the static
+learning rate --lr (default ${COMPARE_DEFAULTS.learningRate}). momentum is SGD with momentum ${MOMENTUM}; adadelta is
+Zeiler's and Keras' (TensorFlow.js' own steps exactly as SGD). ${MISSING_OPTIMIZERS.map((n) => n[0]!.toUpperCase() + n.slice(1)).join(' and ')}, which the article
 also tried, are not in TensorFlow.js. DIR (never a model folder) receives history.json (every run's
 per-epoch loss and accuracy, training and validation) and optimizers.png (one line per optimizer, a
 panel per metric and data set); nothing is saved as a model. A loss is 'flattened' when it fell by
