@@ -10,7 +10,7 @@ import type { Preset } from '../model/architectures.ts';
 import { installModelFolder, stagingFolder } from '../model/folder.ts';
 import type { ClassifierTask } from '../taxonomy.ts';
 import { TASK_CLASSES } from '../taxonomy.ts';
-import { countByClass, DataError, listPooledSplits, loadImages, requireEveryClass, targets } from './data.ts';
+import { countByClass, DataError, listTaskSplit, loadImages, requireEveryClass, targets } from './data.ts';
 import type { OptimizerName } from './optimizers.ts';
 import { OPTIMIZERS } from './optimizers.ts';
 import { PLOT_FILES, plotCurves } from './plots.ts';
@@ -113,7 +113,8 @@ export async function compareOptimizers(opts: CompareOptimizersOptions): Promise
   const names = [...(opts.optimizers ?? OPTIMIZERS)];
   const seed = opts.seed ?? 1;
   const { task, preset } = opts;
-  const { bySplit, pooled, diskSplit } = await listPooledSplits(opts.root, task);
+  // The training and validation folders only: the test split is not needed.
+  const bySplit = { train: await listTaskSplit(opts.root, 'train', task), validate: await listTaskSplit(opts.root, 'validate', task) };
   requireEveryClass(bySplit.train, task, path.join(opts.root, 'data', 'train'));
   // The baseline (no augmentation, dropout or decay): the article compared optimizers before optimizing.
   const base = trainConfig(task, preset, true, {
@@ -121,10 +122,9 @@ export async function compareOptimizers(opts: CompareOptimizersOptions): Promise
     learningRate: opts.learningRate ?? COMPARE_DEFAULTS.learningRate,
     inputShape: opts.inputShape,
   });
-  // Only the crops the runs use: the test split stays unread.
-  const used = [...diskSplit.train, ...diskSplit.validate].map((i) => pooled[i]!);
-  const train = diskSplit.train.map((_, i) => i);
-  const validate = diskSplit.validate.map((_, i) => train.length + i);
+  const used = [...bySplit.train, ...bySplit.validate];
+  const train = bySplit.train.map((_, i) => i);
+  const validate = bySplit.validate.map((_, i) => train.length + i);
   progress.line(`loading ${used.length} crops for task '${task}' at ${base.inputShape[0]}x${base.inputShape[1]} (${backend})`);
   const x = await loadImages(used.map((e) => e.file), base.inputShape);
   const y = targets(used, task);

@@ -6,7 +6,7 @@ import { tf } from '../engine/index.ts';
 import { readImage } from '../image.ts';
 import { cropToTensor } from '../model/preprocess.ts';
 import type { Crop, Split } from '../dataset/layout.ts';
-import { layout, listSplit, SPLITS } from '../dataset/layout.ts';
+import { layout, listSplit } from '../dataset/layout.ts';
 import type { ClassifierTask } from '../taxonomy.ts';
 import { classForTask, KINDS, TASK_CLASSES } from '../taxonomy.ts';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs';
@@ -97,24 +97,4 @@ export function targets(examples: readonly Example[], task: ClassifierTask): Ten
   if (task === 'binary') return tf.tensor2d(examples.map((e) => e.y), [examples.length, 1]);
   const k = TASK_CLASSES[task].length;
   return tf.tidy(() => tf.oneHot(tf.tensor1d(examples.map((e) => e.y), 'int32'), k).toFloat());
-}
-
-/** The three split folders of a task pooled in one list (train, validate, test), with each split's indices into it. */
-export interface PooledSplits {
-  bySplit: Record<Split, Example[]>;
-  pooled: Example[];
-  diskSplit: Record<Split, number[]>;
-}
-
-export async function listPooledSplits(root: string, task: ClassifierTask): Promise<PooledSplits> {
-  const bySplit = {} as Record<Split, Example[]>;
-  for (const s of SPLITS) bySplit[s] = await listTaskSplit(root, s, task);
-  const pooled: Example[] = [...bySplit.train, ...bySplit.validate, ...bySplit.test];
-  const diskSplit = { train: [], validate: [], test: [] } as Record<Split, number[]>;
-  let offset = 0;
-  for (const s of SPLITS) {
-    diskSplit[s] = bySplit[s].map((_, i) => offset + i);
-    offset += bySplit[s].length;
-  }
-  return { bySplit, pooled, diskSplit };
 }

@@ -9,10 +9,11 @@ import type { ModelMetadata } from '../model/folder.ts';
 import { installModelFolder, saveModelFolder, stagingFolder, STANDARD_PREPROCESSING } from '../model/folder.ts';
 import type { Preset } from '../model/architectures.ts';
 import type { Split } from '../dataset/layout.ts';
+import { SPLITS } from '../dataset/layout.ts';
 import type { ClassifierTask } from '../taxonomy.ts';
 import { TASK_CLASSES } from '../taxonomy.ts';
 import type { Example } from './data.ts';
-import { countByClass, DataError, listPooledSplits, loadImages, requireEveryClass, targets } from './data.ts';
+import { countByClass, DataError, listTaskSplit, loadImages, requireEveryClass, targets } from './data.ts';
 import type { Evaluation } from './evaluate.ts';
 import { evaluateOn, isBetterRun } from './evaluate.ts';
 import { PLOT_FILES, plotComparison, plotConfusion, plotCurves, plotWrong } from './plots.ts';
@@ -110,7 +111,15 @@ export async function runTraining(opts: TrainOptions): Promise<TrainSummary> {
   const classes = TASK_CLASSES[task];
 
   // The crops, per split on disk; pooled into one tensor read once.
-  const { bySplit, pooled, diskSplit } = await listPooledSplits(opts.root, task);
+  const bySplit = {} as Record<Split, Example[]>;
+  for (const s of SPLITS) bySplit[s] = await listTaskSplit(opts.root, s, task);
+  const pooled: Example[] = [...bySplit.train, ...bySplit.validate, ...bySplit.test];
+  const diskSplit: IndexSplit = { train: [], validate: [], test: [] };
+  let offset = 0;
+  for (const s of SPLITS) {
+    diskSplit[s] = bySplit[s].map((_, i) => offset + i);
+    offset += bySplit[s].length;
+  }
   if (runs === 1) requireEveryClass(bySplit.train, task, path.join(opts.root, 'data', 'train'));
   else requireEveryClass(pooled, task, path.join(opts.root, 'data'));
   // The fast preset's default epochs follow the number of training crops (a re-split's share with --runs).
