@@ -22,7 +22,11 @@ export const DEMO_DEFAULTS = { scenes: 400, seed: 2024, detectorEpochs: 45 };
 import { evaluateModelFolder } from '../train/evaluate-model.ts';
 import { makeProgress } from '../train/progress.ts';
 import type { Ratio } from '../train/split.ts';
-import { log, parseIntOption, parseListOption, parsePositiveInt, printJson, RunError, UsageError } from './common.ts';
+import { log, parseIntOption, parseListOption, parseNumberOption, parsePositiveInt, printJson, RunError, UsageError } from './common.ts';
+import { COMPARE_DEFAULTS, compareOptimizers } from '../train/compare-optimizers.ts';
+import type { CompareOptimizersResult } from '../train/compare-optimizers.ts';
+import { MISSING_OPTIMIZERS, MOMENTUM, OPTIMIZERS } from '../train/optimizers.ts';
+import type { OptimizerName } from '../train/optimizers.ts';
 
 function parseRatio(value: string): Ratio {
   const parts = value.split(',').map(Number);
@@ -55,7 +59,40 @@ DIR receives model.json, weights.bin, metadata.json, history.json (every run's p
 test evaluation), curves.png (loss/accuracy, train vs validation, mean over runs), comparison.png (box
 plots of test accuracy and loss over runs; with --runs > 1 or --compare), confusion.png and wrong.png
 (the best run's wrong test predictions, highest error E first, with the output A). DIR is replaced
-atomically when everything is written.`;
+atomically when everything is written.
+
+--compare-optimizers [LIST] is the article's choice of an optimizer: the task's baseline network
+(no augmentation, dropout or decay) is trained once per optimizer of LIST (default: all of
+${OPTIMIZERS.join(',')}) on the split folders as they are, from the same
+initial weights and in the same batch order (--seed), for --epochs (default ${COMPARE_DEFAULTS.epochs}) at the static
+learning rate --lr (default ${COMPARE_DEFAULTS.learningRate}). momentum is SGD with momentum ${MOMENTUM}; adadelta is
+Zeiler's and Keras' (TensorFlow.js' own steps exactly as SGD). ${MISSING_OPTIMIZERS.map((n) => n[0]!.toUpperCase() + n.slice(1)).join(' and ')}, which the article
+also tried, are not in TensorFlow.js. DIR (never a model folder) receives history.json (every run's
+per-epoch loss and accuracy, training and validation) and optimizers.png (one line per optimizer, a
+panel per metric and data set); nothing is saved as a model. A loss is 'flattened' when it fell by
+less than 10% of its first epoch's value over the second half of the epochs while staying above 20%
+of it. JSON: {"optimizers": [{"name", "finalLoss", "finalValLoss", "finalAccuracy",
+"finalValAccuracy", "flattened"}], "task", "epochs", "learningRate", "dataset", "files", ...}.`;
+
+function pad(v: number | null, digits = 4): string {
+  return (v === null ? '-' : v.toFixed(digits)).padStart(9);
+}
+
+function printOptimizers(res: CompareOptimizersResult): void {
+  process.stdout.write(`${res.task}: ${res.dataset.train} train, ${res.dataset.validate} validate crops, ${res.epochs} epochs at ${res.learningRate} -> ${res.out}\n`);
+  process.stdout.write(`${'optimizer'.padEnd(10)}      loss  val_loss       acc   val_acc\n`);
+  for (const o of res.optimizers) {
+    process.stdout.write(`${o.name.padEnd(10)}${pad(o.finalLoss)}${pad(o.finalValLoss)}${pad(o.finalAccuracy)}${pad(o.finalValAccuracy)}${o.flattened ? '  flattened' : ''}\n`);
+  }
+}
+
+const parseOptimizers = parseListOption('--compare-optimizers', OPTIMIZERS);
+
+function parseRate(value: string): number {
+  const n = parseNumberOption('--lr')(value);
+  if (n <= 0) throw new InvalidArgumentError(`--lr must be above 0, got '${value}'`);
+  return n;
+}
 
 export function register(program: Command): void {
   registerTrain(program);
@@ -71,15 +108,37 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--preset <preset>', 'architecture').choices([...PRESETS]).default('fast'))
     .option('--baseline', 'no augmentation, no dropout, no learning-rate decay')
     .option('--compare', 'train baseline and optimized runs (the article comparison); save the optimized best')
-    .option('--epochs <n>', 'epochs per run (default 25 for seed; fast: 1,200 steps for binary/suit, 2,900 for name/animal, as 4-60 epochs)', parsePositiveInt('--epochs'))
+    .option('--epochs <n>', 'epochs per run (default 25 for seed; fast: 1,200 steps for binary/suit, 2,900 for name/animal, as 4-60 epochs; 20 with --compare-optimizers)', parsePositiveInt('--epochs'))
     .option('--runs <n>', 're-split and retrain N times, keep the best run', parsePositiveInt('--runs'), 1)
     .option('--seed <s>', 'seed of weights, shuffling, augmentation and re-splits', parseIntOption('--seed'), 1)
     .option('--ratio <r>', 'train,validate,test ratio of the re-splits of --runs', parseRatio)
-    .requiredOption('--out <dir>', 'model folder to write')
+    .option('--compare-optimizers [list]', `train once per optimizer (default all: ${OPTIMIZERS.join(',')}) and plot them together; Nadam and Ftrl are not in TensorFlow.js`, parseOptimizers)
+    .option('--lr <rate>', `static learning rate of --compare-optimizers (default ${COMPARE_DEFAULTS.learningRate})`, parseRate)
+    .requiredOption('--out <dir>', 'model folder to write (with --compare-optimizers: the folder of the plot and histories)')
     .option('--json', 'print one JSON summary on stdout')
     .addHelpText('after', TRAIN_HELP)
-    .action(async (opts: { task: Task; root: string; preset: Preset; baseline?: boolean; compare?: boolean; epochs?: number; runs: number; seed: number; ratio?: Ratio; out: string; json?: boolean }) => {
+    .action(async (opts: { task: Task; root: string; preset: Preset; baseline?: boolean; compare?: boolean; epochs?: number; runs: number; seed: number; ratio?: Ratio; compareOptimizers?: OptimizerName[] | true; lr?: number; out: string; json?: boolean }) => {
       if (opts.baseline && opts.compare) throw new UsageError('--baseline and --compare do not go together (--compare trains both)');
+      if (opts.lr !== undefined && !opts.compareOptimizers) throw new UsageError('--lr goes with --compare-optimizers');
+      if (opts.compareOptimizers) {
+        if (opts.task === 'detector') throw new UsageError('--compare-optimizers trains classifiers; the detector has its own optimizer');
+        const clash = [opts.baseline && '--baseline', opts.compare && '--compare', opts.runs > 1 && '--runs', opts.ratio && '--ratio'].filter(Boolean);
+        if (clash.length) throw new UsageError(`--compare-optimizers does not go with ${clash.join(', ')} (it trains the baseline once per optimizer on the split folders)`);
+        const res = await compareOptimizers({
+          root: opts.root,
+          task: opts.task,
+          preset: opts.preset,
+          optimizers: opts.compareOptimizers === true ? undefined : opts.compareOptimizers,
+          epochs: opts.epochs,
+          learningRate: opts.lr,
+          seed: opts.seed,
+          out: opts.out,
+          progress: makeProgress(),
+        });
+        if (opts.json) printJson(res);
+        else printOptimizers(res);
+        return;
+      }
       if (opts.task === 'detector') {
         const summary = await trainDetectorTask({ root: opts.root, out: opts.out, epochs: opts.epochs, seed: opts.seed, log: opts.json ? undefined : log });
         if (opts.json) printJson(summary);

@@ -32,7 +32,7 @@ export function chainLayers(model: LayersModel): Layer[] {
   return layers;
 }
 
-function isConv(layer: Layer): boolean {
+export function isConv(layer: Layer): boolean {
   return /^(Conv2D|SeparableConv2D|DepthwiseConv2D)$/.test(layer.getClassName());
 }
 
@@ -196,8 +196,6 @@ export async function activationGrid(loaded: LoadedModel, img: RgbImage, box?: B
   if (convIdx.length === 0) throw new ExplainError(`${loaded.dir}: the model has no convolution layer to show`);
   const tileH = opts.tileHeight ?? 120;
   const cols = opts.columns ?? 16;
-  const gap = 2;
-  const titleH = 20;
 
   // One forward pass keeping each conv output, resized to tiles and normalised per channel.
   const blocks = tf.tidy(() => {
@@ -222,12 +220,45 @@ export async function activationGrid(loaded: LoadedModel, img: RgbImage, box?: B
     return res;
   });
 
-  // Lay out: per block a title row, then rows of tiles.
+  return tileSheet(
+    blocks.map((b) => {
+      const px = tileH * b.tileW;
+      const tiles: Uint8Array[] = [];
+      if (b.kind === 'input') tiles.push(Uint8Array.from(b.data, (v) => Math.round(v * 255)));
+      else {
+        for (let t = 0; t < b.channels; t++) {
+          const tile = new Uint8Array(px * 3);
+          for (let i = 0; i < px; i++) tile.set(viridis(b.data[i * b.channels + t]!), i * 3);
+          tiles.push(tile);
+        }
+      }
+      return { title: b.kind === 'input' ? b.name : `${b.name}: ${b.shape[0]}x${b.shape[1]}, ${b.shape[2]} channels`, tileW: b.tileW, tileH, tiles };
+    }),
+    { columns: cols },
+  );
+}
+
+/** One titled block of equally sized RGB tiles (row-major, 3 bytes a pixel). */
+export interface TileBlock {
+  title: string;
+  tileW: number;
+  tileH: number;
+  tiles: Uint8Array[];
+}
+
+/**
+ * A PNG of titled blocks of tiles on a dark ground, one block under the other, `columns` tiles a row
+ * (the activations grid and the filters' patterns).
+ */
+export async function tileSheet(blocks: readonly TileBlock[], opts: { columns?: number } = {}): Promise<Buffer> {
+  const cols = opts.columns ?? 16;
+  const gap = 2;
+  const titleH = 20;
   const layout = blocks.map((b) => {
-    const n = b.kind === 'input' ? 1 : b.channels;
-    const c = Math.min(cols, n);
+    const n = b.tiles.length;
+    const c = Math.max(1, Math.min(cols, n));
     const rows = Math.ceil(n / c);
-    return { ...b, n, c, rows, width: c * (b.tileW + gap) + gap, height: titleH + rows * (tileH + gap) + gap };
+    return { ...b, n, c, width: c * (b.tileW + gap) + gap, height: titleH + rows * (b.tileH + gap) + gap };
   });
   const width = Math.max(...layout.map((l) => l.width), 200);
   const height = layout.reduce((s, l) => s + l.height, 0);
@@ -235,30 +266,12 @@ export async function activationGrid(loaded: LoadedModel, img: RgbImage, box?: B
   const svgText: string[] = [];
   let top = 0;
   for (const b of layout) {
-    svgText.push(
-      `<text x="4" y="${top + 15}" font-family="DejaVu Sans, sans-serif" font-size="13" fill="#eeeeee">${escapeXml(
-        b.kind === 'input' ? b.name : `${b.name}: ${b.shape[0]}x${b.shape[1]}, ${b.shape[2]} channels`,
-      )}</text>`,
-    );
+    svgText.push(`<text x="4" y="${top + 15}" font-family="DejaVu Sans, sans-serif" font-size="13" fill="#eeeeee">${escapeXml(b.title)}</text>`);
     for (let t = 0; t < b.n; t++) {
       const x0 = gap + (t % b.c) * (b.tileW + gap);
-      const y0 = top + titleH + Math.floor(t / b.c) * (tileH + gap);
-      for (let y = 0; y < tileH; y++) {
-        for (let x = 0; x < b.tileW; x++) {
-          const o = ((y0 + y) * width + x0 + x) * 3;
-          if (b.kind === 'input') {
-            const s = (y * b.tileW + x) * 3;
-            canvas[o] = Math.round(b.data[s]! * 255);
-            canvas[o + 1] = Math.round(b.data[s + 1]! * 255);
-            canvas[o + 2] = Math.round(b.data[s + 2]! * 255);
-          } else {
-            const [r, g, bl] = viridis(b.data[(y * b.tileW + x) * b.channels + t]!);
-            canvas[o] = r;
-            canvas[o + 1] = g;
-            canvas[o + 2] = bl;
-          }
-        }
-      }
+      const y0 = top + titleH + Math.floor(t / b.c) * (b.tileH + gap);
+      const tile = b.tiles[t]!;
+      for (let y = 0; y < b.tileH; y++) canvas.set(tile.subarray(y * b.tileW * 3, (y + 1) * b.tileW * 3), ((y0 + y) * width + x0) * 3);
     }
     top += b.height;
   }

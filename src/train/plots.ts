@@ -15,6 +15,7 @@ export const PLOT_FILES = {
   boxplot: 'comparison.png',
   confusion: 'confusion.png',
   wrong: 'wrong.png',
+  optimizers: 'optimizers.png',
 } as const;
 
 async function renderVegaLite(spec: Record<string, unknown>, file: string): Promise<void> {
@@ -31,8 +32,24 @@ export interface RunCurves {
   history: EpochRecord[];
 }
 
-/** Mean training and validation loss/accuracy per epoch of each group of runs (train solid, validation dashed). */
-export async function plotCurves(runs: readonly RunCurves[], file: string, title: string): Promise<void> {
+/**
+ * Ten colours told apart at a glance (Tableau 10), in the order the groups come: the optimizer
+ * comparison draws up to nine lines per panel.
+ */
+export const LINE_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+
+export interface CurvesOptions {
+  /** one panel per data set (train above, validation below) instead of dashed validation lines beside solid train lines */
+  panels?: boolean;
+  /** the legend's title (default 'model') */
+  legend?: string;
+}
+
+/**
+ * Mean training and validation loss/accuracy per epoch of each group of runs: by default train solid and
+ * validation dashed in one panel per metric; with `panels`, a panel per metric and data set.
+ */
+export async function plotCurves(runs: readonly RunCurves[], file: string, title: string, opts: CurvesOptions = {}): Promise<void> {
   const sums = new Map<string, { sum: number; n: number; row: Record<string, unknown> }>();
   const add = (group: string, epoch: number, metric: string, set: string, value: number | undefined) => {
     if (value === undefined || !Number.isFinite(value)) return;
@@ -51,28 +68,48 @@ export async function plotCurves(runs: readonly RunCurves[], file: string, title
     }
   }
   const values = [...sums.values()].map((e) => ({ ...e.row, value: e.sum / e.n }));
-  const nRuns = runs.length;
-  await renderVegaLite(
-    {
-      title: `${title}${nRuns > 1 ? ` (mean of ${nRuns} runs)` : ''}: solid train, dashed validation`,
-      data: { values },
-      facet: { column: { field: 'metric', type: 'nominal', sort: ['loss', 'accuracy'], title: null } },
-      resolve: { scale: { y: 'independent' } },
-      spec: {
-        width: 360,
-        height: 240,
-        mark: { type: 'line', point: true },
-        encoding: {
-          x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1 } },
-          y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: null },
-          color: { field: 'group', type: 'nominal', title: 'model' },
-          strokeDash: { field: 'set', type: 'nominal', title: 'data', sort: ['train', 'validation'], legend: null },
-          detail: { field: 'series' },
+  const groups = [...new Set(runs.map((r) => r.group))];
+  const nRuns = runs.length / Math.max(1, groups.length);
+  const mean = nRuns > 1 ? ` (mean of ${runs.length} runs)` : '';
+  const color = { field: 'group', type: 'nominal', title: opts.legend ?? 'model', sort: groups, scale: { domain: groups, range: LINE_COLOURS } };
+  const x = { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1 } };
+  const y = { field: 'value', type: 'quantitative', scale: { zero: false }, title: null };
+  const spec = opts.panels
+    ? {
+        title: `${title}${mean}`,
+        data: { values },
+        facet: {
+          row: { field: 'set', type: 'nominal', sort: ['train', 'validation'], title: null, header: { labelFontSize: 13 } },
+          column: { field: 'metric', type: 'nominal', sort: ['loss', 'accuracy'], title: null, header: { labelFontSize: 13 } },
         },
-      },
-    },
-    file,
-  );
+        resolve: { scale: { y: 'independent' } },
+        spec: {
+          width: 380,
+          height: 220,
+          mark: { type: 'line', point: { size: 16 }, strokeWidth: 2 },
+          encoding: { x, y, color, detail: { field: 'series' } },
+        },
+        config: { legend: { labelFontSize: 12, titleFontSize: 12, symbolStrokeWidth: 3 } },
+      }
+    : {
+        title: `${title}${mean}: solid train, dashed validation`,
+        data: { values },
+        facet: { column: { field: 'metric', type: 'nominal', sort: ['loss', 'accuracy'], title: null } },
+        resolve: { scale: { y: 'independent' } },
+        spec: {
+          width: 360,
+          height: 240,
+          mark: { type: 'line', point: true },
+          encoding: {
+            x,
+            y,
+            color,
+            strokeDash: { field: 'set', type: 'nominal', title: 'data', sort: ['train', 'validation'], legend: null },
+            detail: { field: 'series' },
+          },
+        },
+      };
+  await renderVegaLite(spec, file);
 }
 
 /** Box plots of test accuracy and loss over runs, one box per group (the article's comparison figure). */

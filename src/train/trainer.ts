@@ -12,6 +12,8 @@ import type { AugmentOptions } from './augment.ts';
 import { ARTICLE_AUGMENTATION, augmentBatch, FINE_AUGMENTATION, NO_AUGMENTATION } from './augment.ts';
 import type { LayersModel, Tensor, Tensor4D } from '@tensorflow/tfjs';
 import { decayedRate, warmupCosine, warmupSteps } from './schedule.ts';
+import type { OptimizerName } from './optimizers.ts';
+import { makeOptimizer } from './optimizers.ts';
 
 export interface TrainConfig {
   task: ClassifierTask;
@@ -21,6 +23,8 @@ export interface TrainConfig {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  /** tf.train optimizer (default adam, the article's choice; --compare-optimizers tries the others) */
+  optimizer: OptimizerName;
   /**
    * How the learning rate falls: 'time' is Keras' legacy decay lr / (1 + decay * iterations) (the
    * article's); 'cosine' warms up linearly, then follows a cosine from learningRate to 5% of it at the
@@ -70,7 +74,7 @@ export function trainConfig(
   task: ClassifierTask,
   preset: Preset,
   baseline: boolean,
-  overrides: Partial<Pick<TrainConfig, 'epochs' | 'batchSize' | 'inputShape' | 'dropout' | 'decay' | 'learningRate'> & { trainCrops: number }> = {},
+  overrides: Partial<Pick<TrainConfig, 'epochs' | 'batchSize' | 'inputShape' | 'dropout' | 'decay' | 'learningRate' | 'optimizer'> & { trainCrops: number }> = {},
 ): TrainConfig {
   const p = PRESET_TRAINING[preset];
   return {
@@ -81,6 +85,7 @@ export function trainConfig(
     epochs: overrides.epochs ?? (preset === 'fast' && overrides.trainCrops !== undefined ? fastEpochs(task, overrides.trainCrops, overrides.batchSize ?? p.batchSize) : p.epochs),
     batchSize: overrides.batchSize ?? p.batchSize,
     learningRate: overrides.learningRate ?? 1e-3,
+    optimizer: overrides.optimizer ?? 'adam',
     schedule: p.schedule,
     decay: baseline ? 0 : (overrides.decay ?? p.decay),
     dropout: baseline ? 0 : (overrides.dropout ?? p.dropout),
@@ -149,7 +154,7 @@ export async function trainOnce(cfg: TrainConfig, input: TrainInput, seed: numbe
   let model: LayersModel;
   try {
     model = makeClassifier({ task: cfg.task, preset: cfg.preset, dropout: cfg.dropout, inputShape: cfg.inputShape });
-    const optimizer = tf.train.adam(cfg.learningRate);
+    const optimizer = makeOptimizer(cfg.optimizer, cfg.learningRate);
     model.compile({
       optimizer,
       loss: cfg.task === 'binary' ? 'binaryCrossentropy' : 'categoricalCrossentropy',
