@@ -11,6 +11,7 @@ import * as detect from './commands/detect.ts';
 import * as doctor from './commands/doctor.ts';
 import * as explain from './commands/explain.ts';
 import * as importKeras from './commands/import-keras.ts';
+import * as label from './commands/label.ts';
 import * as overlay from './commands/overlay.ts';
 import * as synth from './commands/synth.ts';
 import * as train from './commands/train.ts';
@@ -22,7 +23,7 @@ export function buildProgram(): Command {
     .description('Sees ToonTown: finds and classifies Toons and Cogs, trains its models from your screenshots.')
     .version(version)
     .showHelpAfterError('(run with --help for usage)');
-  for (const mod of [doctor, synth, dataset, train, classify, importKeras, explain, detect, agent, capture, overlay, bench]) {
+  for (const mod of [doctor, synth, dataset, train, classify, importKeras, explain, detect, agent, capture, label, overlay, bench]) {
     mod.register(program);
   }
   return program;

@@ -21,6 +21,12 @@ import { roundDetection } from '../detect/decode.ts';
 import { LabelCache, type LiveDetection } from './cascade.ts';
 import { ModelSet } from './models.ts';
 import { saveCapture, type SavedCapture } from './screenshot.ts';
+import type { RgbImage } from '../image.ts';
+import { labelRoutes } from '../label/routes.ts';
+import { predictObjects } from '../label/predict.ts';
+import { RetrainJob, type RetrainJobOptions } from '../label/retrain-job.ts';
+import type { LabelObject } from '../label/screenshots.ts';
+import { viewRoutes } from '../publish/view.ts';
 
 export { type LiveDetection } from './cascade.ts';
 
@@ -156,6 +162,8 @@ export interface AgentOptions {
   labelReuse?: number;
   /** Demo time step per frame in seconds (deterministic demo); default wall clock. */
   demoStepSeconds?: number;
+  /** What the labelling page's retrain button runs (tasks, epochs...; root and models are the agent's). */
+  retrain?: Partial<RetrainJobOptions>;
   log?: (message: string) => void;
 }
 
@@ -172,6 +180,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   readonly server: PublishServer;
   readonly models: ModelSet;
   readonly pipeline: Pipeline;
+  readonly retrainJob: RetrainJob;
   private source!: CaptureSource;
   private demo: DemoSource | undefined;
   private hotkeys: Hotkeys | undefined;
@@ -181,6 +190,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   private state: AgentState = 'running';
   private message = 'starting';
   private lastFrame: ProcessedFrame | undefined;
+  private lastFrameId = 0;
   private lastError = '';
   /** Pipeline runs outside the loop (captures while paused) that still use the current models. */
   private outsideRuns = 0;
@@ -201,7 +211,16 @@ export class Agent extends EventEmitter<AgentEvents> {
       },
     });
     this.pipeline = new Pipeline(this.models, { detector: opts.detector, standInTruth: opts.standInTruth, labelReuse: opts.labelReuse });
+    const root = opts.root ?? DEFAULT_ROOT;
+    this.retrainJob = new RetrainJob({ ...opts.retrain, root, models: this.models.dir });
     this.server = new PublishServer({
+      routes: [
+        labelRoutes({ root, predict: (image) => this.predictStill(image), retrain: this.retrainJob }),
+        viewRoutes(() => {
+          const p = this.lastFrame;
+          return p && { frameId: this.lastFrameId, image: p.frame.image, window: p.frame.window, detections: p.detections };
+        }),
+      ],
       port: opts.port ?? DEFAULT_PORT,
       host: opts.host ?? DEFAULT_HOST,
       hello: () => ({ agent: AGENT_VERSION, models: this.models.info(), source: this.source?.describe() ?? {}, state: this.state, hotkeys: this.hotkeyNames() }),
@@ -235,7 +254,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     await this.models.loadAll();
     const { port, host } = await this.server.start();
     this.log(`TensorFlow.js backend: ${engine.backend}`);
-    this.log(`listening on ws://${host}:${port}/ (overlay page: http://${host}:${port}/overlay)`);
+    this.log(`listening on ws://${host}:${port}/ (overlay page: http://${host}:${port}/overlay, what it sees: http://${host}:${port}/view, labelling: http://${host}:${port}/label)`);
     const loaded = Object.entries(this.models.info()).filter(([, v]) => v);
     if (loaded.length === 0) {
       this.setStatus('running', `no models in ${this.models.dir} or models/demo: publishing frames with no detections (train models, or run npm run train:demo)`);
@@ -362,6 +381,7 @@ export class Agent extends EventEmitter<AgentEvents> {
         if (this.stopped) break;
         const frameId = ++this.frameId;
         this.lastFrame = p;
+        this.lastFrameId = frameId;
         const f = p.frame;
         this.server.publishFrame({
           frameId,
@@ -412,6 +432,16 @@ export class Agent extends EventEmitter<AgentEvents> {
     return saved;
   }
 
+  /** The current models' predictions on a still image (the labelling page), never during a model swap. */
+  async predictStill(image: RgbImage): Promise<LabelObject[]> {
+    this.outsideRuns++;
+    try {
+      return await predictObjects(image, this.models);
+    } finally {
+      this.outsideRuns--;
+    }
+  }
+
   /** tf.memory() and RSS, for the soak run. */
   memory(): { numTensors: number; numBytes: number; rssMB: number } {
     const m = tf.memory();
@@ -422,6 +452,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     if (this.stopped) return;
     this.stopped = true;
     this.hotkeys?.stop();
+    this.retrainJob.stop();
     // A capture that never returns (a hung capture tool) must not keep the agent from stopping.
     await Promise.race([this.loopDone, sleep(5000)]);
     await this.server.close();

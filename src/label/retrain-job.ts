@@ -1,0 +1,138 @@
+// Retrain from the labelling page: one `toonvision retrain --json` at a time, in a child process so
+// that the agent keeps capturing and serving while the models train (and can stop it at once). Its
+// progress is read from the lines the command writes on stderr (task, epoch, seconds per epoch); its
+// result is the command's JSON document. The running agent picks installed models up by itself.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HttpError } from '../publish/guard.ts';
+
+const CLI = fileURLToPath(new URL('../../bin/toonvision.js', import.meta.url));
+
+export interface RetrainJobOptions {
+  root: string;
+  models: string;
+  /** `--tasks` (default: all of retrain's) */
+  tasks?: string[];
+  /** `--epochs` (default: the fast preset's) */
+  epochs?: number;
+  /** `--detector-seconds` */
+  detectorSeconds?: number;
+  seed?: number;
+}
+
+export interface RetrainStatus {
+  state: 'idle' | 'running' | 'done' | 'failed';
+  startedAt?: string;
+  finishedAt?: string;
+  /** the task being trained, and the tasks of this run */
+  task?: string;
+  tasks?: string[];
+  epoch?: number;
+  epochs?: number;
+  /** estimated seconds left for the current task (from the last epoch's time) */
+  secondsLeft?: number;
+  elapsedSeconds?: number;
+  /** the last lines of the command's log */
+  log: string[];
+  /** the retrain command's JSON result (per task: new and installed figures, installed or kept) */
+  result?: unknown;
+  error?: string;
+}
+
+const EPOCH_LINE = /^\s*epoch (\d+)\/(\d+) .*\(([\d.]+) s\)\s*$/;
+const TASK_LINE = /^retraining (\w+)$/;
+
+export class RetrainJob {
+  private child: ChildProcess | undefined;
+  private status: RetrainStatus = { state: 'idle', log: [] };
+  private started = 0;
+
+  constructor(readonly opts: RetrainJobOptions) {}
+
+  get running(): boolean {
+    return this.child !== undefined;
+  }
+
+  current(): RetrainStatus {
+    const s = { ...this.status, log: [...this.status.log] };
+    if (this.running) s.elapsedSeconds = Math.round((Date.now() - this.started) / 100) / 10;
+    return s;
+  }
+
+  /** Starts a run; a second one while the first runs is refused (409) with the reason. */
+  start(): RetrainStatus {
+    if (this.child) throw new HttpError(409, `a retrain is already running (started ${this.status.startedAt}, now on ${this.status.task ?? 'extracting'}); wait for it to finish`);
+    const o = this.opts;
+    const args = [CLI, 'retrain', '--root', o.root, '--models', o.models, '--json'];
+    if (o.tasks) args.push('--tasks', o.tasks.join(','));
+    if (o.epochs) args.push('--epochs', String(o.epochs));
+    if (o.detectorSeconds) args.push('--detector-seconds', String(o.detectorSeconds));
+    if (o.seed !== undefined) args.push('--seed', String(o.seed));
+    this.started = Date.now();
+    this.status = { state: 'running', startedAt: new Date().toISOString(), tasks: o.tasks, log: [] };
+    const child = spawn(process.execPath, args, { cwd: path.resolve('.'), stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    let stdout = '';
+    let pendingErr = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      pendingErr += d;
+      const lines = pendingErr.split(/\r?\n|\r/);
+      pendingErr = lines.pop() ?? '';
+      for (const l of lines) this.onLine(l);
+    });
+    child.on('error', (err) => this.finish(null, `cannot start retrain: ${err.message}`, ''));
+    child.on('close', (code, signal) => {
+      if (pendingErr) this.onLine(pendingErr);
+      this.finish(code, signal ? `retrain stopped by ${signal}` : undefined, stdout);
+    });
+    return this.current();
+  }
+
+  private onLine(raw: string): void {
+    const line = raw.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').trimEnd();
+    if (!line.trim()) return;
+    const s = this.status;
+    s.log.push(line);
+    if (s.log.length > 40) s.log.splice(0, s.log.length - 40);
+    const t = TASK_LINE.exec(line);
+    if (t) {
+      s.task = t[1];
+      s.epoch = undefined;
+      s.epochs = undefined;
+      s.secondsLeft = undefined;
+      return;
+    }
+    const e = EPOCH_LINE.exec(line);
+    if (e) {
+      s.epoch = Number(e[1]);
+      s.epochs = Number(e[2]);
+      s.secondsLeft = Math.round((s.epochs - s.epoch) * Number(e[3]));
+    }
+  }
+
+  private finish(code: number | null, reason: string | undefined, stdout: string): void {
+    if (!this.child) return;
+    this.child = undefined;
+    const s = this.status;
+    s.finishedAt = new Date().toISOString();
+    s.elapsedSeconds = Math.round((Date.now() - this.started) / 100) / 10;
+    s.secondsLeft = undefined;
+    try {
+      s.result = JSON.parse(stdout.trim().split('\n').pop() ?? '');
+    } catch {
+      s.result = undefined;
+    }
+    if (code === 0 && s.result !== undefined) s.state = 'done';
+    else {
+      s.state = 'failed';
+      s.error = reason ?? [...s.log].reverse().find((l) => l.startsWith('toonvision:')) ?? `retrain exited with code ${code}`;
+    }
+  }
+
+  /** Stops a running retrain (the agent is stopping): the child is killed; retrain writes models beside and renames, so nothing is left half-written. */
+  stop(): void {
+    this.child?.kill('SIGTERM');
+  }
+}
