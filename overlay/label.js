@@ -246,7 +246,10 @@ function renderBoxes() {
       if (o.predicted) li.classList.add('predicted');
       if (i === state.selected) li.classList.add('selected');
       const small = document.createElement('small');
-      small.textContent = ` ${o.label || ''}${o.difficult ? ' · difficult' : ''}${o.predicted ? ' · prediction' : ''}`;
+      const [x, y, w, h] = o.bbox.map((v) => Math.round(v));
+      small.textContent = ` ${o.label || ''} ${x},${y} ${w}×${h}${o.difficult ? ' · difficult' : ''}${o.predicted ? ' · prediction' : ''}`;
+      li.dataset.bbox = [x, y, w, h].join(',');
+      li.dataset.label = o.label;
       li.append(small);
       li.addEventListener('click', () => select(i));
       return li;

@@ -1,5 +1,6 @@
 // Shared by the tests: where ../shared is, temporary folders, and skip reasons that name what is missing.
 import { existsSync } from 'node:fs';
+import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,4 +33,41 @@ export function needProgram(name: string): string | false {
 export async function tempDir(prefix = 'toonvision-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Polls `get` until it returns something truthy (resolved to that value), failing after `ms` with `what`. */
+export async function until<T>(get: () => T | undefined | false | null | Promise<T | undefined | false | null>, ms: number, what: string, stepMs = 50): Promise<T> {
+  const t = Date.now();
+  for (;;) {
+    const v = await get();
+    if (v) return v;
+    if (Date.now() - t > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
+
+export interface HttpReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  text: string;
+  json: () => any;
+}
+
+/** One HTTP request with node:http (unlike fetch, it may set Host and Origin as an attacker would). */
+export function httpRequest(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<HttpReply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const text = body.toString('utf8');
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text, json: () => JSON.parse(text) });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
 }

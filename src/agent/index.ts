@@ -181,6 +181,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   readonly models: ModelSet;
   readonly pipeline: Pipeline;
   readonly retrainJob: RetrainJob;
+  /** /view and /frame.jpg; `view.encoded()` counts the frames encoded for viewers. */
+  readonly view: ReturnType<typeof viewRoutes>;
   private source!: CaptureSource;
   private demo: DemoSource | undefined;
   private hotkeys: Hotkeys | undefined;
@@ -213,14 +215,12 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.pipeline = new Pipeline(this.models, { detector: opts.detector, standInTruth: opts.standInTruth, labelReuse: opts.labelReuse });
     const root = opts.root ?? DEFAULT_ROOT;
     this.retrainJob = new RetrainJob({ ...opts.retrain, root, models: this.models.dir });
+    this.view = viewRoutes(() => {
+      const p = this.lastFrame;
+      return p && { frameId: this.lastFrameId, image: p.frame.image, window: p.frame.window, detections: p.detections };
+    });
     this.server = new PublishServer({
-      routes: [
-        labelRoutes({ root, predict: (image) => this.predictStill(image), retrain: this.retrainJob }),
-        viewRoutes(() => {
-          const p = this.lastFrame;
-          return p && { frameId: this.lastFrameId, image: p.frame.image, window: p.frame.window, detections: p.detections };
-        }),
-      ],
+      routes: [labelRoutes({ root, predict: (image) => this.predictStill(image), retrain: this.retrainJob }), this.view],
       port: opts.port ?? DEFAULT_PORT,
       host: opts.host ?? DEFAULT_HOST,
       hello: () => ({ agent: AGENT_VERSION, models: this.models.info(), source: this.source?.describe() ?? {}, state: this.state, hotkeys: this.hotkeyNames() }),

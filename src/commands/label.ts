@@ -6,7 +6,7 @@ import { initEngine } from '../engine/index.ts';
 import { ModelSet } from '../agent/models.ts';
 import { DEFAULT_ROOT } from '../dataset/layout.ts';
 import { predictObjects } from '../label/predict.ts';
-import { RetrainJob } from '../label/retrain-job.ts';
+import { RetrainJob, type RetrainJobOptions } from '../label/retrain-job.ts';
 import { labelRoutes, screenshotsDir } from '../label/routes.ts';
 import { agentUrls } from '../overlay/window.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, PublishServer } from '../publish/server.ts';
@@ -21,12 +21,12 @@ export interface LabelServer {
 }
 
 /** Starts the labelling server (port 0: a free one). */
-export async function startLabelServer(opts: { root: string; port: number; host?: string; models: string; log?: (m: string) => void }): Promise<LabelServer> {
+export async function startLabelServer(opts: { root: string; port: number; host?: string; models: string; retrain?: Partial<RetrainJobOptions>; log?: (m: string) => void }): Promise<LabelServer> {
   await initEngine();
   const say = opts.log ?? log;
   const models = new ModelSet({ dir: opts.models, watch: true, onMessage: (m) => say(m) });
   await models.loadAll();
-  const retrain = new RetrainJob({ root: opts.root, models: opts.models });
+  const retrain = new RetrainJob({ ...opts.retrain, root: opts.root, models: opts.models });
   const server = new PublishServer({
     port: opts.port,
     host: opts.host ?? DEFAULT_HOST,
