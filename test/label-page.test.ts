@@ -1,0 +1,175 @@
+// The labelling page in a real headless Chromium (Debian's /usr/bin/chromium via playwright-core)
+// against `toonvision label`'s real server: draw a box with the mouse, pick its label with the
+// keyboard, save (the VOC file holds exactly that box); a page on another site cannot save (the file
+// stays byte for byte); a file changed on disk is not overwritten (409, reload shows the disk's boxes);
+// the retrain button on a tiny root shows progress and its result.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { startLabelServer, type LabelServer } from '../src/commands/label.ts';
+import { layout } from '../src/dataset/layout.ts';
+import { formatVoc, parseVoc } from '../src/dataset/voc.ts';
+import { writeScene } from './agent-helpers.ts';
+import { tempDir } from './helpers.ts';
+import { CHROMIUM, CHROMIUM_ARGS, needChromium } from './overlay-helpers.ts';
+
+const SIZE = { width: 400, height: 300 };
+
+describe('labelling page in Chromium', { skip: needChromium() }, () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let shots: string;
+  let s: LabelServer;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    ({ dir, cleanup } = await tempDir('toonvision-label-page-'));
+    shots = layout(dir).screenshots;
+    await mkdir(shots, { recursive: true });
+    const scene = await writeScene(shots, 'shot', SIZE, 7);
+    // Start from a screenshot labelled with no boxes: what is on disk after saving is only what the test drew.
+    await writeFile(scene.xml, formatVoc({ ...parseVoc(await readFile(scene.xml, 'utf8'), scene.xml), objects: [] }));
+    s = await startLabelServer({ root: dir, port: 0, models: path.join(dir, 'models'), retrain: { tasks: ['binary'], epochs: 1, seed: 1 }, log: () => undefined });
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1200, height: 760 } });
+    page.on('dialog', (d) => void d.dismiss());
+    await page.goto(s.url);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+  });
+  after(async () => {
+    await browser?.close();
+    await s?.close();
+    await cleanup?.();
+  });
+
+  /** Page coordinates of an image point, from the canvas box and the fitted zoom. */
+  async function at(x: number, y: number): Promise<{ x: number; y: number }> {
+    const r = (await page.locator('#canvas').boundingBox())!;
+    const z = Math.min(r.width / SIZE.width, r.height / SIZE.height);
+    return { x: r.x + (r.width - SIZE.width * z) / 2 + x * z, y: r.y + (r.height - SIZE.height * z) / 2 + y * z };
+  }
+
+  async function drag(from: { x: number; y: number }, to: { x: number; y: number }): Promise<void> {
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 4 });
+    await page.mouse.move(to.x, to.y, { steps: 4 });
+    await page.mouse.up();
+  }
+
+  const xmlFile = () => path.join(shots, 'shot.xml');
+
+  test('draw a box, label it by keyboard, save: the VOC file holds exactly that box', async () => {
+    await page.keyboard.press('w');
+    await drag(await at(50, 60), await at(170, 240));
+    // The label input has the focus: type-ahead, Enter picks the first match.
+    await page.keyboard.type('cold call');
+    assert.equal(await page.locator('#suggestions li').first().getAttribute('data-label'), 'cog_sb_coldcaller');
+    await page.keyboard.press('Enter');
+    const item = page.locator('#boxes li');
+    assert.equal(await item.count(), 1);
+    assert.equal(await item.getAttribute('data-label'), 'cog_sb_coldcaller');
+    const shown = (await item.getAttribute('data-bbox'))!.split(',').map(Number);
+    assert.ok(Math.abs(shown[0]! - 50) <= 1 && Math.abs(shown[1]! - 60) <= 1 && Math.abs(shown[2]! - 120) <= 2 && Math.abs(shown[3]! - 180) <= 2, `drawn box ${shown}`);
+    assert.equal(await page.locator('#dirty').isVisible(), true, 'unsaved changes are shown');
+    await page.keyboard.press('Control+s');
+    await page.locator('#banner[data-kind="info"]').waitFor({ timeout: 5000 });
+    assert.equal(await page.locator('#dirty').isVisible(), false);
+    const a = parseVoc(await readFile(xmlFile(), 'utf8'), xmlFile());
+    assert.equal(a.objects.length, 1);
+    assert.equal(a.objects[0]!.name, 'cog_sb_coldcaller');
+    assert.equal(a.objects[0]!.difficult, 0);
+    const [x, y, w, h] = shown as [number, number, number, number];
+    assert.deepEqual(a.objects[0]!.bndbox, { xmin: x, ymin: y, xmax: x + w, ymax: y + h });
+    assert.equal((await page.locator('#shots li .state').first().textContent())?.trim(), 'labelled · 1');
+  });
+
+  test('a page of another site cannot save: the file stays byte for byte', async () => {
+    const before = await readFile(xmlFile());
+    // The attacker's page, on another loopback port (a different origin), posts what a browser lets it.
+    const evil = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><title>evil</title>');
+    });
+    await new Promise<void>((r) => evil.listen(0, '127.0.0.1', r));
+    try {
+      const other = await browser.newPage();
+      await other.goto(`http://127.0.0.1:${(evil.address() as AddressInfo).port}/`);
+      const target = `http://127.0.0.1:${s.server.port}/api/screenshots/shot.png/labels`;
+      const outcome = await other.evaluate(async (url) => {
+        const body = JSON.stringify({ objects: [] });
+        const out: string[] = [];
+        try {
+          await fetch(url, { method: 'PUT', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body });
+          out.push('simple sent');
+        } catch (e) {
+          out.push(`simple failed ${(e as Error).message}`);
+        }
+        try {
+          const r = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body });
+          out.push(`cors ${r.status}`);
+        } catch (e) {
+          out.push('cors blocked');
+        }
+        return out;
+      }, target);
+      assert.ok(outcome.includes('cors blocked'), String(outcome));
+      await other.close();
+    } finally {
+      await new Promise<void>((r) => evil.close(() => r()));
+    }
+    assert.deepEqual(await readFile(xmlFile()), before);
+  });
+
+  test('a file changed on disk is not overwritten (409); reload shows the disk\'s boxes', async () => {
+    const theirs = formatVoc({ ...parseVoc(await readFile(xmlFile(), 'utf8'), xmlFile()), objects: [
+      { name: 'toon_cat', pose: 'Unspecified', truncated: 0, difficult: 0, bndbox: { xmin: 200, ymin: 100, xmax: 260, ymax: 200 } },
+      { name: 'toon_dog', pose: 'Unspecified', truncated: 0, difficult: 0, bndbox: { xmin: 300, ymin: 100, xmax: 350, ymax: 200 } },
+    ] });
+    await writeFile(xmlFile(), theirs); // labelImg (or another tab) saved meanwhile
+    // An edit in the page: mark the box difficult, then save.
+    await page.locator('#boxes li').first().click();
+    await page.locator('#difficult').check();
+    await page.keyboard.press('Control+s');
+    await page.locator('#banner-reload').waitFor({ state: 'visible', timeout: 5000 });
+    assert.match((await page.locator('#banner-text').textContent()) ?? '', /changed on disk/);
+    assert.equal(await readFile(xmlFile(), 'utf8'), theirs, 'the file on disk is byte for byte what was written there');
+    await page.locator('#banner-reload').click();
+    await page.waitForFunction(() => document.querySelectorAll('#boxes li').length === 2);
+    assert.deepEqual(await page.locator('#boxes li').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.label)), ['toon_cat', 'toon_dog']);
+    assert.equal(await page.locator('#dirty').isVisible(), false);
+  });
+
+  test('the retrain button shows the run\'s progress and its result', async () => {
+    // The tiny root: two more labelled scenes beside the one labelled above.
+    await writeScene(shots, 'more1', SIZE, 8);
+    await writeScene(shots, 'more2', SIZE, 9);
+    await page.locator('#retrain-btn').click();
+    await page.waitForFunction(() => /Retraining/.test(document.getElementById('retrain-status')!.textContent ?? ''), null, { timeout: 5000 });
+    assert.equal(await page.locator('#retrain-btn').isDisabled(), true, 'one run at a time');
+    const seen = new Set<string>();
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const text = (await page.locator('#retrain-status').textContent()) ?? '';
+      seen.add(text.replace(/\d+ s so far/, ''));
+      if (/finished|failed/.test(text)) break;
+      assert.ok(Date.now() < deadline, `retrain did not finish: ${text}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const final = (await page.locator('#retrain-status').textContent()) ?? '';
+    assert.match(final, /finished/, `${final}\n${await page.locator('#retrain-log').textContent()}`);
+    assert.ok([...seen].some((t) => /Retraining binary/.test(t)), `progress named the task: ${[...seen].join(' | ')}`);
+    const row = page.locator('#retrain-result tr[data-task="binary"] td');
+    assert.equal(await row.count(), 4);
+    assert.match((await row.nth(1).textContent()) ?? '', /%$/);
+    assert.equal(await row.nth(3).textContent(), 'installed', 'no binary model was installed in this models folder');
+    // The screenshots were extracted and moved to raw/processed: the list now says so.
+    await page.waitForFunction(() => document.querySelectorAll('#shots li[data-file]').length === 0);
+  });
+});
