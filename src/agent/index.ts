@@ -33,6 +33,9 @@ export { type LiveDetection } from './cascade.ts';
 const { version: AGENT_VERSION } = createRequire(import.meta.url)('../../package.json') as { version: string };
 export { AGENT_VERSION };
 
+/** How long stop() waits for the frame in flight and a capture being saved. */
+const STOP_WAIT_MS = 800;
+
 export type AgentState = 'running' | 'paused' | 'waiting-for-window';
 
 export interface StagesMs {
@@ -193,6 +196,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   private message = 'starting';
   private lastFrame: ProcessedFrame | undefined;
   private lastFrameId = 0;
+  /** Captures being written: stop() lets them finish, so no screenshot is left half-written. */
+  private readonly saving = new Set<Promise<SavedCapture>>();
   private lastError = '';
   /** Pipeline runs outside the loop (captures while paused) that still use the current models. */
   private outsideRuns = 0;
@@ -425,7 +430,9 @@ export class Agent extends EventEmitter<AgentEvents> {
         this.outsideRuns--;
       }
     }
-    const saved = await saveCapture(this.opts.root ?? DEFAULT_ROOT, p.frame.image, p.detections);
+    const saving = saveCapture(this.opts.root ?? DEFAULT_ROOT, p.frame.image, p.detections);
+    this.saving.add(saving);
+    const saved = await saving.finally(() => this.saving.delete(saving));
     this.log(`saved ${saved.file} with ${saved.objects.length} object${saved.objects.length === 1 ? '' : 's'} (${saved.xml})`);
     this.server.broadcast({ type: 'capture', file: saved.file, xml: saved.xml, objects: saved.objects });
     this.emit('capture', saved);
@@ -453,8 +460,12 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.stopped = true;
     this.hotkeys?.stop();
     this.retrainJob.stop();
-    // A capture that never returns (a hung capture tool) must not keep the agent from stopping.
-    await Promise.race([this.loopDone, sleep(5000)]);
+    // The frame in flight is finished (or dropped: a capture that never returns, a hung capture tool,
+    // must not keep the agent from stopping), and a capture being saved is finished, within a second.
+    let timer: NodeJS.Timeout | undefined;
+    const cap = new Promise<void>((r) => (timer = setTimeout(r, STOP_WAIT_MS)));
+    await Promise.race([Promise.all([this.loopDone, ...this.saving]), cap]);
+    clearTimeout(timer);
     await this.server.close();
     await this.models.close();
     this.source.close();
