@@ -1,6 +1,7 @@
 // Shared by the tests: where ../shared is, temporary folders, and skip reasons that name what is missing.
 import { existsSync } from 'node:fs';
 import http from 'node:http';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -70,4 +71,78 @@ export function httpRequest(url: string, opts: { method?: string; headers?: Reco
     req.on('error', reject);
     req.end(opts.body);
   });
+}
+
+/** The project's executable. */
+export const CLI = path.join(ROOT, 'bin', 'toonvision.js');
+
+export interface CliResult {
+  /** exit code (1 when killed by a signal or the timeout) */
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+interface CliOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  timeoutMs?: number;
+}
+
+/** `node bin/toonvision.js ARGS` in a child process (the real executable, start-up included). */
+export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+  });
+}
+
+/** The same, synchronously (for tests that run one command and read its output). */
+export function runCliSync(args: string[], opts: CliOptions = {}): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, encoding: 'utf8', timeout: opts.timeoutMs ?? 120_000 });
+  return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Runs `fn` with the text written to stdout and stderr captured. Only text is taken: the test runner
+ * reports to its parent through stdout in binary chunks, which go on through.
+ */
+export async function captureOutput<T>(fn: () => Promise<T>): Promise<{ result: T; stdout: string; stderr: string }> {
+  const writeOut = process.stdout.write.bind(process.stdout);
+  const writeErr = process.stderr.write.bind(process.stderr);
+  let stdout = '';
+  let stderr = '';
+  const take = (real: typeof writeOut, add: (s: string) => void) =>
+    ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      if (typeof chunk !== 'string') return (real as (c: Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
+      add(chunk);
+      return true;
+    }) as typeof process.stdout.write;
+  process.stdout.write = take(writeOut, (s) => (stdout += s));
+  process.stderr.write = take(writeErr, (s) => (stderr += s));
+  try {
+    return { result: await fn(), stdout, stderr };
+  } finally {
+    process.stdout.write = writeOut;
+    process.stderr.write = writeErr;
+  }
+}
+
+/** The CLI in this process (no start-up per case), its output captured. */
+export async function runCliInProcess(args: string[]): Promise<CliResult> {
+  const { main } = await import('../src/cli.ts');
+  const r = await captureOutput(() => main(args));
+  return { code: r.result, stdout: r.stdout, stderr: r.stderr };
 }
