@@ -8,6 +8,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Browser } from 'playwright-core';
 import { Agent } from '../src/agent/index.ts';
+import { PublishServer } from '../src/publish/server.ts';
+import { viewRoutes } from '../src/publish/view.ts';
 import { httpRequest, ROOT, tempDir, until } from './helpers.ts';
 import { CHROMIUM, CHROMIUM_ARGS, needChromium } from './overlay-helpers.ts';
 
@@ -72,6 +74,20 @@ describe('/view and /frame.jpg', () => {
       await browser.close();
     }
   });
+});
+
+test('/frame.jpg is 503 before the first frame, and encodes nothing for it', async () => {
+  const view = viewRoutes(() => undefined);
+  const server = new PublishServer({ port: 0, hello: () => ({}), routes: [view] });
+  const { port } = await server.start();
+  try {
+    const r = await httpRequest(`http://127.0.0.1:${port}/frame.jpg`);
+    assert.equal(r.status, 503);
+    assert.match(r.json().error, /no frame yet/);
+    assert.equal(view.encoded(), 0);
+  } finally {
+    await server.close();
+  }
 });
 
 describe('toonvision agent stops promptly', () => {

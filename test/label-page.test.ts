@@ -14,7 +14,7 @@ import { startLabelServer, type LabelServer } from '../src/commands/label.ts';
 import { layout } from '../src/dataset/layout.ts';
 import { formatVoc, parseVoc } from '../src/dataset/voc.ts';
 import { writeScene } from './agent-helpers.ts';
-import { tempDir } from './helpers.ts';
+import { httpRequest, tempDir } from './helpers.ts';
 import { CHROMIUM, CHROMIUM_ARGS, needChromium } from './overlay-helpers.ts';
 
 const SIZE = { width: 400, height: 300 };
@@ -102,24 +102,23 @@ describe('labelling page in Chromium', { skip: needChromium() }, () => {
       const other = await browser.newPage();
       await other.goto(`http://127.0.0.1:${(evil.address() as AddressInfo).port}/`);
       const target = `http://127.0.0.1:${s.server.port}/api/screenshots/shot.png/labels`;
-      const outcome = await other.evaluate(async (url) => {
+      const outcome = await other.evaluate(async ([url, retrainUrl]) => {
         const body = JSON.stringify({ objects: [] });
         const out: string[] = [];
         try {
-          await fetch(url, { method: 'PUT', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body });
-          out.push('simple sent');
-        } catch (e) {
-          out.push(`simple failed ${(e as Error).message}`);
-        }
-        try {
+          // A PUT needs the CORS preflight, which the agent refuses: the PUT itself is never sent.
           const r = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body });
           out.push(`cors ${r.status}`);
-        } catch (e) {
+        } catch {
           out.push('cors blocked');
         }
+        // A form-like POST is sent without asking (no-cors): the agent must refuse it by its Origin.
+        await fetch(retrainUrl, { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: '{}' });
+        out.push('post sent');
         return out;
-      }, target);
-      assert.ok(outcome.includes('cors blocked'), String(outcome));
+      }, [target, `http://127.0.0.1:${s.server.port}/api/retrain`] as const);
+      assert.deepEqual(outcome, ['cors blocked', 'post sent']);
+      assert.equal(s.retrain.current().state, 'idle', 'the foreign page did not start a retrain');
       await other.close();
     } finally {
       await new Promise<void>((r) => evil.close(() => r()));
@@ -153,6 +152,9 @@ describe('labelling page in Chromium', { skip: needChromium() }, () => {
     await page.locator('#retrain-btn').click();
     await page.waitForFunction(() => /Retraining/.test(document.getElementById('retrain-status')!.textContent ?? ''), null, { timeout: 5000 });
     assert.equal(await page.locator('#retrain-btn').isDisabled(), true, 'one run at a time');
+    const second = await httpRequest(`http://127.0.0.1:${s.server.port}/api/retrain`, { method: 'POST' });
+    assert.equal(second.status, 409);
+    assert.match(second.json().error, /a retrain is already running/);
     const seen = new Set<string>();
     const deadline = Date.now() + 120_000;
     for (;;) {
