@@ -1,8 +1,9 @@
 // The labelling page in a real headless Chromium (Debian's /usr/bin/chromium via playwright-core)
 // against `toonvision label`'s real server: draw a box with the mouse, pick its label with the
-// keyboard, save (the VOC file holds exactly that box); a page on another site cannot save (the file
-// stays byte for byte); a file changed on disk is not overwritten (409, reload shows the disk's boxes);
-// the retrain button on a tiny root shows progress and its result.
+// keyboard, save (the VOC file holds exactly that box); last labels on number keys and the verified
+// flag; a page on another site cannot save (the file stays byte for byte) nor start a retrain; a file
+// changed on disk is not overwritten (409, reload shows the disk's boxes); predictions accepted all at
+// once; unsaved changes guarded; the retrain button on a tiny root shows progress and its result.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -14,7 +15,7 @@ import { startLabelServer, type LabelServer } from '../src/commands/label.ts';
 import { layout } from '../src/dataset/layout.ts';
 import { formatVoc, parseVoc } from '../src/dataset/voc.ts';
 import { writeScene } from './agent-helpers.ts';
-import { httpRequest, tempDir } from './helpers.ts';
+import { httpRequest, tempDir, until } from './helpers.ts';
 import { CHROMIUM, CHROMIUM_ARGS, needChromium } from './overlay-helpers.ts';
 
 const SIZE = { width: 400, height: 300 };
@@ -26,6 +27,7 @@ describe('labelling page in Chromium', { skip: needChromium() }, () => {
   let s: LabelServer;
   let browser: Browser;
   let page: Page;
+  const dialogs: string[] = [];
 
   before(async () => {
     ({ dir, cleanup } = await tempDir('toonvision-label-page-'));
@@ -38,7 +40,10 @@ describe('labelling page in Chromium', { skip: needChromium() }, () => {
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1200, height: 760 } });
-    page.on('dialog', (d) => void d.dismiss());
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
     await page.goto(s.url);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
   });
@@ -88,6 +93,23 @@ describe('labelling page in Chromium', { skip: needChromium() }, () => {
     const [x, y, w, h] = shown as [number, number, number, number];
     assert.deepEqual(a.objects[0]!.bndbox, { xmin: x, ymin: y, xmax: x + w, ymax: y + h });
     assert.equal((await page.locator('#shots li .state').first().textContent())?.trim(), 'labelled · 1');
+  });
+
+  test('number keys give a box one of the last labels; Space sets labelImg\'s verified flag', async () => {
+    await page.keyboard.press('w');
+    await drag(await at(250, 60), await at(330, 200));
+    await page.keyboard.press('Escape'); // leave the label box: the keys act on the page again
+    await page.keyboard.press('1');
+    assert.equal(await page.locator('#boxes li').nth(1).getAttribute('data-label'), 'cog_sb_coldcaller');
+    await page.keyboard.press(' ');
+    assert.equal(await page.locator('#verified').isChecked(), true);
+    await page.keyboard.press('Control+s');
+    await page.waitForFunction(() => document.getElementById('dirty')!.hidden);
+    const xml = await readFile(xmlFile(), 'utf8');
+    assert.ok(xml.startsWith('<annotation verified="yes">'), xml.slice(0, 40));
+    const a = parseVoc(xml, xmlFile());
+    assert.deepEqual(a.objects.map((o) => o.name), ['cog_sb_coldcaller', 'cog_sb_coldcaller']);
+    assert.equal((await page.locator('#shots li .state').first().textContent())?.trim(), 'verified · 2');
   });
 
   test('a page of another site cannot save: the file stays byte for byte', async () => {
@@ -145,8 +167,46 @@ describe('labelling page in Chromium', { skip: needChromium() }, () => {
     assert.equal(await page.locator('#dirty').isVisible(), false);
   });
 
+  test('a screenshot without labels starts from the predictions; accept all, save: the file holds them', async () => {
+    const pred = await writeScene(shots, 'pred', SIZE, 11);
+    const { rm } = await import('node:fs/promises');
+    await rm(pred.xml);
+    await page.goto(`${s.url}#pred.png`);
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.equal(await page.locator('#shots li.current').getAttribute('data-file'), 'pred.png');
+    assert.match((await page.locator('#shots li.current .state').textContent()) ?? '', /predicted only/);
+    const items = page.locator('#boxes li.predicted');
+    const n = await items.count();
+    assert.ok(n > 0, 'the demo models predict boxes in a demo scene');
+    const predicted = await items.evaluateAll((els) => els.map((e) => [(e as HTMLElement).dataset.label, (e as HTMLElement).dataset.bbox]));
+    await page.locator('#accept-all').click();
+    assert.equal(await page.locator('#boxes li.predicted').count(), 0);
+    await page.keyboard.press('Control+s');
+    await page.waitForFunction(() => document.getElementById('dirty')!.hidden);
+    const a = parseVoc(await readFile(path.join(shots, 'pred.xml'), 'utf8'), 'pred.xml');
+    assert.deepEqual(
+      a.objects.map((o) => [o.name, [o.bndbox.xmin, o.bndbox.ymin, o.bndbox.xmax - o.bndbox.xmin, o.bndbox.ymax - o.bndbox.ymin].join(',')]),
+      predicted,
+    );
+  });
+
+  test('unsaved changes are guarded when leaving the screenshot', async () => {
+    await page.keyboard.press(' '); // an edit
+    assert.equal(await page.locator('#dirty').isVisible(), true);
+    const before = dialogs.length;
+    await page.keyboard.press('d'); // next screenshot: the page asks first; the test says no
+    await until(() => dialogs.length > before, 5000, 'the page to ask about the unsaved changes');
+    assert.equal(dialogs.length, before + 1);
+    assert.match(dialogs.at(-1)!, /unsaved changes/);
+    assert.equal(await page.locator('#shots li.current').getAttribute('data-file'), 'pred.png', 'still on the edited screenshot');
+    assert.equal(await page.locator('#dirty').isVisible(), true, 'the edit is still there');
+    await page.keyboard.press('Control+s');
+    await page.waitForFunction(() => document.getElementById('dirty')!.hidden);
+  });
+
   test('the retrain button shows the run\'s progress and its result', async () => {
-    // The tiny root: two more labelled scenes beside the one labelled above.
+    // The tiny root: two more labelled scenes beside the two labelled above.
     await writeScene(shots, 'more1', SIZE, 8);
     await writeScene(shots, 'more2', SIZE, 9);
     await page.locator('#retrain-btn').click();
