@@ -40,8 +40,37 @@ export interface RetrainStatus {
   error?: string;
 }
 
-const EPOCH_LINE = /^\s*epoch (\d+)\/(\d+) .*\(([\d.]+) s\)\s*$/;
+// The lines `toonvision retrain` writes on stderr off a terminal: `retraining <task>`, a classifier's
+// epochLine() (train/progress.ts: that epoch's seconds) and the detector's epoch line (seconds since
+// its training started).
 const TASK_LINE = /^retraining (\w+)$/;
+const EPOCH_LINE = /^\s*epoch (\d+)\/(\d+) loss .*\(([\d.]+) s\)\s*$/;
+const DETECTOR_EPOCH_LINE = /^\s*epoch (\d+)\/(\d+): loss .*\(([\d.]+) s\)\s*$/;
+/** retrain's default --detector-seconds */
+const DETECTOR_SECONDS = 300;
+
+export type ProgressLine = { task: string } | { epoch: number; epochs: number; secondsLeft: number };
+
+/** What a line of the retrain command's log says about its progress, if anything. */
+export function parseProgressLine(line: string, detectorSeconds = DETECTOR_SECONDS): ProgressLine | null {
+  const t = TASK_LINE.exec(line);
+  if (t) return { task: t[1]! };
+  const e = EPOCH_LINE.exec(line);
+  if (e) {
+    const epoch = Number(e[1]);
+    const epochs = Number(e[2]);
+    return { epoch, epochs, secondsLeft: Math.round((epochs - epoch) * Number(e[3])) };
+  }
+  const d = DETECTOR_EPOCH_LINE.exec(line);
+  if (d) {
+    const epoch = Number(d[1]);
+    const epochs = Number(d[2]);
+    const elapsed = Number(d[3]);
+    // The detector stops at its last epoch or at its time budget, whichever comes first.
+    return { epoch, epochs, secondsLeft: Math.max(0, Math.round(Math.min((epochs - epoch) * (elapsed / epoch), detectorSeconds - elapsed))) };
+  }
+  return null;
+}
 
 export class RetrainJob {
   private child: ChildProcess | undefined;
@@ -96,20 +125,9 @@ export class RetrainJob {
     const s = this.status;
     s.log.push(line);
     if (s.log.length > 40) s.log.splice(0, s.log.length - 40);
-    const t = TASK_LINE.exec(line);
-    if (t) {
-      s.task = t[1];
-      s.epoch = undefined;
-      s.epochs = undefined;
-      s.secondsLeft = undefined;
-      return;
-    }
-    const e = EPOCH_LINE.exec(line);
-    if (e) {
-      s.epoch = Number(e[1]);
-      s.epochs = Number(e[2]);
-      s.secondsLeft = Math.round((s.epochs - s.epoch) * Number(e[3]));
-    }
+    const p = parseProgressLine(line, this.opts.detectorSeconds);
+    if (p && 'task' in p) Object.assign(s, { task: p.task, epoch: undefined, epochs: undefined, secondsLeft: undefined });
+    else if (p) Object.assign(s, p);
   }
 
   private finish(code: number | null, reason: string | undefined, stdout: string): void {
