@@ -308,11 +308,17 @@ input.addEventListener('input', () => {
   state.suggestion = 0;
   renderSuggestions();
 });
-input.addEventListener('focus', () => renderSuggestions());
+input.addEventListener('focus', () => {
+  input.select();
+  renderSuggestions();
+});
 input.addEventListener('blur', () => setTimeout(() => renderSuggestions(), 0));
 input.addEventListener('keydown', (e) => {
   const list = matches(input.value).slice(0, 12);
-  if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+  if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's') {
+    e.preventDefault();
+    void save();
+  } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
     e.preventDefault();
     state.suggestion = (state.suggestion + (e.key === 'ArrowDown' ? 1 : list.length - 1)) % Math.max(1, list.length);
     renderSuggestions();
@@ -682,7 +688,11 @@ function renderRetrain(s) {
     if (s.secondsLeft !== undefined) parts.push(`about ${s.secondsLeft} s left for this task`);
     parts.push(`${Math.round(s.elapsedSeconds ?? 0)} s so far`);
     el.textContent = parts.join(' · ');
-  } else if (s.state === 'done') el.textContent = `Retrain finished in ${Math.round(s.elapsedSeconds ?? 0)} s (${s.finishedAt}). The agent uses installed models at once.`;
+  } else if (s.state === 'done') {
+    const x = s.result?.extract;
+    const used = x ? ` It used ${x.screenshots} new screenshot${x.screenshots === 1 ? '' : 's'} (${x.crops} crops)${x.errors?.length ? `; ${x.errors.length} not used (first: ${x.errors[0].reason})` : ''}.` : '';
+    el.textContent = `Retrain finished in ${Math.round(s.elapsedSeconds ?? 0)} s.${used} The agent uses the installed models at once.`;
+  }
   else if (s.state === 'failed') el.textContent = `Retrain failed: ${s.error}`;
   else el.textContent = 'Retrain extracts the labelled screenshots (they move to raw/processed), re-splits, trains and installs models that are at least as good.';
   const tasks = s.result?.tasks ?? [];
@@ -711,10 +721,25 @@ async function pollRetrain() {
     return;
   }
   renderRetrain(r.body);
-  if (r.body.state === 'running') polling = setTimeout(pollRetrain, 1000);
+  if (r.body.state === 'running') polling = setTimeout(pollRetrain, 500);
   else if (r.body.finishedAt && r.body.finishedAt !== state.lastRetrain) {
-    if (state.lastRetrain !== undefined) void loadList();
+    if (state.lastRetrain !== undefined) void afterRetrain();
     state.lastRetrain = r.body.finishedAt;
+  }
+}
+
+/** Retrain moved the screenshots it used to raw/processed: the list and the open one follow. */
+async function afterRetrain() {
+  await loadList();
+  if (state.doc && !state.shots.some((s) => s.file === state.doc.file)) {
+    const moved = state.doc.file;
+    state.doc = null;
+    state.image = null;
+    setDirty(false);
+    renderBoxes();
+    draw();
+    if (state.shots[0]) await open(state.shots[0].file, { force: true });
+    status(`${moved} was used by the retrain and moved to raw/processed`);
   }
 }
 
