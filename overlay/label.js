@@ -398,6 +398,12 @@ function handles(b) {
   ];
 }
 
+/** True for a colour (#rrggbb) light enough to carry dark text. */
+function bright(hex) {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255);
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.55;
+}
+
 function draw() {
   const dpr = window.devicePixelRatio || 1;
   ctx.setTransform(1, 0, 0, 1, 0, 0);
@@ -434,10 +440,14 @@ function draw() {
       const text = `${describe(o)}${o.difficult ? ' (difficult)' : ''}`;
       const tw = ctx.measureText(text).width + 8;
       const ty = sy > 18 ? sy - 16 : sy;
-      ctx.fillStyle = 'rgba(16,18,24,0.75)';
-      ctx.fillRect(sx, ty, tw, 16);
+      const tx = Math.max(0, Math.min(sx, canvas.width / dpr - tw));
+      // A tab in the box's colour, its text dark or light by the colour's brightness.
+      ctx.globalAlpha = o.predicted ? 0.75 : 0.9;
       ctx.fillStyle = colour;
-      ctx.fillText(text, sx + 4, ty + 15);
+      ctx.fillRect(tx, ty, tw, 16);
+      ctx.globalAlpha = 1;
+      ctx.fillStyle = bright(colour) ? '#111111' : '#ffffff';
+      ctx.fillText(text, tx + 4, ty + 15);
     }
     if (sel) {
       ctx.fillStyle = '#ffffff';
