@@ -459,12 +459,11 @@ export class Agent extends EventEmitter<AgentEvents> {
     if (this.stopped) return;
     this.stopped = true;
     this.hotkeys?.stop();
-    this.retrainJob.stop();
     // The frame in flight is finished (or dropped: a capture that never returns, a hung capture tool,
     // must not keep the agent from stopping), and a capture being saved is finished, within a second.
     let timer: NodeJS.Timeout | undefined;
     const cap = new Promise<void>((r) => (timer = setTimeout(r, STOP_WAIT_MS)));
-    await Promise.race([Promise.all([this.loopDone, ...this.saving]), cap]);
+    await Promise.race([Promise.all([this.loopDone, ...this.saving, this.retrainJob.stop(STOP_WAIT_MS - 100)]), cap]);
     clearTimeout(timer);
     await this.server.close();
     await this.models.close();

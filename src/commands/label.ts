@@ -51,7 +51,7 @@ export async function startLabelServer(opts: { root: string; port: number; host?
     retrain,
     url,
     async close() {
-      retrain.stop();
+      await retrain.stop();
       await server.close();
       await models.close();
     },

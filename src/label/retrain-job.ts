@@ -3,6 +3,7 @@
 // progress is read from the lines the command writes on stderr (task, epoch, seconds per epoch); its
 // result is the command's JSON document. The running agent picks installed models up by itself.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HttpError } from '../publish/guard.ts';
@@ -149,8 +150,22 @@ export class RetrainJob {
     }
   }
 
-  /** Stops a running retrain (the agent is stopping): the child is killed; retrain writes models beside and renames, so nothing is left half-written. */
-  stop(): void {
-    this.child?.kill('SIGTERM');
+  /**
+   * Stops a running retrain (the agent is stopping). retrain writes each model beside its target and
+   * installs it by rename, so no installed model is ever half-written; the folders it was writing beside
+   * (named after its pid) are removed once it has exited, waiting at most `waitMs` for that.
+   */
+  async stop(waitMs = 500): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    const closed = new Promise<void>((r) => child.once('close', () => r()));
+    child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = await Promise.race([closed.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), waitMs)))]);
+    clearTimeout(timer);
+    if (gaveUp || child.pid === undefined) return;
+    const staged = new RegExp(`^\\.\\w+\\.candidate-${child.pid}(\\.partial-${child.pid})?$`);
+    const names = await readdir(this.opts.models).catch(() => [] as string[]);
+    await Promise.all(names.filter((n) => staged.test(n)).map((n) => rm(path.join(this.opts.models, n), { recursive: true, force: true })));
   }
 }
