@@ -205,6 +205,30 @@ describe('labelling page in Chromium', { skip: needChromium() }, () => {
     await page.waitForFunction(() => document.getElementById('dirty')!.hidden);
   });
 
+  test('zoom: the same drag draws a box smaller by the zoom factor; F fits again', async () => {
+    const width = async () => Number((await page.locator('#boxes li').last().getAttribute('data-bbox'))!.split(',')[2]);
+    const before = await page.locator('#boxes li').count();
+    const drawAt = async () => {
+      await page.keyboard.press('w');
+      await drag(await at(20, 20), await at(100, 60));
+      await page.keyboard.press('Escape');
+      const w = await width();
+      await page.keyboard.press('Delete');
+      return w;
+    };
+    const fitted = await drawAt();
+    await page.keyboard.press('+');
+    await page.keyboard.press('+'); // 1.25 x 1.25 about the centre
+    const zoomed = await drawAt();
+    assert.ok(Math.abs(fitted - 80) <= 2, `fitted: ${fitted}`);
+    assert.ok(Math.abs(zoomed - 80 / 1.5625) <= 2, `zoomed: ${zoomed}`);
+    await page.keyboard.press('f');
+    assert.ok(Math.abs((await drawAt()) - 80) <= 2, 'fitted again');
+    assert.equal(await page.locator('#boxes li').count(), before);
+    await page.keyboard.press('Control+s');
+    await page.waitForFunction(() => document.getElementById('dirty')!.hidden);
+  });
+
   test('the retrain button shows the run\'s progress and its result', async () => {
     // The tiny root: two more labelled scenes beside the two labelled above.
     await writeScene(shots, 'more1', SIZE, 8);
