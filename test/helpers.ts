@@ -146,3 +146,11 @@ export async function runCliInProcess(args: string[]): Promise<CliResult> {
   const r = await captureOutput(() => main(args));
   return { code: r.result, stdout: r.stdout, stderr: r.stderr };
 }
+
+/**
+ * `toonvision retrain` flags that keep a test's retrain on its own tiny root: no synthetic scenes where
+ * the command makes them by default (`--synthetic`), so that the run stays a few seconds long.
+ */
+export function tinyRetrainArgs(): string[] {
+  return runCliSync(['retrain', '--help']).stdout.includes('--synthetic') ? ['--synthetic', '0'] : [];
+}

@@ -9,7 +9,7 @@ import { layout } from '../src/dataset/layout.ts';
 import { parseProgressLine, RetrainJob } from '../src/label/retrain-job.ts';
 import { epochLine } from '../src/train/progress.ts';
 import { writeScene } from './agent-helpers.ts';
-import { tempDir, until } from './helpers.ts';
+import { tempDir, tinyRetrainArgs, until } from './helpers.ts';
 
 test('task and epoch lines give the task, the epoch and the time left for the task', () => {
   assert.deepEqual(parseProgressLine('retraining animal'), { task: 'animal' });
@@ -29,9 +29,9 @@ test('a retrain stopped midway (the agent is stopping) leaves no model folder be
   try {
     const shots = layout(dir).screenshots;
     await mkdir(shots, { recursive: true });
-    for (const [i, seed] of [21, 22, 23].entries()) await writeScene(shots, `s${i}`, { width: 320, height: 240 }, seed);
+    for (let i = 0; i < 14; i++) await writeScene(shots, `s${i}`, { width: 320, height: 240 }, 21 + i);
     const models = path.join(dir, 'models');
-    const job = new RetrainJob({ root: dir, models, tasks: ['binary'], epochs: 200, seed: 1 });
+    const job = new RetrainJob({ root: dir, models, tasks: ['binary'], epochs: 200, seed: 1, extraArgs: tinyRetrainArgs() });
     job.start();
     assert.throws(() => job.start(), /a retrain is already running/);
     await until(() => job.current().log.some((l) => /epoch 1\/200/.test(l)), 60_000, 'the first epoch');

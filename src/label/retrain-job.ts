@@ -20,6 +20,8 @@ export interface RetrainJobOptions {
   /** `--detector-seconds` */
   detectorSeconds?: number;
   seed?: number;
+  /** further `toonvision retrain` flags, passed as they are */
+  extraArgs?: string[];
 }
 
 export interface RetrainStatus {
@@ -99,6 +101,7 @@ export class RetrainJob {
     if (o.epochs) args.push('--epochs', String(o.epochs));
     if (o.detectorSeconds) args.push('--detector-seconds', String(o.detectorSeconds));
     if (o.seed !== undefined) args.push('--seed', String(o.seed));
+    if (o.extraArgs) args.push(...o.extraArgs);
     this.started = Date.now();
     this.status = { state: 'running', startedAt: new Date().toISOString(), tasks: o.tasks, log: [] };
     const child = spawn(process.execPath, args, { cwd: path.resolve('.'), stdio: ['ignore', 'pipe', 'pipe'] });
