@@ -181,6 +181,16 @@ function showToast(msg) {
   const n = Array.isArray(msg.objects) ? msg.objects.length : Number(msg.objects);
   const objects = Number.isFinite(n) ? ` · ${n} object${n === 1 ? '' : 's'}` : '';
   toast.textContent = `Capture saved${file ? `: ${file}` : ''}${objects}`;
+  if (file) {
+    // In a browser (not the click-through Electron window) the toast opens the capture in the labelling page.
+    const link = document.createElement('a');
+    link.id = 'toast-link';
+    link.href = `/label#${encodeURIComponent(file)}`;
+    link.target = '_blank';
+    link.rel = 'noopener';
+    link.textContent = 'label it';
+    toast.append(' · ', link);
+  }
   toast.hidden = false;
   // restart the CSS transition
   toast.classList.remove('show');

@@ -11,6 +11,7 @@ import * as detect from './commands/detect.ts';
 import * as doctor from './commands/doctor.ts';
 import * as explain from './commands/explain.ts';
 import * as importKeras from './commands/import-keras.ts';
+import * as label from './commands/label.ts';
 import * as overlay from './commands/overlay.ts';
 import * as predict from './commands/predict.ts';
 import * as synth from './commands/synth.ts';
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
     .description('Sees ToonTown: finds and classifies Toons and Cogs, trains its models from your screenshots.')
     .version(version)
     .showHelpAfterError('(run with --help for usage)');
-  for (const mod of [doctor, synth, dataset, train, classify, importKeras, explain, detect, predict, agent, capture, overlay, bench]) {
+  for (const mod of [doctor, synth, dataset, train, classify, importKeras, explain, detect, predict, agent, capture, label, overlay, bench]) {
     mod.register(program);
   }
   return program;

@@ -9,8 +9,8 @@ import sharp from 'sharp';
 import { dHash, FrameCollector, hammingDistance, unlabelledDir } from '../src/agent/collect.ts';
 import { renderScene } from '../src/synth/index.ts';
 import { readVoc } from '../src/dataset/voc.ts';
-import { tempDir } from './helpers.ts';
-import { runCli } from './keras-helpers.ts';
+import { runCli, tempDir } from './helpers.ts';
+
 
 test('dHash: the same scene a few pixels brighter is near, another scene is far', async () => {
   const a = (await renderScene({ seed: 3, index: 0, width: 320, height: 240 })).image;
@@ -55,7 +55,7 @@ test('predict --write-voc writes a labelImg VOC beside the image and never repla
     const mine = path.join(t.dir, 'mine.xml');
     await writeFile(mine, 'the player\'s own labels');
     const r = await runCli(['predict', '--write-voc', '--models', path.join(t.dir, 'none'), png, other]);
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
     const voc = await readVoc(path.join(t.dir, 'frame.xml'));
     assert.equal(voc.size.width, 400);
     assert.equal(voc.filename, 'frame.png');

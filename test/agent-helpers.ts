@@ -8,7 +8,7 @@ import { findWindows, type SceneObject, type WindowInfo } from '../src/capture/i
 import { formatVoc } from '../src/dataset/voc.ts';
 import { renderScene } from '../src/synth/index.ts';
 import { encodePng, type RgbImage } from '../src/image.ts';
-import { needDisplay, needProgram } from './helpers.ts';
+import { needDisplay, needProgram, until } from './helpers.ts';
 import { bboxIou as iou } from '../src/image.ts';
 
 export const GAME_TITLE = 'Toontown Rewritten';
@@ -48,15 +48,7 @@ export async function writeScene(dir: string, name = 'scene', size = { width: 80
   return { png, xml, image, objects };
 }
 
-export async function until<T>(get: () => T | undefined | false | Promise<T | undefined | false>, ms: number, what: string, stepMs = 50): Promise<T> {
-  const t = Date.now();
-  for (;;) {
-    const v = await get();
-    if (v) return v;
-    if (Date.now() - t > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
+export { until };
 
 /** Shows a PNG in a window with the given title; resolves once the window is mapped. */
 export async function showWindow(png: string, title: string): Promise<{ proc: ChildProcess; win: WindowInfo; close: () => Promise<void> }> {

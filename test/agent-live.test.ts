@@ -2,7 +2,7 @@
 // client on loopback, real key events for the capture hotkey, real model folders installed by rename
 // for hot reload, and the CLI commands as a player runs them.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -15,43 +15,8 @@ import { initEngine, tf } from '../src/engine/index.ts';
 import { imageSize } from '../src/image.ts';
 import { makeClassifier } from '../src/model/architectures.ts';
 import { installModelFolder, saveModelFolder, STANDARD_PREPROCESSING } from '../src/model/folder.ts';
-import { ROOT, tempDir } from './helpers.ts';
+import { captureOutput, CLI, ROOT, runCli, tempDir } from './helpers.ts';
 import { connect, matchRate, needX11, showWindow, uniqueTitle, until, writeScene, xdotool } from './agent-helpers.ts';
-
-const CLI = path.join(ROOT, 'bin', 'toonvision.js');
-
-/** Runs `fn` with stdout and stderr captured (the CLI in-process: no process start-up per case). */
-async function captureStderr<T>(fn: () => Promise<T>): Promise<{ result: T; text: string; stdout: string }> {
-  const write = process.stderr.write.bind(process.stderr);
-  const writeOut = process.stdout.write.bind(process.stdout);
-  let text = '';
-  let stdout = '';
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    text += chunk.toString();
-    return true;
-  }) as typeof process.stderr.write;
-  // Only text is ours: the test runner reports to its parent through stdout in binary chunks.
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    if (typeof chunk !== 'string') return (writeOut as (c: Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
-    stdout += chunk;
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    return { result: await fn(), text, stdout };
-  } finally {
-    process.stderr.write = write;
-    process.stdout.write = writeOut;
-  }
-}
-
-function runCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: ROOT, env, timeout: 120000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as unknown as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 /** A small random-weight binary classifier folder (fast preset at a small input), staged then installed by rename. */
 async function installBinary(modelsDir: string, staging: string, seed: number): Promise<void> {
@@ -164,17 +129,17 @@ describe('live agent', () => {
   });
 
   it('rejects bad usage with exit code 2 and names the value', async () => {
-    const err = await captureStderr(() => main(['agent', '--source', 'webcam']));
+    const err = await captureOutput(() => main(['agent', '--source', 'webcam']));
     assert.equal(err.result, 2);
-    assert.match(err.text, /'webcam' is not one of window, screen, demo, folder:DIR/);
-    const port = await captureStderr(() => main(['agent', '--port', '70000']));
+    assert.match(err.stderr, /'webcam' is not one of window, screen, demo, folder:DIR/);
+    const port = await captureOutput(() => main(['agent', '--port', '70000']));
     assert.equal(port.result, 2);
-    assert.match(port.text, /--port must be between 0 and 65535/);
+    assert.match(port.stderr, /--port must be between 0 and 65535/);
   });
 
   it('doctor reports capture, hotkeys, Electron and the game window', async () => {
-    const r = await captureStderr(() => main(['doctor', '--json', '--window', 'No Such Game Window t2']));
-    assert.equal(r.result, 0, r.text);
+    const r = await captureOutput(() => main(['doctor', '--json', '--window', 'No Such Game Window t2']));
+    assert.equal(r.result, 0, r.stderr);
     const report = JSON.parse(r.stdout);
     for (const k of ['captureTool', 'hotkeys', 'electron']) assert.equal(typeof report[k], 'boolean', k);
     assert.equal(report.gameWindow, null);
@@ -255,9 +220,9 @@ describe('live agent', () => {
       } finally {
         await shown.close();
       }
-      const missing = await captureStderr(() => main(['capture', '--window', 'No Such Game t1', '--root', root]));
+      const missing = await captureOutput(() => main(['capture', '--window', 'No Such Game t1', '--root', root]));
       assert.equal(missing.result, 1);
-      assert.match(missing.text, /nothing captured: no window whose title contains 'No Such Game t1'/);
+      assert.match(missing.stderr, /nothing captured: no window whose title contains 'No Such Game t1'/);
     });
 
     it('`toonvision agent` from the shell shows the demo until the window appears, and stops on SIGTERM', async () => {

@@ -1,32 +1,21 @@
 // `toonvision bench train|infer`: JSON shape only (speed targets live in the benchmark, not in tests).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { ROOT } from './helpers.ts';
+import { runCli } from './helpers.ts';
 import { PRESET_INPUT } from '../src/model/architectures.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 
-const cli = path.join(ROOT, 'bin', 'toonvision.js');
-
-function run(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [cli, ...args], { env: { ...process.env, TOONVISION_BACKEND: process.env.TOONVISION_BACKEND || 'wasm', ...env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+/** The CLI in a child process, on WASM unless the environment says otherwise. */
+const run = (args: string[], env: Record<string, string> = {}) =>
+  runCli(args, { env: { ...process.env, TOONVISION_BACKEND: process.env.TOONVISION_BACKEND || 'wasm', ...env } });
 
 describe('bench commands', { concurrency: true }, () => {
   test('bench train --json reports throughput, backend and the slowest kernels', async () => {
     const r = await run(['bench', 'train', '--arch', 'fast', '--batch', '4', '--steps', '1', '--json']);
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines.length, 1, 'exactly one JSON document on stdout');
     const j = JSON.parse(lines[0]!);
@@ -43,7 +32,7 @@ describe('bench commands', { concurrency: true }, () => {
 
   test('bench infer --json reports ms per crop and per batch of 32 (seed arch)', async () => {
     const r = await run(['bench', 'infer', '--runs', '2', '--json']);
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.equal(typeof j.backend, 'string');
     assert.ok(typeof j.msPerCrop === 'number' && j.msPerCrop > 0);
@@ -53,7 +42,7 @@ describe('bench commands', { concurrency: true }, () => {
 
   test('TOONVISION_WASM_THREADS=2 loads the threaded WASM build, and the process still exits', async () => {
     const r = await run(['bench', 'infer', '--arch', 'fast', '--runs', '2', '--json'], { TOONVISION_BACKEND: 'wasm', TOONVISION_WASM_THREADS: '2' });
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.equal(j.backend, 'wasm');
     assert.equal(j.threads, 2, r.stderr);
@@ -62,11 +51,11 @@ describe('bench commands', { concurrency: true }, () => {
 
   test('bench with a bad --arch or --steps is bad usage (exit 2)', async () => {
     const a = await run(['bench', 'train', '--arch', 'resnet', '--json']);
-    assert.equal(a.status, 2);
+    assert.equal(a.code, 2);
     assert.match(a.stderr, /resnet/);
     assert.equal(a.stdout, '');
     const b = await run(['bench', 'train', '--steps', '0', '--json']);
-    assert.equal(b.status, 2);
+    assert.equal(b.code, 2);
     assert.match(b.stderr, /--steps/);
   });
 
@@ -75,7 +64,7 @@ describe('bench commands', { concurrency: true }, () => {
     try {
       const args = ['bench', 'accuracy', '--tasks', 'binary', '--train-scenes', '10', '--test-scenes', '3', '--epochs', '1', '--work', work, '--json'];
       const a = await run(args);
-      assert.equal(a.status, 0, a.stderr);
+      assert.equal(a.code, 0, a.stderr);
       const j = JSON.parse(a.stdout);
       assert.equal(j.preset, 'fast');
       assert.deepEqual([j.train.scenes, j.train.seed, j.test.scenes, j.test.seed], [10, 101, 3, 777]);
@@ -92,7 +81,7 @@ describe('bench commands', { concurrency: true }, () => {
       assert.equal(t.met, t.accuracy >= 0.995);
       assert.ok(existsSync(path.join(work, 'models', 'binary', 'model.json')), 'the model is kept in --work');
       const b = await run(args);
-      assert.equal(b.status, 0, b.stderr);
+      assert.equal(b.code, 0, b.stderr);
       assert.match(b.stderr, /reusing .*train-seed101-10/);
       assert.match(b.stderr, /reusing .*test-seed777-3/);
       assert.equal(JSON.parse(b.stdout).test.crops, j.test.crops);
@@ -103,7 +92,7 @@ describe('bench commands', { concurrency: true }, () => {
 
   test('bench accuracy refuses a test seed equal to the training seed (exit 2)', async () => {
     const r = await run(['bench', 'accuracy', '--train-seed', '5', '--test-seed', '5', '--json']);
-    assert.equal(r.status, 2);
+    assert.equal(r.code, 2);
     assert.match(r.stderr, /--test-seed must differ/);
     assert.equal(r.stdout, '');
   });

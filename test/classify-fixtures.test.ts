@@ -100,7 +100,7 @@ describe('classify with the imported seed models', { skip }, () => {
     const dir = path.join(tmp.dir, 'binary_toon_cog');
     const args = REFERENCE.map((r) => `${path.join(REAL, r.image)}:${r.box.join(',')}`);
     const r = await runCli(['classify', '--model', dir, '--json', ...args]);
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     assert.equal(lines.length, REFERENCE.length);
     lines.forEach((line, i) => {
@@ -120,12 +120,12 @@ describe('classify with the imported seed models', { skip }, () => {
     await writeFile(junk, 'this is not an image');
     // The three runs in parallel: each CLI start costs seconds on a busy machine.
     const [bad, outside, unreadable] = await Promise.all([`${img}:10,20,5`, `${img}:700,500,900,600`, junk].map((arg) => runCli(['classify', '--model', dir, '--json', arg])));
-    assert.equal(bad!.status, 1);
+    assert.equal(bad!.code, 1);
     assert.match(bad!.stderr, /bad box '10,20,5'/);
     assert.equal(bad!.stdout, '');
-    assert.equal(outside!.status, 1);
+    assert.equal(outside!.code, 1);
     assert.match(outside!.stderr, /box 700,500,900,600 .*outside the 800x600 image/);
-    assert.equal(unreadable!.status, 1);
+    assert.equal(unreadable!.code, 1);
     assert.match(unreadable!.stderr, /junk\.png: cannot decode image/);
     assert.equal(unreadable!.stdout, '');
   });

@@ -2,7 +2,6 @@
 // and one clear error for a missing model folder or an unreadable image.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -11,19 +10,10 @@ import { formatVoc } from '../src/dataset/voc.ts';
 import { encodePng } from '../src/image.ts';
 import { DETECTOR_CLASSES, DEFAULT_DECODE, makeDetector, OUT_CHANNELS } from '../src/detect/index.ts';
 import { saveModelFolder, STANDARD_PREPROCESSING } from '../src/model/folder.ts';
-import { ROOT, tempDir } from './helpers.ts';
+import { runCli, tempDir } from './helpers.ts';
 import { toyScenes } from './detect-helpers.ts';
 
-const BIN = path.join(ROOT, 'bin', 'toonvision.js');
-
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, timeout: 120_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[]) => runCli(args);
 
 let dir = '';
 let cleanup: () => Promise<void> = async () => {};

@@ -112,7 +112,7 @@ test('the same seed draws the same patterns; another seed other ones', { skip },
 test('explain --filters writes one titled grid per conv layer; --layer one; an unknown layer is named', { skip }, async () => {
   const all = path.join(tmp.dir, 'filters.png');
   const r = await runCli(['explain', '--model', DEMO, '--filters', all, '--steps', '2', '--json']);
-  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout) as { filters: string; filterLayers: { layer: string; filters: number; activation: number[] }[] };
   assert.equal(report.filters, all);
   assert.deepEqual(report.filterLayers.map((l) => l.filters), [16, 32, 64, 64]);
@@ -123,17 +123,17 @@ test('explain --filters writes one titled grid per conv layer; --layer one; an u
 
   const one = path.join(tmp.dir, 'one.png');
   const r1 = await runCli(['explain', '--model', DEMO, '--filters', one, '--layer', report.filterLayers[0]!.layer, '--steps', '2']);
-  assert.equal(r1.status, 0, r1.stderr);
+  assert.equal(r1.code, 0, r1.stderr);
   assert.equal((await readImage(await readFile(one))).height, 20 + 2 + 96 + 2);
 
   const bad = await runCli(['explain', '--model', DEMO, '--filters', path.join(tmp.dir, 'bad.png'), '--layer', 'dense_1']);
-  assert.equal(bad.status, 1);
+  assert.equal(bad.code, 1);
   assert.match(bad.stderr, /suit: no conv layer 'dense_1' \(conv layers: /);
   assert.equal(existsSync(path.join(tmp.dir, 'bad.png')), false);
   const none = await runCli(['explain', '--model', DEMO]);
-  assert.equal(none.status, 2);
+  assert.equal(none.code, 2);
   assert.match(none.stderr, /needs an image \(with --out\) or --filters/);
   const jpg = await runCli(['explain', '--model', DEMO, '--filters', path.join(tmp.dir, 'f.jpg')]);
-  assert.equal(jpg.status, 2);
+  assert.equal(jpg.code, 2);
   assert.match(jpg.stderr, /--filters '.*f\.jpg' must be a \.png file/);
 });

@@ -104,7 +104,7 @@ test('explain CLI on a real crop: heatmap and activations PNGs, crop aspect, hea
   const box = [631, 174, 720, 510]; // cog_lb_bloodsucker, 89x336
   const out = path.join(tmp.dir, 'pics', 'bloodsucker.png');
   const r = await runCli(['explain', '--model', modelDir, `${path.join(REAL, 'sample_img0.png')}:${box.join(',')}`, '--out', out, '--json']);
-  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout);
   assert.equal(report.label, 'cog');
   assert.equal(report.layer, 'conv2d_158');

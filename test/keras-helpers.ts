@@ -1,21 +1,9 @@
 // Test helpers for the Keras importer: write small Keras-2-like HDF5 files with h5wasm, and the
 // reference outputs of ../shared/fixtures/README.md.
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { ROOT } from './helpers.ts';
+import { runCli } from './helpers.ts';
 
-/** Runs `node bin/toonvision.js ARGS` as a child process; resolves to its exit status and output. */
-export function runCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'toonvision.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+export { runCli };
 
 export interface FakeLayer {
   class_name: string;

@@ -175,14 +175,14 @@ test('import-keras CLI: writes a model folder (exit 0); a bad --task is exit 2; 
     runCli(['import-keras', good, '--task', 'hat', '--out', out]),
     runCli(['import-keras', lstm, '--task', 'binary', '--out', path.join(tmp.dir, 'never')]),
   ]);
-  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal(ok.code, 0, ok.stderr);
   const summary = JSON.parse(ok.stdout);
   assert.equal(summary.task, 'binary');
   assert.deepEqual(summary.skipped, ['flip (RandomFlip)', 'zoom (RandomZoom)']);
   for (const f of ['model.json', 'weights.bin', 'metadata.json']) assert.ok(existsSync(path.join(out, f)), f);
-  assert.equal(badTask.status, 2);
+  assert.equal(badTask.code, 2);
   assert.match(badTask.stderr, /--task 'hat' is not a classifier task/);
-  assert.equal(unsupported.status, 1);
+  assert.equal(unsupported.code, 1);
   assert.match(unsupported.stderr, /cli-lstm\.h5: unsupported Keras layer 'lstm_9' of class LSTM/);
   assert.equal(existsSync(path.join(tmp.dir, 'never')), false);
 });

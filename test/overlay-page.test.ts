@@ -197,6 +197,7 @@ describe('overlay page in headless Chromium', { skip: needChromium() }, () => {
       agent.broadcast({ type: 'capture', v: 1, file: 'captures/raw/screenshots/shot_0042.png', objects: 3 });
       await page.locator('#toast').waitFor({ state: 'visible', timeout: 5000 });
       assert.match((await page.locator('#toast').textContent()) ?? '', /Capture saved: shot_0042\.png · 3 objects/);
+      assert.equal(await page.locator('#toast a').getAttribute('href'), '/label#shot_0042.png', 'the toast links to the capture in the labelling page');
     } finally {
       await page.close();
     }

@@ -5,11 +5,9 @@
 // the `toonvision overlay` command.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { Command, type CommanderError } from 'commander';
 import { register as registerOverlay } from '../src/commands/overlay.ts';
 import { GameWindowFollower, isVirtualSource, reportedWindow } from '../src/overlay/follow.ts';
@@ -17,10 +15,9 @@ import { connectAgent } from '../src/overlay/agent-link.ts';
 import { guardWebContents, type ElectronLike, type OverlayApp } from '../src/overlay/electron-app.ts';
 import { ELECTRON_MAIN, findElectron } from '../src/overlay/launch.ts';
 import { type Rect, agentUrls, backoffMs, isAllowedUrl, overlayBounds, overlayWindowOptions } from '../src/overlay/window.ts';
-import { ROOT, tempDir } from './helpers.ts';
+import { captureOutput, ROOT, runCli, tempDir, until } from './helpers.ts';
 import { HELLO, frameMessage, startTestAgent } from './overlay-helpers.ts';
 
-const run = promisify(execFile);
 
 test('window options satisfy the security checklist and make a click-through, unfocusable, always-on-top overlay', () => {
   const o = overlayWindowOptions({ x: 10, y: 20, width: 800, height: 600 });
@@ -255,14 +252,6 @@ function fakeElectron() {
   };
 }
 
-async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 test('main process (overlay/electron/boot.cjs) on a stand-in Electron follows the game window a real agent reports', async () => {
   const agent = await startTestAgent();
   const fake = fakeElectron();
@@ -283,7 +272,7 @@ test('main process (overlay/electron/boot.cjs) on a stand-in Electron follows th
     assert.deepEqual(win.options, overlayWindowOptions());
     assert.deepEqual(win.ignoreMouse, [[true, { forward: true }]]);
     const page = `http://127.0.0.1:${agent.port}/overlay`;
-    await until(() => win.loaded.length >= 2, 'the page to be loaded again after a failed load');
+    await until(() => win.loaded.length >= 2, 5000, 'the page to be loaded again after a failed load');
     assert.deepEqual(win.loaded.slice(0, 2), [page, page]);
     // no remote content, no permissions
     assert.equal(fake.request('https://example.com/x.js'), true);
@@ -294,13 +283,13 @@ test('main process (overlay/electron/boot.cjs) on a stand-in Electron follows th
     await agent.waitForClients(1);
     assert.equal(win.visible, false);
     agent.broadcast(frameMessage({ x: 120, y: 80, width: 1024, height: 768 }, []));
-    await until(() => win.visible, 'the overlay to be shown over the game window');
+    await until(() => win.visible, 5000, 'the overlay to be shown over the game window');
     assert.deepEqual(win.bounds, { x: 120, y: 80, width: 1024, height: 768 });
     agent.broadcast(frameMessage({ x: 400, y: 300, width: 640, height: 480 }, []));
-    await until(() => win.bounds?.x === 400, 'the overlay to follow the game window');
+    await until(() => win.bounds?.x === 400, 5000, 'the overlay to follow the game window');
     assert.deepEqual(win.bounds, { x: 400, y: 300, width: 640, height: 480 });
     agent.broadcast({ type: 'status', v: 1, state: 'waiting-for-window', message: '' });
-    await until(() => !win.visible, 'the overlay to hide while the game window is gone');
+    await until(() => !win.visible, 5000, 'the overlay to hide while the game window is gone');
 
     // the agent restarts: the main process reconnects and follows again
     const port = agent.port;
@@ -309,7 +298,7 @@ test('main process (overlay/electron/boot.cjs) on a stand-in Electron follows th
     try {
       await again.waitForClients(1, 10_000);
       again.broadcast(frameMessage({ x: 10, y: 20, width: 300, height: 200 }, []));
-      await until(() => win.visible && win.bounds?.x === 10, 'the overlay after the agent restarted');
+      await until(() => win.visible && win.bounds?.x === 10, 5000, 'the overlay after the agent restarted');
     } finally {
       app.stop();
       await again.close();
@@ -327,10 +316,10 @@ test('agent link reconnects with backoff and stops on close()', async () => {
   let opens = 0;
   const link = connectAgent(`ws://127.0.0.1:${agent.port}/`, { onMessage: (m) => got.push(m), onOpen: () => opens++ }, { backoff: () => 20 });
   try {
-    await until(() => got.length === 1, 'hello');
+    await until(() => got.length === 1, 5000, 'hello');
     assert.equal((got[0] as { type: string }).type, 'hello');
     for (const c of agent.clients) c.terminate();
-    await until(() => opens === 2 && got.length === 2, 'a second connection');
+    await until(() => opens === 2 && got.length === 2, 5000, 'a second connection');
   } finally {
     link.close();
     await agent.close();
@@ -340,10 +329,7 @@ test('agent link reconnects with backoff and stops on close()', async () => {
 
 test('toonvision overlay without Electron prints the page URL and how to install it, exit 1', async () => {
   assert.equal(findElectron({}).found, false, 'electron is not installed in this tree');
-  const err = await run(process.execPath, [path.join(ROOT, 'bin', 'toonvision.js'), 'overlay', '--port', '9123'], {
-    env: { ...process.env, TOONVISION_ELECTRON: '' },
-  }).then(() => null, (e: { code: number; stdout: string; stderr: string }) => e);
-  assert.ok(err, 'exits non-zero');
+  const err = await runCli(['overlay', '--port', '9123'], { env: { ...process.env, TOONVISION_ELECTRON: '' } });
   assert.equal(err.code, 1);
   assert.equal(err.stdout, 'http://127.0.0.1:9123/overlay\n');
   assert.match(err.stderr, /npm install electron/);
@@ -376,15 +362,12 @@ test('toonvision overlay starts Electron on overlay/electron/main.cjs with the a
     chmodSync(fakeBin, 0o755);
     // in-process (the CLI's start-up is slow on a busy machine): the command as cli.ts registers it
     const saved = { electron: process.env.TOONVISION_ELECTRON, runAsNode: process.env.ELECTRON_RUN_AS_NODE };
-    const stderr: string[] = [];
-    const write = process.stderr.write.bind(process.stderr);
     process.env.TOONVISION_ELECTRON = fakeBin;
     process.env.ELECTRON_RUN_AS_NODE = '1';
-    process.stderr.write = ((chunk: string) => (stderr.push(String(chunk)), true)) as typeof process.stderr.write;
+    let stderr = '';
     try {
-      await program().parseAsync(['overlay', '--port', '9124'], { from: 'user' });
+      ({ stderr } = await captureOutput(() => program().parseAsync(['overlay', '--port', '9124'], { from: 'user' })));
     } finally {
-      process.stderr.write = write;
       for (const [k, v] of [['TOONVISION_ELECTRON', saved.electron], ['ELECTRON_RUN_AS_NODE', saved.runAsNode]] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
@@ -395,7 +378,7 @@ test('toonvision overlay starts Electron on overlay/electron/main.cjs with the a
     assert.equal(started.port, '9124');
     assert.equal(started.runAsNode, null, 'ELECTRON_RUN_AS_NODE is cleared');
     if (process.platform === 'linux') assert.ok(started.argv.includes('--enable-transparent-visuals'));
-    assert.match(stderr.join(''), /starting Electron/);
+    assert.match(stderr, /starting Electron/);
   } finally {
     await cleanup();
   }

@@ -6,6 +6,7 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { PublishServer, type Command } from '../src/publish/server.ts';
+import { until } from './helpers.ts';
 
 function get(port: number, rawPath: string): Promise<{ status: number; type: string; body: string }> {
   return new Promise((resolve, reject) => {
@@ -28,14 +29,6 @@ function open(port: number, headers: Record<string, string> = {}): Promise<{ ws:
     ws.once('open', () => resolve({ ws, messages }));
     ws.once('error', reject);
   });
-}
-
-async function until(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
-  const t = Date.now();
-  while (!cond()) {
-    if (Date.now() - t > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('publish server', () => {

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { copyFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { FIXTURES, tempDir } from './helpers.ts';
-import { runCli } from './keras-helpers.ts';
+import { FIXTURES, runCli, tempDir } from './helpers.ts';
+
 import { decodeNanodet } from '../src/detect/pretrained.ts';
 import { letterboxRgbToFloat } from '../src/detect/resize.ts';
 import { computeAp } from '../src/detect/evaluate.ts';
@@ -74,7 +74,7 @@ describe('real screenshots through the shipped cascade', { skip: skipReal }, () 
     const jpg = path.join(REAL_EVAL, 'tto_screen1.jpg');
     const gif = path.join(REAL_EVAL, 'tto_lg_image_trolley.gif');
     const r = await runCli(['predict', '--models', path.join(REAL_EVAL, 'no-such-models'), '--json', jpg, gif, `${jpg}:107,152,139,203`]);
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     assert.equal(lines.length, 3);
     assert.deepEqual([lines[0].width, lines[0].height], [337, 253]);
@@ -118,7 +118,7 @@ describe('real screenshots through the shipped cascade', { skip: skipReal }, () 
 
   test('predict names a missing image and exits 1', async () => {
     const r = await runCli(['predict', '--json', path.join(REAL_EVAL, 'nope.png')]);
-    assert.equal(r.status, 1);
+    assert.equal(r.code, 1);
     assert.match(r.stderr, /nope\.png: image file does not exist/);
     assert.equal(r.stdout, '');
   });
@@ -130,7 +130,7 @@ describe('real screenshots through the shipped cascade', { skip: skipReal }, () 
       const files = await readdir(REAL_EVAL);
       for (const n of names) for (const f of files.filter((x) => x.startsWith(`${n}.`))) await copyFile(path.join(REAL_EVAL, f), path.join(t.dir, f));
       const r = await runCli(['bench', 'real', '--dir', t.dir, '--models', path.join(t.dir, 'no-models'), '--json']);
-      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.code, 0, r.stderr);
       const j = JSON.parse(r.stdout);
       assert.equal(j.screenshots, 4);
       assert.ok(j.objects > 0 && j.objects + j.difficult >= j.objects);

@@ -1,22 +1,20 @@
 // `toonvision synth` from the shell (two spawns only: the CLI loads slowly): files, JSON report, same bytes as the library, bad usage exit 2.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { renderScene } from '../src/synth/index.ts';
-import { ROOT, tempDir } from './helpers.ts';
+import { runCliSync, tempDir } from './helpers.ts';
 
-const BIN = path.join(ROOT, 'bin', 'toonvision.js');
-const run = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT });
+const run = (args: string[]) => runCliSync(args);
 
 test('toonvision synth writes scenes with VOC files and reports them as JSON', async () => {
   const { dir, cleanup } = await tempDir();
   try {
     const out = path.join(dir, 'a');
     const r = run(['synth', '--out', out, '--count', '2', '--seed', '9', '--width', '320', '--height', '240', '--json']);
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout);
     assert.equal(report.count, 2);
     assert.equal(report.seed, 9);
@@ -35,6 +33,6 @@ test('toonvision synth writes scenes with VOC files and reports them as JSON', a
 
 test('toonvision synth: bad usage exits 2 with a message naming the option', () => {
   const r = run(['synth', '--out', 'x', '--count', 'many']);
-  assert.equal(r.status, 2);
+  assert.equal(r.code, 2);
   assert.match(r.stderr, /--count/);
 });

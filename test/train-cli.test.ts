@@ -1,11 +1,10 @@
 // train / evaluate end to end on tiny real PNG crops (fast preset, 1 epoch), and every bad input.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ROOT, tempDir } from './helpers.ts';
+import { runCliSync, tempDir } from './helpers.ts';
 import { BINARY_SPEC, writeTinyCrops } from './train-helpers.ts';
 import { initEngine } from '../src/engine/index.ts';
 import { loadModelFolder } from '../src/model/folder.ts';
@@ -13,13 +12,12 @@ import { runTraining } from '../src/train/experiment.ts';
 import type { HistoryFile } from '../src/train/experiment.ts';
 import { evaluateModelFolder } from '../src/train/evaluate-model.ts';
 
-const cli = path.join(ROOT, 'bin', 'toonvision.js');
 let tmp: { dir: string; cleanup: () => Promise<void> };
 let root: string;
 let model: string;
 
 function run(args: string[]) {
-  return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, TOONVISION_BACKEND: process.env.TOONVISION_BACKEND ?? '' } });
+  return runCliSync(args, { env: { ...process.env, TOONVISION_BACKEND: process.env.TOONVISION_BACKEND ?? '' } });
 }
 
 before(async () => {
@@ -33,7 +31,7 @@ after(() => tmp.cleanup());
 
 test('train --json writes a loadable model folder with full metadata, history.json and plots', () => {
   const r = run(['train', '--task', 'binary', '--root', root, '--epochs', '1', '--out', model, '--json']);
-  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.code, 0, r.stderr);
   const summary = JSON.parse(r.stdout);
   assert.equal(r.stdout.trim().split('\n').length, 1, 'exactly one JSON document');
   assert.equal(summary.task, 'binary');
@@ -72,7 +70,7 @@ test('the trained folder loads, its metadata is complete and its history has one
 
 test('evaluate --json: the contract shape, confusion summing to the test crops', () => {
   const r = run(['evaluate', '--model', model, '--root', root, '--json']);
-  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.code, 0, r.stderr);
   const ev = JSON.parse(r.stdout);
   for (const k of ['accuracy', 'loss', 'classes', 'perClass', 'confusion', 'wrong']) assert.ok(k in ev, k);
   assert.deepEqual(ev.classes, ['cog', 'toon']);
@@ -144,7 +142,7 @@ test('bad input: an unreadable image is named, one line on stderr, exit 1', asyn
   const file = path.join(bad, 'data', 'train', 'cog', 'cog_sb_coldcaller_99.png');
   await writeFile(file, 'this is not a PNG');
   const r = run(['train', '--task', 'binary', '--root', bad, '--epochs', '1', '--out', path.join(tmp.dir, 'x5')]);
-  assert.equal(r.status, 1);
+  assert.equal(r.code, 1);
   assert.match(r.stderr, /cog_sb_coldcaller_99\.png: cannot decode image/);
   assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('toonvision:')).length, 1);
   assert.equal(r.stdout, '');
@@ -168,7 +166,7 @@ test('bad input: model folder without metadata, or whose input or classes do not
   await assert.rejects(evaluateModelFolder(wrongTask, root, 'test'), /network has 1 outputs but task 'suit' with 4 classes needs 4/);
 
   const r = run(['evaluate', '--model', noMeta, '--root', root, '--json']);
-  assert.equal(r.status, 1);
+  assert.equal(r.code, 1);
   assert.match(r.stderr, /no-meta: no metadata\.json/);
   assert.equal(r.stdout, '');
 });

@@ -78,7 +78,7 @@ test('every optimizer takes a step; adadelta follows Zeiler/Keras (tfjs 4.22\'s 
 test('three optimizers for two epochs: three histories from the same start, a summary, and a PNG with a line of each', async () => {
   const out = path.join(tmp.dir, 'cmp');
   const r = await runCli(['train', '--task', 'suit', '--root', root, '--compare-optimizers', 'sgd,adam,rmsprop', '--epochs', '2', '--out', out, '--json']);
-  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.code, 0, r.stderr);
   const summary = JSON.parse(r.stdout) as { optimizers: Record<string, unknown>[]; epochs: number; learningRate: number; files: string[] };
   assert.deepEqual(summary.optimizers.map((o) => o.name), ['sgd', 'adam', 'rmsprop']);
   for (const o of summary.optimizers) {
@@ -126,23 +126,23 @@ test('three optimizers for two epochs: three histories from the same start, a su
 test('bad input: unknown optimizer, --lr alone, a clashing flag; a model folder as --out is refused and kept', async () => {
   const out = path.join(tmp.dir, 'bad');
   const nadam = await runCli(['train', '--task', 'suit', '--root', root, '--compare-optimizers', 'adam,nadam', '--out', out]);
-  assert.equal(nadam.status, 2);
+  assert.equal(nadam.code, 2);
   assert.match(nadam.stderr, /--compare-optimizers must list items out of sgd,momentum,adagrad,adadelta,adam,adamax,rmsprop, got 'adam,nadam'/);
   const lr = await runCli(['train', '--task', 'suit', '--root', root, '--lr', '0.01', '--out', out]);
-  assert.equal(lr.status, 2);
+  assert.equal(lr.code, 2);
   assert.match(lr.stderr, /--lr goes with --compare-optimizers/);
   const clash = await runCli(['train', '--task', 'suit', '--root', root, '--compare-optimizers', '--baseline', '--out', out]);
-  assert.equal(clash.status, 2);
+  assert.equal(clash.code, 2);
   assert.match(clash.stderr, /does not go with --baseline/);
   const badLr = await runCli(['train', '--task', 'suit', '--root', root, '--compare-optimizers', '--lr', '0', '--out', out]);
-  assert.equal(badLr.status, 2);
+  assert.equal(badLr.code, 2);
   assert.match(badLr.stderr, /--lr must be above 0/);
 
   const model = path.join(tmp.dir, 'a-model');
   await mkdir(model);
   await writeFile(path.join(model, 'model.json'), '{"keep": true}');
   const r = await runCli(['train', '--task', 'suit', '--root', root, '--compare-optimizers', 'adam', '--epochs', '1', '--out', model]);
-  assert.equal(r.status, 1);
+  assert.equal(r.code, 1);
   assert.match(r.stderr, /a-model: holds a model \(model\.json\)/);
   assert.equal(await readFile(path.join(model, 'model.json'), 'utf8'), '{"keep": true}');
   assert.equal(existsSync(path.join(model, 'history.json')), false);

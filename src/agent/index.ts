@@ -23,11 +23,19 @@ import { ModelSet } from './models.ts';
 import { saveCapture, type SavedCapture } from './screenshot.ts';
 import { FrameCollector } from './collect.ts';
 import type { RgbImage } from '../image.ts';
+import { labelRoutes } from '../label/routes.ts';
+import { predictObjects } from '../label/predict.ts';
+import { RetrainJob, type RetrainJobOptions } from '../label/retrain-job.ts';
+import type { LabelObject } from '../label/screenshots.ts';
+import { viewRoutes } from '../publish/view.ts';
 
 export { type LiveDetection } from './cascade.ts';
 
 const { version: AGENT_VERSION } = createRequire(import.meta.url)('../../package.json') as { version: string };
 export { AGENT_VERSION };
+
+/** How long stop() waits for the frame in flight and a capture being saved. */
+const STOP_WAIT_MS = 800;
 
 export type AgentState = 'running' | 'paused' | 'waiting-for-window';
 
@@ -170,6 +178,8 @@ export interface AgentOptions {
   demoStepSeconds?: number;
   /** Opt-in: keep deduplicated unlabelled game frames in <root>/raw/unlabelled/ (capped on disk) for retrain's teacher. */
   collect?: { maxBytes?: number; everyMs?: number };
+  /** What the labelling page's retrain button runs (tasks, epochs...; root and models are the agent's). */
+  retrain?: Partial<RetrainJobOptions>;
   log?: (message: string) => void;
 }
 
@@ -186,6 +196,9 @@ export class Agent extends EventEmitter<AgentEvents> {
   readonly server: PublishServer;
   readonly models: ModelSet;
   readonly pipeline: Pipeline;
+  readonly retrainJob: RetrainJob;
+  /** /view and /frame.jpg; `view.encoded()` counts the frames encoded for viewers. */
+  readonly view: ReturnType<typeof viewRoutes>;
   private source!: CaptureSource;
   private demo: DemoSource | undefined;
   private hotkeys: Hotkeys | undefined;
@@ -195,6 +208,9 @@ export class Agent extends EventEmitter<AgentEvents> {
   private state: AgentState = 'running';
   private message = 'starting';
   private lastFrame: ProcessedFrame | undefined;
+  private lastFrameId = 0;
+  /** Captures being written: stop() lets them finish, so no screenshot is left half-written. */
+  private readonly saving = new Set<Promise<SavedCapture>>();
   private lastError = '';
   private collector: FrameCollector | undefined;
   /** Pipeline runs outside the loop (captures while paused) that still use the current models. */
@@ -216,7 +232,14 @@ export class Agent extends EventEmitter<AgentEvents> {
       },
     });
     this.pipeline = new Pipeline(this.models, { detector: opts.detector, standInTruth: opts.standInTruth, labelReuse: opts.labelReuse });
+    const root = opts.root ?? DEFAULT_ROOT;
+    this.retrainJob = new RetrainJob({ ...opts.retrain, root, models: this.models.dir });
+    this.view = viewRoutes(() => {
+      const p = this.lastFrame;
+      return p && { frameId: this.lastFrameId, image: p.frame.image, window: p.frame.window, detections: p.detections };
+    });
     this.server = new PublishServer({
+      routes: [labelRoutes({ root, predict: (image) => this.predictStill(image), retrain: this.retrainJob }), this.view],
       port: opts.port ?? DEFAULT_PORT,
       host: opts.host ?? DEFAULT_HOST,
       hello: () => ({ agent: AGENT_VERSION, models: this.models.info(), source: this.source?.describe() ?? {}, state: this.state, hotkeys: this.hotkeyNames(), collect: this.collector?.status() ?? null }),
@@ -250,7 +273,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     await this.models.loadAll();
     const { port, host } = await this.server.start();
     this.log(`TensorFlow.js backend: ${engine.backend}`);
-    this.log(`listening on ws://${host}:${port}/ (overlay page: http://${host}:${port}/overlay)`);
+    this.log(`listening on ws://${host}:${port}/ (overlay page: http://${host}:${port}/overlay, what it sees: http://${host}:${port}/view, labelling: http://${host}:${port}/label)`);
     const loaded = Object.entries(this.models.info()).filter(([, v]) => v);
     if (loaded.length === 0) {
       this.setStatus('running', `no models in ${this.models.dir} or models/demo: publishing frames with no detections (train models, or run npm run train:demo)`);
@@ -381,6 +404,7 @@ export class Agent extends EventEmitter<AgentEvents> {
         if (this.stopped) break;
         const frameId = ++this.frameId;
         this.lastFrame = p;
+        this.lastFrameId = frameId;
         const f = p.frame;
         this.server.publishFrame({
           frameId,
@@ -432,11 +456,23 @@ export class Agent extends EventEmitter<AgentEvents> {
         this.outsideRuns--;
       }
     }
-    const saved = await saveCapture(this.opts.root ?? DEFAULT_ROOT, p.frame.image, p.detections);
+    const saving = saveCapture(this.opts.root ?? DEFAULT_ROOT, p.frame.image, p.detections);
+    this.saving.add(saving);
+    const saved = await saving.finally(() => this.saving.delete(saving));
     this.log(`saved ${saved.file} with ${saved.objects.length} object${saved.objects.length === 1 ? '' : 's'} (${saved.xml})`);
     this.server.broadcast({ type: 'capture', file: saved.file, xml: saved.xml, objects: saved.objects });
     this.emit('capture', saved);
     return saved;
+  }
+
+  /** The current models' predictions on a still image (the labelling page), never during a model swap. */
+  async predictStill(image: RgbImage): Promise<LabelObject[]> {
+    this.outsideRuns++;
+    try {
+      return await predictObjects(image, this.models);
+    } finally {
+      this.outsideRuns--;
+    }
   }
 
   /** tf.memory() and RSS, for the soak run. */
@@ -449,8 +485,12 @@ export class Agent extends EventEmitter<AgentEvents> {
     if (this.stopped) return;
     this.stopped = true;
     this.hotkeys?.stop();
-    // A capture that never returns (a hung capture tool) must not keep the agent from stopping.
-    await Promise.race([this.loopDone, sleep(5000)]);
+    // The frame in flight is finished (or dropped: a capture that never returns, a hung capture tool,
+    // must not keep the agent from stopping), and a capture being saved is finished, within a second.
+    let timer: NodeJS.Timeout | undefined;
+    const cap = new Promise<void>((r) => (timer = setTimeout(r, STOP_WAIT_MS)));
+    await Promise.race([Promise.all([this.loopDone, ...this.saving, this.retrainJob.stop(STOP_WAIT_MS - 100)]), cap]);
+    clearTimeout(timer);
     await this.server.close();
     await this.models.close();
     this.source.close();

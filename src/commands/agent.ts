@@ -87,6 +87,10 @@ export function register(program: Command): void {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
           log('stopping');
+          // stop() finishes or drops the frame in flight and lets a capture being saved finish (at most
+          // 0.8 s); should a native handle (capture library, key server) still hold the process after
+          // that, it exits anyway within the second (the timer itself keeps nothing alive).
+          setTimeout(() => process.exit(), 950).unref();
           void agent.stop().then(resolve, resolve);
         };
         process.on('SIGINT', stop);

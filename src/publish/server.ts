@@ -1,5 +1,6 @@
 // The agent's one HTTP server: the WebSocket protocol v1 (hello, frame, capture, status; see
-// ../shared/CLI.md) on ws://HOST:PORT/, and the overlay page at /overlay and /overlay/<asset>.
+// ../shared/CLI.md) on ws://HOST:PORT/, the overlay page at /overlay and /overlay/<asset>, and the
+// routes its owner adds (the labelling page and API, /view and /frame.jpg).
 //
 // Safety: binds 127.0.0.1 unless told otherwise; WebSocket upgrades with a foreign Origin are refused
 // (403); inbound messages are capped (maxPayload); a slow client never builds a queue: each client has
@@ -10,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { WebSocket, WebSocketServer } from 'ws';
 import { OVERLAY_DIR, serveOverlay } from '../overlay/http.ts';
+import { allowedOrigins as servedOrigins, type HttpRoute } from './guard.ts';
 
 export const PROTOCOL_VERSION = 1;
 export const DEFAULT_PORT = 8765;
@@ -43,6 +45,8 @@ export interface PublishOptions {
   /** Called when a frame has been written to a client's socket (the message left the agent). */
   onFrameSent?: (frameId: number, at: number) => void;
   log?: (message: string) => void;
+  /** More HTTP routes, tried in order before the server's own (each checks Host and Origin itself). */
+  routes?: HttpRoute[];
 }
 
 interface Client {
@@ -125,10 +129,7 @@ export class PublishServer {
 
   /** The Origin values a browser page may connect from. */
   allowedOrigins(): string[] {
-    const p = this.boundPort;
-    const list = [`http://127.0.0.1:${p}`, `http://localhost:${p}`, `http://[::1]:${p}`];
-    if (this.boundHost !== DEFAULT_HOST && this.boundHost !== '0.0.0.0' && this.boundHost !== '::') list.push(`http://${this.boundHost}:${p}`);
-    return [...list, ...(this.opts.allowOrigins ?? [])];
+    return [...servedOrigins({ port: this.boundPort, host: this.boundHost }), ...(this.opts.allowOrigins ?? [])];
   }
 
   private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -246,6 +247,15 @@ export class PublishServer {
     const headers = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' };
     // The overlay page and its files (the overlay module's own safe static serving: never outside overlay/).
     if (await serveOverlay(req, res, this.overlayDir)) return;
+    if (this.opts.routes?.length) {
+      let url: URL | undefined;
+      try {
+        url = new URL(req.url ?? '/', 'http://localhost');
+      } catch {
+        url = undefined;
+      }
+      if (url) for (const route of this.opts.routes) if (await route(req, res, url, { port: this.boundPort, host: this.boundHost })) return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { ...headers, allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
       res.end('method not allowed\n');
