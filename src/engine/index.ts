@@ -108,3 +108,4 @@ export function initEngine(opts: { backend?: BackendName } = {}): Promise<Engine
 export function engineInfo(): EngineInfo | undefined {
   return info;
 }
+export * from './onnx.ts';
