@@ -65,7 +65,7 @@ class CropBatches {
     }
     const batch = all;
     const everyCrop = which.length === this.crops.length && which.every((v, i) => v === i);
-    return predictRows(m.model, () => (everyCrop ? batch : tf.gather(batch, tf.tensor1d([...which], 'int32'))), which.length);
+    return predictRows(m.model, () => (everyCrop ? batch : tf.gather(batch, tf.tensor1d([...which], 'int32'))), which.length, m.session);
   }
 
   dispose(): void {
