@@ -7,8 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { classifyDetections } from '../src/agent/cascade.ts';
 import { ModelSet, PACKAGE_DEMO_MODELS } from '../src/agent/models.ts';
 import { initEngine, initInference, tf } from '../src/engine/index.ts';
+import { readImage } from '../src/image.ts';
 import { makeClassifier } from '../src/model/architectures.ts';
 import { classifyCrops } from '../src/model/classify.ts';
 import { disposeLoaded, installModelFolder, loadModelFolder, saveModelFolder, STANDARD_PREPROCESSING, type ModelMetadata } from '../src/model/folder.ts';
@@ -180,6 +182,33 @@ describe('model folders on ONNX Runtime', { skip }, () => {
       assert.ok(Math.abs(after!.output[0]! - before!.output[0]!) < 1e-6);
     } finally {
       await set.close();
+    }
+  });
+});
+
+describe('the cascade on both runtimes', { skip: skip || needFixtures() }, () => {
+  test('classifyDetections on ONNX Runtime (crops resized in JavaScript) matches TensorFlow.js within 1e-4 on real crops', async () => {
+    const models = Object.fromEntries(
+      await Promise.all((['binary', 'suit', 'name', 'animal'] as const).map(async (t) => [t, await loadModelFolder(path.join(PACKAGE_DEMO_MODELS, t), t)] as const)),
+    );
+    try {
+      for (const m of Object.values(models)) assert.ok(m.session, `${m.dir} on ONNX Runtime`);
+      const plain = Object.fromEntries(Object.entries(models).map(([t, m]) => [t, { ...m, session: undefined }]));
+      const img = await readImage(path.join(REAL, 'sample_img1.png'));
+      const boxes = [[100, 287, 140, 332], [278, 269, 310, 356], [568, 288, 597, 327], [154, 274, 190, 321]];
+      const dets = boxes.map(([x0, y0, x1, y1]) => ({ bbox: [x0!, y0!, x1! - x0!, y1! - y0!] as [number, number, number, number], label: 'cog' as const, score: 1 }));
+      const a = await classifyDetections(img, dets, models);
+      const b = await classifyDetections(img, dets, plain);
+      a.forEach((d, i) => {
+        const e = b[i]!;
+        assert.equal(d.label, e.label);
+        assert.equal(d.name, e.name);
+        assert.equal(d.animal, e.animal);
+        assert.ok(Math.abs(d.kindScore! - e.kindScore!) <= 1e-4, `kindScore ${d.kindScore} vs ${e.kindScore}`);
+        assert.ok(Math.abs(d.fineScore! - e.fineScore!) <= 1e-4, `fineScore ${d.fineScore} vs ${e.fineScore}`);
+      });
+    } finally {
+      for (const m of Object.values(models)) disposeLoaded(m);
     }
   });
 });

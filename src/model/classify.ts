@@ -64,6 +64,11 @@ export async function predictRows(
       out.dispose();
     }
   }
+  return outputRows(values, n);
+}
+
+/** A flat batch of model outputs as one row of numbers per input. */
+export function outputRows(values: Float32Array, n: number): number[][] {
   const width = values.length / n;
   return Array.from({ length: n }, (_, i) => Array.from(values.subarray(i * width, (i + 1) * width)));
 }
