@@ -18,6 +18,8 @@ export interface LiveBenchOptions {
   soakEverySeconds?: number;
   onSample?: (s: MemorySample) => void;
   log?: (message: string) => void;
+  /** Minimum ms between frames (default 0: as fast as the pipeline goes); a fixed rate compares runtimes at the same frames. */
+  intervalMs?: number;
   /** Force the inference runtime (must be chosen before anything else in the process infers). */
   runtime?: RuntimeName;
 }
@@ -73,7 +75,7 @@ export async function runLiveBench(opts: LiveBenchOptions): Promise<LiveBenchRes
     title: opts.title,
     modelsDir: opts.models ?? 'models',
     port: 0,
-    intervalMs: 0,
+    intervalMs: opts.intervalMs ?? 0,
     hotkeys: false,
     watchModels: false,
     demoFallback: true,

@@ -66,9 +66,10 @@ export function register(program: Command): void {
     .option('--models <DIR>', 'models folder')
     .option('--window <TITLE>', 'game window title for --source window')
     .option('--warmup <S>', 'seconds of warm-up excluded from the figures', parseNumberOption('--warmup'))
+    .option('--interval <MS>', 'minimum ms between frames (default 0: as fast as the pipeline keeps up; 100 runs both runtimes at 10 fps)', parseNumberOption('--interval'))
     .addOption(runtimeOption())
     .option('--json', 'print one JSON document')
-    .action(async (opts: { source: string; seconds: number; models?: string; window?: string; warmup?: number; runtime?: RuntimeName; json?: boolean }) => {
+    .action(async (opts: { source: string; seconds: number; models?: string; window?: string; warmup?: number; interval?: number; runtime?: RuntimeName; json?: boolean }) => {
       if (!(opts.seconds > 0)) throw new UsageError(`--seconds must be more than 0, got ${opts.seconds}`);
       const r = await runLiveBench({
         source: opts.source,
@@ -77,6 +78,7 @@ export function register(program: Command): void {
         ...(opts.window ? { title: opts.window } : {}),
         ...(opts.warmup !== undefined ? { warmupSeconds: opts.warmup } : {}),
         ...(opts.runtime ? { runtime: opts.runtime } : {}),
+        ...(opts.interval !== undefined ? { intervalMs: opts.interval } : {}),
         log: (m: string) => log(m),
       });
       if (opts.json) return printJson(r);
