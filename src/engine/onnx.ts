@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import onnxProto from 'onnx-proto';
+import { errorText, forcedChoice } from './choice.ts';
 
 export const RUNTIMES = ['onnxruntime', 'tfjs'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
@@ -62,10 +63,6 @@ let info: InferenceInfo | undefined;
 let initializing: Promise<InferenceInfo> | undefined;
 let ort: Ort | undefined;
 
-function errorText(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.split('\n')[0]!.slice(0, 300);
-}
 
 /**
  * Intra-op threads per session. The agent shares the machine with the game, so it takes one core in
@@ -154,15 +151,6 @@ async function tryOnnxRuntime(tried: RuntimeAttempt[], threads: number): Promise
   return providers;
 }
 
-function requestedRuntime(explicit?: string): RuntimeName | undefined {
-  const want = explicit ?? process.env.TOONVISION_RUNTIME;
-  if (want === undefined || want === '') return undefined;
-  if (!(RUNTIMES as readonly string[]).includes(want)) {
-    throw new Error(`TOONVISION_RUNTIME='${want}' is not a runtime (expected one of ${RUNTIMES.join(', ')})`);
-  }
-  return want as RuntimeName;
-}
-
 /**
  * Chooses the inference runtime once: ONNX Runtime where it loads and a provider runs, else
  * TensorFlow.js. `TOONVISION_RUNTIME` (or `runtime`) forces one; a forced onnxruntime that does not
@@ -171,7 +159,7 @@ function requestedRuntime(explicit?: string): RuntimeName | undefined {
 export function initInference(opts: { runtime?: RuntimeName } = {}): Promise<InferenceInfo> {
   if (info) return Promise.resolve(info);
   initializing ??= (async () => {
-    const forced = requestedRuntime(opts.runtime);
+    const forced = forcedChoice('TOONVISION_RUNTIME', RUNTIMES, 'runtime', opts.runtime);
     const tried: RuntimeAttempt[] = [];
     const threads = defaultOrtThreads();
     if (forced !== 'tfjs') {
