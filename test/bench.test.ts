@@ -74,7 +74,7 @@ describe('bench commands', { concurrency: true }, () => {
     assert.equal(a.threads, defaultOrtThreads(), 'one core in four, at least 1');
     assert.equal(b.threads, 2);
     assert.equal(c.runtime, 'tfjs');
-    for (const j of [a, b, c]) assert.ok(j.msPerCrop > 0 && j.msPerBatch32 >= j.msPerCrop && j.cpuMsPerCrop > 0, JSON.stringify(j));
+    for (const j of [a, b, c]) assert.ok(j.msPerCrop > 0 && j.msPerBatch32 > 0 && j.cpuMsPerCrop > 0, JSON.stringify(j));
   });
 
   test('bench live --runtime R reports cpuMsPerFrame for each runtime', { skip: ortSkip }, async () => {
