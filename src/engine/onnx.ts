@@ -120,7 +120,9 @@ async function tryOnnxRuntime(tried: RuntimeAttempt[], threads: number): Promise
   }
   let mod: Ort;
   try {
-    const imported = (await import('onnxruntime-node')) as unknown as Ort & { default?: Ort };
+    // A variable specifier, so that the build does not need the (optional) package to be installed.
+    const pkg = 'onnxruntime-node';
+    const imported = (await import(pkg)) as unknown as Ort & { default?: Ort };
     mod = imported.InferenceSession ? imported : imported.default!;
   } catch (err) {
     tried.push({ name: 'onnxruntime', ok: false, reason: `onnxruntime-node did not load (${errorText(err)})` });
