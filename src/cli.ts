@@ -10,6 +10,7 @@ import * as dataset from './commands/dataset.ts';
 import * as detect from './commands/detect.ts';
 import * as doctor from './commands/doctor.ts';
 import * as explain from './commands/explain.ts';
+import * as exportOnnx from './commands/export-onnx.ts';
 import * as importKeras from './commands/import-keras.ts';
 import * as label from './commands/label.ts';
 import * as overlay from './commands/overlay.ts';
@@ -24,7 +25,7 @@ export function buildProgram(): Command {
     .description('Sees ToonTown: finds and classifies Toons and Cogs, trains its models from your screenshots.')
     .version(version)
     .showHelpAfterError('(run with --help for usage)');
-  for (const mod of [doctor, synth, dataset, train, classify, importKeras, explain, detect, predict, agent, capture, label, overlay, bench]) {
+  for (const mod of [doctor, synth, dataset, train, classify, importKeras, exportOnnx, explain, detect, predict, agent, capture, label, overlay, bench]) {
     mod.register(program);
   }
   return program;

@@ -2,8 +2,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { runCli } from './helpers.ts';
+import { ROOT, runCli } from './helpers.ts';
 import { PRESET_INPUT } from '../src/model/architectures.ts';
+import { defaultOrtThreads } from '../src/engine/onnx.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -11,6 +12,7 @@ import os from 'node:os';
 /** The CLI in a child process, on WASM unless the environment says otherwise. */
 const run = (args: string[], env: Record<string, string> = {}) =>
   runCli(args, { env: { ...process.env, TOONVISION_BACKEND: process.env.TOONVISION_BACKEND || 'wasm', ...env } });
+const ortSkip = existsSync(path.join(ROOT, 'node_modules', 'onnxruntime-node')) ? false : 'needs onnxruntime-node (optional dependency, not installed)';
 
 describe('bench commands', { concurrency: true }, () => {
   test('bench train --json reports throughput, backend and the slowest kernels', async () => {
@@ -41,12 +43,43 @@ describe('bench commands', { concurrency: true }, () => {
   });
 
   test('TOONVISION_WASM_THREADS=2 loads the threaded WASM build, and the process still exits', async () => {
-    const r = await run(['bench', 'infer', '--arch', 'fast', '--runs', '2', '--json'], { TOONVISION_BACKEND: 'wasm', TOONVISION_WASM_THREADS: '2' });
+    const r = await run(['bench', 'infer', '--arch', 'fast', '--runs', '2', '--runtime', 'tfjs', '--json'], { TOONVISION_BACKEND: 'wasm', TOONVISION_WASM_THREADS: '2' });
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.equal(j.backend, 'wasm');
     assert.equal(j.threads, 2, r.stderr);
     assert.ok(j.msPerCrop > 0);
+  });
+
+  test('bench infer --runtime onnxruntime|tfjs reports the runtime it measured; ONNX Runtime takes --threads', { skip: ortSkip }, async () => {
+    const [ort, ort2, tfjs] = await Promise.all([
+      run(['bench', 'infer', '--arch', 'fast', '--runs', '2', '--runtime', 'onnxruntime', '--json']),
+      run(['bench', 'infer', '--arch', 'fast', '--runs', '2', '--runtime', 'onnxruntime', '--threads', '2', '--json']),
+      run(['bench', 'infer', '--arch', 'fast', '--runs', '2', '--runtime', 'tfjs', '--json']),
+    ]);
+    for (const r of [ort, ort2, tfjs]) assert.equal(r.code, 0, r.stderr);
+    const [a, b, c] = [ort, ort2, tfjs].map((r) => JSON.parse(r.stdout));
+    assert.equal(a.runtime, 'onnxruntime');
+    assert.equal(a.threads, defaultOrtThreads(), 'one core in four, at least 1');
+    assert.equal(b.threads, 2);
+    assert.equal(c.runtime, 'tfjs');
+    for (const j of [a, b, c]) assert.ok(j.msPerCrop > 0 && j.msPerBatch32 > 0 && j.cpuMsPerCrop > 0, JSON.stringify(j));
+  });
+
+  test('bench live --runtime R reports cpuMsPerFrame for each runtime', { skip: ortSkip }, async () => {
+    for (const runtime of ['onnxruntime', 'tfjs']) {
+      const r = await run(['bench', 'live', '--source', 'demo', '--seconds', '1', '--warmup', '0.5', '--runtime', runtime, '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      const j = JSON.parse(r.stdout);
+      assert.equal(j.runtime, runtime);
+      assert.ok(j.frames > 0 && j.cpuMsPerFrame > 0, JSON.stringify(j));
+    }
+  });
+
+  test('bench with a bad --runtime is bad usage (exit 2)', async () => {
+    const r = await run(['bench', 'infer', '--runtime', 'cuda', '--json']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--runtime/);
   });
 
   test('bench with a bad --arch or --steps is bad usage (exit 2)', async () => {

@@ -107,7 +107,13 @@ test('model folder round trip: a saved detector gives the same boxes after loadi
     const a = await mem.detect(img, { threshold: 0, nmsIou: 1 });
     const b = await loaded.detect(img, { threshold: 0, nmsIou: 1 });
     assert.ok(a.length > 0);
-    assert.deepEqual(b, a);
+    // The loaded detector runs on ONNX Runtime where it loads: the same boxes, to float rounding.
+    assert.equal(b.length, a.length);
+    b.forEach((d, i) => {
+      assert.equal(d.label, a[i]!.label);
+      assert.ok(Math.abs(d.score - a[i]!.score) < 1e-5, `score ${d.score} vs ${a[i]!.score}`);
+      d.bbox.forEach((v, k) => assert.ok(Math.abs(v - a[i]!.bbox[k]!) < 1e-3, `bbox ${d.bbox} vs ${a[i]!.bbox}`));
+    });
     assert.deepEqual(loaded.metadata.inputShape, [48, 64, 3]);
     mem.dispose();
     loaded.dispose();

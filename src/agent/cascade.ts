@@ -4,7 +4,8 @@ import type { Tensor } from '@tensorflow/tfjs';
 import { tf } from '../engine/index.ts';
 import { bboxIou, cropImage } from '../image.ts';
 import type { Box, RgbImage } from '../image.ts';
-import { interpretOutput, predictRows } from '../model/classify.ts';
+import { interpretOutput, outputRows, predictRows } from '../model/classify.ts';
+import { resizeRgbToFloat } from '../detect/resize.ts';
 import type { LoadedModel } from '../model/folder.ts';
 import { cropToTensor } from '../model/preprocess.ts';
 import { COG_NAMES, SUITS, suitOfCog, type Kind } from '../taxonomy.ts';
@@ -48,6 +49,8 @@ export function bboxToBox(bbox: readonly number[], width: number, height: number
  */
 class CropBatches {
   private readonly byShape = new Map<string, Tensor>();
+  /** ONNX Runtime input: each crop resized in JavaScript (the same arithmetic as the tfjs resize), per shape. */
+  private readonly floatsByShape = new Map<string, Float32Array[]>();
   private readonly crops: RgbImage[];
   constructor(img: RgbImage, boxes: readonly Box[]) {
     this.crops = boxes.map((b) => cropImage(img, b));
@@ -58,6 +61,18 @@ class CropBatches {
     if (which.length === 0) return [];
     const shape = m.metadata.inputShape;
     const key = shape.join('x');
+    if (m.session) {
+      const [h, w] = shape;
+      let floats = this.floatsByShape.get(key);
+      if (!floats) this.floatsByShape.set(key, (floats = []));
+      const size = h * w * 3;
+      const data = new Float32Array(which.length * size);
+      which.forEach((k, j) => {
+        floats[k] ??= resizeRgbToFloat(this.crops[k]!, h, w);
+        data.set(floats[k], j * size);
+      });
+      return outputRows((await m.session.run(data, [which.length, h, w, 3])).data, which.length);
+    }
     let all = this.byShape.get(key);
     if (!all) {
       all = tf.tidy(() => tf.stack(this.crops.map((c) => cropToTensor(c, undefined, shape))));
@@ -65,7 +80,7 @@ class CropBatches {
     }
     const batch = all;
     const everyCrop = which.length === this.crops.length && which.every((v, i) => v === i);
-    return predictRows(m.model, () => (everyCrop ? batch : tf.gather(batch, tf.tensor1d([...which], 'int32'))), which.length);
+    return predictRows(m.model, () => (everyCrop ? batch : tf.gather(batch, tf.tensor1d([...which], 'int32'))), which.length, m.session);
   }
 
   dispose(): void {

@@ -3,7 +3,7 @@
 // `bench live` drive it programmatically.
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
-import { initEngine, tf } from '../engine/index.ts';
+import { initEngine, initInference, tf } from '../engine/index.ts';
 import { DEFAULT_ROOT } from '../dataset/layout.ts';
 import { parseAnyLabel } from '../taxonomy.ts';
 import {
@@ -263,6 +263,7 @@ export class Agent extends EventEmitter<AgentEvents> {
 
   private async init(): Promise<void> {
     const engine = await initEngine();
+    const inference = await initInference();
     this.source = await createSource(this.opts.source ?? 'window', {
       title: this.opts.title ?? DEFAULT_WINDOW_TITLE,
       seed: this.opts.seed,
@@ -272,7 +273,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     });
     await this.models.loadAll();
     const { port, host } = await this.server.start();
-    this.log(`TensorFlow.js backend: ${engine.backend}`);
+    this.log(`TensorFlow.js backend: ${engine.backend}; inference: ${inference.runtime}${inference.providers.length ? ` (${inference.providers.join(', ')}, ${inference.threads} thread${inference.threads === 1 ? '' : 's'})` : ''}`);
     this.log(`listening on ws://${host}:${port}/ (overlay page: http://${host}:${port}/overlay, what it sees: http://${host}:${port}/view, labelling: http://${host}:${port}/label)`);
     const loaded = Object.entries(this.models.info()).filter(([, v]) => v);
     if (loaded.length === 0) {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { watch, type FSWatcher } from 'chokidar';
 import { loadDetector, type Detector } from '../detect/index.ts';
-import { loadModelFolder, type LoadedModel } from '../model/folder.ts';
+import { disposeLoaded, loadModelFolder, ONNX_FILE, type LoadedModel } from '../model/folder.ts';
 import type { Task } from '../taxonomy.ts';
 import { TASKS } from '../taxonomy.ts';
 
@@ -30,6 +30,8 @@ export interface ModelInfo {
   preset?: string;
   classes: number;
   inputShape: number[];
+  /** What the model infers on: 'onnxruntime' or 'tfjs'. */
+  runtime: string;
 }
 
 function metadataOf(slot: Slot): LoadedModel['metadata'] {
@@ -75,7 +77,8 @@ function fingerprint(dir: string): string {
     const d = statSync(dir);
     const m = statSync(path.join(dir, 'model.json'));
     const j = statSync(path.join(dir, 'metadata.json'));
-    return `${d.ino}:${m.ino}:${m.mtimeMs}:${m.size}:${j.mtimeMs}:${j.size}`;
+    const o = statSync(path.join(dir, ONNX_FILE), { throwIfNoEntry: false });
+    return `${d.ino}:${m.ino}:${m.mtimeMs}:${m.size}:${j.mtimeMs}:${j.size}:${o ? `${o.ino}:${o.mtimeMs}:${o.size}` : '-'}`;
   } catch {
     return 'absent';
   }
@@ -89,7 +92,7 @@ async function loadSlot(task: Task, dir: string, origin: Origin): Promise<Slot> 
 function disposeSlot(slot: Slot): void {
   try {
     if (slot.task === 'detector') slot.loaded.dispose();
-    else slot.loaded.model.dispose();
+    else disposeLoaded(slot.loaded);
   } catch {
     /* already disposed */
   }
@@ -277,7 +280,8 @@ export class ModelSet {
         continue;
       }
       const m = metadataOf(s);
-      out[task] = { dir: s.dir, origin: s.origin, createdAt: m.createdAt, preset: m.preset, classes: m.classes.length, inputShape: [...m.inputShape] };
+      const runtime = s.loaded.session ? 'onnxruntime' : 'tfjs';
+      out[task] = { dir: s.dir, origin: s.origin, createdAt: m.createdAt, preset: m.preset, classes: m.classes.length, inputShape: [...m.inputShape], runtime };
     }
     return out;
   }

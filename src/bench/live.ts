@@ -3,7 +3,7 @@
 // With `soak`, also samples tf.memory().numTensors and RSS over the run (a leak shows as growth).
 import WebSocket from 'ws';
 import { Agent } from '../agent/index.ts';
-import { engineInfo } from '../engine/index.ts';
+import { engineInfo, initInference, type RuntimeName } from '../engine/index.ts';
 
 export interface LiveBenchOptions {
   source: string;
@@ -18,6 +18,10 @@ export interface LiveBenchOptions {
   soakEverySeconds?: number;
   onSample?: (s: MemorySample) => void;
   log?: (message: string) => void;
+  /** Minimum ms between frames (default 0: as fast as the pipeline goes); a fixed rate compares runtimes at the same frames. */
+  intervalMs?: number;
+  /** Force the inference runtime (must be chosen before anything else in the process infers). */
+  runtime?: RuntimeName;
 }
 
 export interface MemorySample {
@@ -34,6 +38,9 @@ export interface LiveBenchResult {
   latencyMs: { p50: number; p95: number };
   stagesMs: { capture: number; detect: number; classify: number; publish: number };
   backend?: string;
+  /** The inference runtime the agent ran on, and ONNX Runtime's threads per session. */
+  runtime?: RuntimeName;
+  threads?: number;
   source?: string;
   width?: number;
   height?: number;
@@ -61,12 +68,14 @@ function mean(xs: number[]): number {
 }
 
 export async function runLiveBench(opts: LiveBenchOptions): Promise<LiveBenchResult> {
+  const inference = await initInference(opts.runtime ? { runtime: opts.runtime } : {});
+  if (opts.runtime && inference.runtime !== opts.runtime) throw new Error(`--runtime ${opts.runtime}: this process already infers on ${inference.runtime}`);
   const agent = await Agent.start({
     source: opts.source,
     title: opts.title,
     modelsDir: opts.models ?? 'models',
     port: 0,
-    intervalMs: 0,
+    intervalMs: opts.intervalMs ?? 0,
     hotkeys: false,
     watchModels: false,
     demoFallback: true,
@@ -167,6 +176,8 @@ export async function runLiveBench(opts: LiveBenchOptions): Promise<LiveBenchRes
     latencyMs: { p50: percentile(latency, 50), p95: percentile(latency, 95) },
     stagesMs: { capture: mean(stages.capture), detect: mean(stages.detect), classify: mean(stages.classify), publish: mean(stages.publish) },
     backend: engineInfo()?.backend,
+    runtime: inference.runtime,
+    threads: inference.threads,
     source: opts.source,
     width,
     height,

@@ -8,10 +8,15 @@ import { existsSync } from 'node:fs';
 import { initEngine } from '../engine/index.ts';
 import { RETRAIN_SYNTHETIC_DEFAULT, RETRAIN_TASKS } from '../train/retrain.ts';
 import { runTrainBench } from '../bench/train.ts';
+import { RUNTIMES, type RuntimeName } from '../engine/index.ts';
 import { PRESETS, type Preset } from '../model/architectures.ts';
 import { CLASSIFIER_TASKS, type ClassifierTask, type Task } from '../taxonomy.ts';
 import { makeProgress } from '../train/progress.ts';
 import { log, parseIntOption, parseListOption, parseNumberOption, parsePositiveInt, printJson, RunError, UsageError } from './common.ts';
+
+function runtimeOption(): Option {
+  return new Option('--runtime <R>', 'inference runtime: onnxruntime or tfjs (default: ONNX Runtime where it loads)').choices([...RUNTIMES]);
+}
 
 function archOption(): Option {
   return new Option('--arch <ARCH>', 'network: seed (the article\'s CNN, 600x200x3) or fast').choices([...PRESETS]).default('seed');
@@ -47,11 +52,14 @@ export function register(program: Command): void {
     .description('inference time of a binary classifier: one crop and a batch of 32')
     .addOption(archOption())
     .option('--runs <N>', 'timed runs per figure (median reported)', parsePositiveInt('--runs'), 30)
+    .addOption(runtimeOption())
+    .option('--threads <N>', 'ONNX Runtime intra-op threads (default: one core in four, at least 1)', parsePositiveInt('--threads'))
     .option('--json', 'print one JSON document')
-    .action(async (opts: { arch: Preset; runs: number; json?: boolean }) => {
-      const r = await runInferBench({ arch: opts.arch, runs: opts.runs });
+    .action(async (opts: { arch: Preset; runs: number; runtime?: RuntimeName; threads?: number; json?: boolean }) => {
+      const r = await runInferBench({ arch: opts.arch, runs: opts.runs, ...(opts.runtime ? { runtime: opts.runtime } : {}), ...(opts.threads ? { threads: opts.threads } : {}) });
       if (opts.json) return printJson(r);
-      process.stdout.write(`${r.arch} ${r.inputShape.join('x')} on ${r.backend}: ${r.msPerCrop} ms per crop, ${r.msPerBatch32} ms per batch of 32\n`);
+      const on = r.runtime === 'onnxruntime' ? `ONNX Runtime (${r.threads} thread${r.threads === 1 ? '' : 's'})` : `TensorFlow.js ${r.backend}`;
+      process.stdout.write(`${r.arch} ${r.inputShape.join('x')} on ${on}: ${r.msPerCrop} ms per crop (${r.cpuMsPerCrop} ms CPU), ${r.msPerBatch32} ms per batch of 32\n`);
     });
 
   bench
@@ -62,8 +70,10 @@ export function register(program: Command): void {
     .option('--models <DIR>', 'models folder')
     .option('--window <TITLE>', 'game window title for --source window')
     .option('--warmup <S>', 'seconds of warm-up excluded from the figures', parseNumberOption('--warmup'))
+    .option('--interval <MS>', 'minimum ms between frames (default 0: as fast as the pipeline keeps up; 100 runs both runtimes at 10 fps)', parseNumberOption('--interval'))
+    .addOption(runtimeOption())
     .option('--json', 'print one JSON document')
-    .action(async (opts: { source: string; seconds: number; models?: string; window?: string; warmup?: number; json?: boolean }) => {
+    .action(async (opts: { source: string; seconds: number; models?: string; window?: string; warmup?: number; interval?: number; runtime?: RuntimeName; json?: boolean }) => {
       if (!(opts.seconds > 0)) throw new UsageError(`--seconds must be more than 0, got ${opts.seconds}`);
       const r = await runLiveBench({
         source: opts.source,
@@ -71,11 +81,13 @@ export function register(program: Command): void {
         ...(opts.models ? { models: opts.models } : {}),
         ...(opts.window ? { title: opts.window } : {}),
         ...(opts.warmup !== undefined ? { warmupSeconds: opts.warmup } : {}),
+        ...(opts.runtime ? { runtime: opts.runtime } : {}),
+        ...(opts.interval !== undefined ? { intervalMs: opts.interval } : {}),
         log: (m: string) => log(m),
       });
       if (opts.json) return printJson(r);
       process.stdout.write(
-        `${r.frames} frames, ${r.fps} fps, latency p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms ` +
+        `${r.runtime}: ${r.frames} frames, ${r.fps} fps, ${r.cpuMsPerFrame} ms CPU per frame, latency p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms ` +
           `(capture ${r.stagesMs.capture}, detect ${r.stagesMs.detect}, classify ${r.stagesMs.classify}, publish ${r.stagesMs.publish} ms)\n`,
       );
     });

@@ -1,7 +1,7 @@
 // `toonvision capture [--window TITLE] [--root R]`: the capture hotkey's action, once, from the shell:
 // the game window's frame at full resolution into <root>/raw/screenshots/ with a pre-filled VOC file.
 import type { Command } from 'commander';
-import { initEngine } from '../engine/index.ts';
+import { initEngine, initInference } from '../engine/index.ts';
 import { Pipeline } from '../agent/index.ts';
 import { ModelSet } from '../agent/models.ts';
 import { saveCapture } from '../agent/screenshot.ts';
@@ -20,6 +20,7 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(async (opts: { window: string; root: string; source: string; models: string; json?: boolean }) => {
       await initEngine();
+      await initInference();
       const source = await createSource(opts.source, { title: opts.window });
       const g = await source.grab();
       if (!g.frame) {

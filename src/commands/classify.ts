@@ -1,12 +1,12 @@
 // `toonvision classify --model DIR [--json] IMAGE[:xmin,ymin,xmax,ymax] ...`: one result per input.
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { initEngine } from '../engine/index.ts';
+import { initEngine, initInference } from '../engine/index.ts';
 import type { Box, RgbImage } from '../image.ts';
 import { readImage } from '../image.ts';
 import type { Classification } from '../model/classify.ts';
 import { classifyCrops, wholeImage } from '../model/classify.ts';
-import { loadModelFolder } from '../model/folder.ts';
+import { disposeLoaded, loadModelFolder } from '../model/folder.ts';
 import { RunError, printJson } from './common.ts';
 
 export interface ImageInput {
@@ -62,9 +62,10 @@ export function register(program: Command): void {
     .action(async (images: string[], opts: { model: string; json?: boolean }) => {
       const inputs = images.map(parseImageInput);
       await initEngine();
+      await initInference();
       const loaded = await loadModelFolder(opts.model);
       if (loaded.metadata.task === 'detector') {
-        loaded.model.dispose();
+        disposeLoaded(loaded);
         throw new RunError(`${opts.model}: is a detector model; classify needs a classifier (use 'toonvision detect')`);
       }
       try {
@@ -85,7 +86,7 @@ export function register(program: Command): void {
           else process.stdout.write(`${r.inp.input}\t${c.label}\t${c.score.toFixed(4)}\t[${c.output.map((v) => v.toFixed(6)).join(' ')}]\n`);
         });
       } finally {
-        loaded.model.dispose();
+        disposeLoaded(loaded);
       }
     });
 }

@@ -1,6 +1,6 @@
 // `toonvision doctor`: what this machine offers (backend, display, capture, hotkeys, Electron, game window).
 import type { Command } from 'commander';
-import { initEngine } from '../engine/index.ts';
+import { initEngine, initInference } from '../engine/index.ts';
 import { captureMethod, findGameWindow } from '../capture/index.ts';
 import { startHotkeys } from '../hotkeys.ts';
 import { findElectron } from '../overlay/launch.ts';
@@ -9,11 +9,12 @@ import { printJson } from './common.ts';
 export function register(program: Command): void {
   program
     .command('doctor')
-    .description('report the TensorFlow.js backend, display, capture tool, hotkeys, Electron and game window')
+    .description('report the TensorFlow.js backend, the inference runtime (ONNX Runtime or TensorFlow.js), display, capture tool, hotkeys, Electron and game window')
     .option('--window <TITLE>', 'game window title to look for', 'Toontown')
     .option('--json', 'print one JSON document')
     .action(async (opts: { json?: boolean; window: string }) => {
       const engine = await initEngine();
+      const inference = await initInference();
       const capture = captureMethod();
       // Hotkeys: actually start the key server for a moment (it fails without a display or permission).
       const hk = await startHotkeys([], { startupMs: 400 });
@@ -23,6 +24,7 @@ export function register(program: Command): void {
       const report = {
         backend: engine.backend,
         backendsTried: engine.backendsTried,
+        inference: { runtime: inference.runtime, providers: inference.providers, tried: inference.tried, threads: inference.threads },
         display: process.env.DISPLAY ?? process.env.WAYLAND_DISPLAY ?? (process.platform === 'linux' ? null : process.platform),
         captureTool: capture.method !== 'none',
         captureMethod: capture.method,
@@ -38,6 +40,8 @@ export function register(program: Command): void {
         const yn = (b: boolean) => (b ? 'yes' : 'no ');
         process.stdout.write(`backend: ${report.backend}\n`);
         for (const t of report.backendsTried) process.stdout.write(`  ${t.ok ? 'ok ' : 'no '} ${t.name}: ${t.reason}\n`);
+        process.stdout.write(`inference: ${inference.runtime}${inference.providers.length ? ` (${inference.providers.join(', ')}; ${inference.threads} thread${inference.threads === 1 ? '' : 's'})` : ''}\n`);
+        for (const t of inference.tried) process.stdout.write(`  ${t.ok ? 'ok ' : 'no '} ${t.name}: ${t.reason}\n`);
         process.stdout.write(`display: ${report.display ?? '(none)'}\n`);
         process.stdout.write(`capture: ${yn(report.captureTool)} ${report.captureMethod} (${report.captureReason})\n`);
         process.stdout.write(`hotkeys: ${yn(report.hotkeys)} ${report.hotkeysReason}\n`);

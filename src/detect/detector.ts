@@ -1,6 +1,6 @@
 // A loaded detector: a model folder (task 'detector') turned into `detect(image) -> boxes`.
 import type { LayersModel, Tensor, Tensor4D } from '@tensorflow/tfjs';
-import { initEngine, tf } from '../engine/index.ts';
+import { initEngine, initInference, tf, type OnnxSession } from '../engine/index.ts';
 import type { RgbImage } from '../image.ts';
 import { loadModelFolder, readMetadata, type ModelMetadata } from '../model/folder.ts';
 import { isNanodetMetadata, loadNanodet } from './pretrained.ts';
@@ -27,6 +27,8 @@ export interface DetectorMetadata extends ModelMetadata {
 export interface Detector {
   metadata: DetectorMetadata;
   model: LayersModel;
+  /** The ONNX Runtime session `detect` runs on, when ONNX Runtime is the inference runtime. */
+  session?: OnnxSession;
   /** Boxes in image pixels, best first. `opts` override the model's decode parameters. */
   detect(img: RgbImage, opts?: Partial<DecodeParams>): Promise<Detection[]>;
   dispose(): void;
@@ -66,8 +68,8 @@ function checkDetectorInfo(dir: string, meta: ModelMetadata): DetectorMetadata {
   return { ...meta, detector: { ...d, decode: { ...DEFAULT_DECODE, ...(d.decode ?? {}) } } } as DetectorMetadata;
 }
 
-/** Wraps an in-memory model (used by training and by `loadDetector`). */
-export function wrapDetector(model: LayersModel, metadata: DetectorMetadata): Detector {
+/** Wraps an in-memory model (used by training and by `loadDetector`); with a `session`, `detect` runs on ONNX Runtime. */
+export function wrapDetector(model: LayersModel, metadata: DetectorMetadata, session?: OnnxSession): Detector {
   const [inputH, inputW] = metadata.inputShape;
   const stride = metadata.detector.stride;
   const out = model.outputs[0]!.shape;
@@ -77,19 +79,23 @@ export function wrapDetector(model: LayersModel, metadata: DetectorMetadata): De
   return {
     metadata,
     model,
+    session,
     async detect(img, opts) {
       if (disposed) throw new Error('detector was disposed');
       if (img.width <= 0 || img.height <= 0 || img.data.length !== img.width * img.height * 3) {
         throw new RangeError(`image ${img.width}x${img.height} has ${img.data.length} bytes, expected ${img.width * img.height * 3}`);
       }
-      const input = frameToInput(img, metadata.inputShape);
-      const y = tf.tidy(() => model.predict(input.x) as Tensor);
-      input.x.dispose();
       let raw: Float32Array;
-      try {
-        raw = (await y.data()) as Float32Array;
-      } finally {
-        y.dispose();
+      const lb = letterboxRgbToFloat(img, inputH, inputW);
+      const input = { scale: lb.scale };
+      if (session) raw = (await session.run(lb.data, [1, inputH, inputW, 3])).data;
+      else {
+        const y = tf.tidy(() => model.predict(tf.tensor4d(lb.data, [1, inputH, inputW, 3])) as Tensor);
+        try {
+          raw = (await y.data()) as Float32Array;
+        } finally {
+          y.dispose();
+        }
       }
       // The letterboxed input covers inputW*scale x inputH*scale frame pixels: decode there, clip to the frame.
       const found = decodeGrid(
@@ -100,7 +106,10 @@ export function wrapDetector(model: LayersModel, metadata: DetectorMetadata): De
       return clipToFrame(found, img.width, img.height);
     },
     dispose() {
-      if (!disposed) model.dispose();
+      if (!disposed) {
+        model.dispose();
+        void session?.release().catch(() => {});
+      }
       disposed = true;
     },
   };
@@ -110,8 +119,10 @@ export function wrapDetector(model: LayersModel, metadata: DetectorMetadata): De
 export async function loadDetector(dir: string): Promise<Detector> {
   await initEngine();
   const head = await readMetadata(dir, 'detector');
+  // A pretrained graph model (NanoDet) stays on TensorFlow.js: the ONNX exporter covers layers models.
   if (isNanodetMetadata(head)) return loadNanodet(dir, head);
-  const { model, metadata } = await loadModelFolder(dir, 'detector');
+  await initInference();
+  const { model, metadata, session } = await loadModelFolder(dir, 'detector');
   let meta: DetectorMetadata;
   try {
     meta = checkDetectorInfo(dir, metadata);
@@ -121,9 +132,10 @@ export async function loadDetector(dir: string): Promise<Detector> {
     }
   } catch (err) {
     model.dispose();
+    void session?.release().catch(() => {});
     throw err;
   }
-  return wrapDetector(model, meta);
+  return wrapDetector(model, meta, session);
 }
 
 export interface DetectorEvaluation extends ApResult {

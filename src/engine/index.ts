@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import * as tfjs from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { errorText, forcedChoice } from './choice.ts';
 import { registerWasmKernels } from './wasm-kernels.ts';
 
 export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -27,10 +28,6 @@ let initializing: Promise<EngineInfo> | undefined;
 
 const require = createRequire(import.meta.url);
 
-function errorText(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.split('\n')[0]!.slice(0, 300);
-}
 
 /** Try one backend; resolves to the reason it failed, or undefined when it is active. */
 async function tryBackend(name: BackendName): Promise<string | undefined> {
@@ -69,15 +66,6 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
   }
 }
 
-function requestedBackend(explicit?: string): BackendName | undefined {
-  const want = explicit ?? process.env.TOONVISION_BACKEND;
-  if (want === undefined || want === '') return undefined;
-  if (!(BACKENDS as readonly string[]).includes(want)) {
-    throw new Error(`TOONVISION_BACKEND='${want}' is not a backend (expected one of ${BACKENDS.join(', ')})`);
-  }
-  return want as BackendName;
-}
-
 /**
  * Loads TensorFlow.js on the first backend that works, in the order tensorflow-gpu, tensorflow,
  * wasm, cpu; `TOONVISION_BACKEND` (or `backend`) forces one and fails if it does not load.
@@ -87,7 +75,7 @@ export function initEngine(opts: { backend?: BackendName } = {}): Promise<Engine
   initializing ??= (async () => {
     // Silence tfjs's "Hi there 👋. Looks like you are running TensorFlow.js in Node.js" banner.
     tfjs.env().set('PROD', true);
-    const forced = requestedBackend(opts.backend);
+    const forced = forcedChoice('TOONVISION_BACKEND', BACKENDS, 'backend', opts.backend);
     const order = forced ? [forced] : [...BACKENDS];
     const tried: BackendAttempt[] = [];
     for (const name of order) {
@@ -108,3 +96,4 @@ export function initEngine(opts: { backend?: BackendName } = {}): Promise<Engine
 export function engineInfo(): EngineInfo | undefined {
   return info;
 }
+export * from './onnx.ts';

@@ -1,6 +1,6 @@
 // Classifying crops with a loaded model folder: the programmatic API of `toonvision classify`,
 // used by the live agent and by evaluation. Batched; every tensor it makes is disposed.
-import { tf } from '../engine/index.ts';
+import { tf, type OnnxSession } from '../engine/index.ts';
 import type { Box, RgbImage } from '../image.ts';
 import type { LoadedModel, ModelMetadata } from './folder.ts';
 import { cropsToBatch } from './preprocess.ts';
@@ -36,21 +36,39 @@ export interface ClassifyOptions {
 }
 
 /**
- * Runs `model` on the batch `input()` builds (inside a tidy) and returns its raw outputs, one row of
- * numbers per input; every tensor is disposed.
+ * Runs `model` (or its ONNX Runtime `session`, when it has one) on the batch `input()` builds (inside
+ * a tidy) and returns its raw outputs, one row of numbers per input; every tensor is disposed.
  */
 export async function predictRows(
   model: import('@tensorflow/tfjs').LayersModel,
   input: () => import('@tensorflow/tfjs').Tensor,
   n: number,
+  session?: OnnxSession,
 ): Promise<number[][]> {
-  const out = tf.tidy(() => (model.predict(input()) as import('@tensorflow/tfjs').Tensor).reshape([n, -1]));
   let values: Float32Array;
-  try {
-    values = (await out.data()) as Float32Array;
-  } finally {
-    out.dispose();
+  if (session) {
+    // clone: input() may hand back a tensor its caller keeps (the cascade's shared crop batch).
+    const x = tf.tidy(() => input().clone());
+    let data: Float32Array;
+    try {
+      data = (await x.data()) as Float32Array;
+    } finally {
+      x.dispose();
+    }
+    values = (await session.run(data, x.shape)).data;
+  } else {
+    const out = tf.tidy(() => (model.predict(input()) as import('@tensorflow/tfjs').Tensor).reshape([n, -1]));
+    try {
+      values = (await out.data()) as Float32Array;
+    } finally {
+      out.dispose();
+    }
   }
+  return outputRows(values, n);
+}
+
+/** A flat batch of model outputs as one row of numbers per input. */
+export function outputRows(values: Float32Array, n: number): number[][] {
   const width = values.length / n;
   return Array.from({ length: n }, (_, i) => Array.from(values.subarray(i * width, (i + 1) * width)));
 }
@@ -75,7 +93,7 @@ export async function classifyCrops(
   const results: Classification[] = [];
   for (let start = 0; start < boxes.length; start += batchSize) {
     const chunk = boxes.slice(start, start + batchSize);
-    const rows = await predictRows(model, () => cropsToBatch(img, chunk, metadata.inputShape), chunk.length);
+    const rows = await predictRows(model, () => cropsToBatch(img, chunk, metadata.inputShape), chunk.length, loaded.session);
     for (const row of rows) results.push(interpretOutput(metadata, row));
   }
   return results;

@@ -1,9 +1,11 @@
-// A model is a folder: tfjs `model.json` + `weights.bin` + `metadata.json` (contract in CLI.md).
+// A model is a folder: tfjs `model.json` + `weights.bin` + `metadata.json` (contract in CLI.md), and
+// `model.onnx` beside them for ONNX Runtime inference (written whenever the folder is saved).
 // Written by hand because tfjs in Node has no file:// handler without tfjs-node: this is that handler.
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { tf } from '../engine/index.ts';
+import { onnxActive, openOnnxSession, tf, type OnnxSession } from '../engine/index.ts';
+import { exportOnnx, ONNX_OPSET, OnnxExportError } from './onnx-export.ts';
 import type { Task } from '../taxonomy.ts';
 import { TASK_CLASSES, TASKS } from '../taxonomy.ts';
 
@@ -69,7 +71,84 @@ export function checkMetadata(dir: string, meta: unknown, expectTask?: Task): Mo
   return m as ModelMetadata;
 }
 
-/** Writes model.json, weights.bin and metadata.json into `dir` (created if needed). */
+export const ONNX_FILE = 'model.onnx';
+
+/** What metadata.json says about the folder's model.onnx. */
+export type OnnxNote = { file: string; opset: number; bytes: number } | { error: string };
+
+/**
+ * Converts `model` and writes `dir/model.onnx` (through a temporary file and a rename: a reader never
+ * sees half a file). A model the exporter cannot convert gets no model.onnx (a stale one is removed)
+ * and stays on TensorFlow.js; the note says why.
+ */
+export async function writeOnnx(dir: string, model: import('@tensorflow/tfjs').LayersModel): Promise<OnnxNote> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await exportOnnx(model);
+  } catch (err) {
+    if (!(err instanceof OnnxExportError)) throw err;
+    await rm(path.join(dir, ONNX_FILE), { force: true });
+    return { error: err.message };
+  }
+  await writeAtomically(path.join(dir, ONNX_FILE), bytes);
+  return { file: ONNX_FILE, opset: ONNX_OPSET, bytes: bytes.length };
+}
+
+async function writeAtomically(file: string, data: Uint8Array | string): Promise<void> {
+  const tmp = `${file}.partial-${process.pid}`;
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+export interface OnnxExportResult {
+  dir: string;
+  file: string;
+  bytes: number;
+  opset: number;
+  /** Largest |ONNX Runtime - TensorFlow.js| on a probe input; null where ONNX Runtime is not loaded. */
+  maxDiff: number | null;
+}
+
+/**
+ * `toonvision export-onnx DIR`: adds model.onnx to an existing model folder (replacing one that is
+ * there) and notes it in metadata.json, each written atomically. A network the exporter cannot
+ * convert is an error naming the layer, and the folder is left as it was.
+ */
+export async function addOnnxToFolder(dir: string): Promise<OnnxExportResult> {
+  const { model, metadata } = await loadModelFolder(dir, undefined, { session: false });
+  try {
+    let bytes: Uint8Array;
+    try {
+      bytes = await exportOnnx(model);
+    } catch (err) {
+      if (err instanceof OnnxExportError) throw new ModelFolderError(dir, `cannot export to ONNX: ${err.message}; the model stays on TensorFlow.js`);
+      throw err;
+    }
+    let maxDiff: number | null = null;
+    if (onnxActive()) {
+      const session = await openOnnxSession(bytes);
+      try {
+        maxDiff = await probeDifference(session, model);
+      } finally {
+        await session.release();
+      }
+      if (!(maxDiff <= LOAD_PARITY)) throw new ModelFolderError(dir, `the exported network disagrees with model.json (largest difference ${maxDiff}); nothing written`);
+    }
+    await writeAtomically(path.join(dir, ONNX_FILE), bytes);
+    const note: OnnxNote = { file: ONNX_FILE, opset: ONNX_OPSET, bytes: bytes.length };
+    await writeAtomically(path.join(dir, 'metadata.json'), `${JSON.stringify({ ...metadata, onnx: note }, null, 2)}\n`);
+    return { dir, file: path.join(dir, ONNX_FILE), bytes: bytes.length, opset: ONNX_OPSET, maxDiff };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Writes model.json, weights.bin, model.onnx (where the model converts) and metadata.json into `dir` (created if needed). */
 export async function saveModelFolder(dir: string, model: import('@tensorflow/tfjs').LayersModel, metadata: ModelMetadata): Promise<void> {
   await mkdir(dir, { recursive: true });
   await model.save(
@@ -90,7 +169,8 @@ export async function saveModelFolder(dir: string, model: import('@tensorflow/tf
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weightData.length } };
     }),
   );
-  await writeFile(path.join(dir, 'metadata.json'), `${JSON.stringify(metadata, null, 2)}\n`);
+  const onnx = await writeOnnx(dir, model);
+  await writeFile(path.join(dir, 'metadata.json'), `${JSON.stringify({ ...metadata, onnx }, null, 2)}\n`);
 }
 
 /** Reads only the metadata of a model folder, checked. */
@@ -111,6 +191,85 @@ export interface LoadedModel {
   dir: string;
   model: import('@tensorflow/tfjs').LayersModel;
   metadata: ModelMetadata;
+  /** The ONNX Runtime session inference uses; absent on TensorFlow.js. */
+  session?: OnnxSession;
+  /** Where inference runs, and why it is TensorFlow.js when ONNX Runtime is active. */
+  runtime?: { name: 'onnxruntime' | 'tfjs'; source?: 'model.onnx' | 'converted at load'; reason?: string };
+}
+
+/** Largest difference allowed between ONNX Runtime and TensorFlow.js on the probe input at load. */
+const LOAD_PARITY = 1e-3;
+
+/** A fixed pseudo-random batch of one in 0-255, the same every load. */
+function probeInput(shape: readonly number[]): Float32Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const x = new Float32Array(n);
+  let s = 12345;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    x[i] = (s >>> 8) % 256;
+  }
+  return x;
+}
+
+/**
+ * The ONNX Runtime session for a loaded folder: its model.onnx, or (for folders saved before
+ * model.onnx existed) the network converted in memory. The session must agree with the tfjs network
+ * on a probe input; a model.onnx that does not load or disagrees is refused (the error names it).
+ * A network the exporter cannot convert stays on TensorFlow.js.
+ */
+async function attachSession(dir: string, model: import('@tensorflow/tfjs').LayersModel): Promise<Pick<LoadedModel, 'session' | 'runtime'>> {
+  const file = path.join(dir, ONNX_FILE);
+  let bytes: Uint8Array;
+  let source: 'model.onnx' | 'converted at load' = 'model.onnx';
+  if (existsSync(file)) bytes = await readFile(file);
+  else {
+    try {
+      bytes = await exportOnnx(model);
+      source = 'converted at load';
+    } catch (err) {
+      if (!(err instanceof OnnxExportError)) throw err;
+      return { runtime: { name: 'tfjs', reason: err.message } };
+    }
+  }
+  let session: OnnxSession;
+  try {
+    session = await openOnnxSession(bytes);
+  } catch (err) {
+    throw new ModelFolderError(dir, `${source === 'model.onnx' ? ONNX_FILE : 'the converted network'} does not load in ONNX Runtime (${(err as Error).message.split('\n')[0]})`);
+  }
+  let diff: number;
+  try {
+    diff = await probeDifference(session, model);
+  } catch (err) {
+    await session.release();
+    throw new ModelFolderError(dir, `${ONNX_FILE} does not run (${(err as Error).message.split('\n')[0]})`);
+  }
+  if (!(diff <= LOAD_PARITY)) {
+    await session.release();
+    throw new ModelFolderError(dir, `${ONNX_FILE} disagrees with model.json (largest difference ${diff} on a probe input): re-export it with 'toonvision export-onnx ${dir}'`);
+  }
+  return { session, runtime: { name: 'onnxruntime', source } };
+}
+
+/** Largest |session - model| on the probe input (Infinity when the output sizes differ). */
+async function probeDifference(session: OnnxSession, model: import('@tensorflow/tfjs').LayersModel): Promise<number> {
+  const shape = [1, ...(model.inputs[0]!.shape.slice(1) as number[])];
+  const x = probeInput(shape);
+  const got = await session.run(x, shape);
+  const ref = tf.tidy(() => model.predict(tf.tensor(x, shape)) as import('@tensorflow/tfjs').Tensor);
+  const want = (await ref.data()) as Float32Array;
+  ref.dispose();
+  if (got.data.length !== want.length) return Infinity;
+  let diff = 0;
+  for (let i = 0; i < want.length; i++) diff = Math.max(diff, Math.abs(want[i]! - got.data[i]!));
+  return diff;
+}
+
+/** Frees a loaded model: the tfjs network and its ONNX Runtime session. */
+export function disposeLoaded(loaded: Pick<LoadedModel, 'model' | 'session'>): void {
+  loaded.model.dispose();
+  void loaded.session?.release().catch(() => {});
 }
 
 /**
@@ -145,8 +304,12 @@ export async function readModelArtifacts(dir: string): Promise<import('@tensorfl
   return { modelTopology: modelJson.modelTopology, weightSpecs: specs, weightData, format: modelJson.format, signature: modelJson.signature };
 }
 
-/** Loads a model folder; checks that the network's input and output fit the metadata. */
-export async function loadModelFolder(dir: string, expectTask?: Task): Promise<LoadedModel> {
+/**
+ * Loads a model folder; checks that the network's input and output fit the metadata. Where ONNX
+ * Runtime is the inference runtime (initInference() chose it) the result also carries its session,
+ * unless `session: false`.
+ */
+export async function loadModelFolder(dir: string, expectTask?: Task, opts: { session?: boolean } = {}): Promise<LoadedModel> {
   const metadata = await readMetadata(dir, expectTask);
   const artifacts = await readModelArtifacts(dir);
   let model: import('@tensorflow/tfjs').LayersModel;
@@ -169,7 +332,13 @@ export async function loadModelFolder(dir: string, expectTask?: Task): Promise<L
       throw new ModelFolderError(dir, `network has ${units} outputs but task '${metadata.task}' with ${metadata.classes.length} classes needs ${expected}`);
     }
   }
-  return { dir, model, metadata };
+  if (!onnxActive() || opts.session === false) return { dir, model, metadata, runtime: { name: 'tfjs' } };
+  try {
+    return { dir, model, metadata, ...(await attachSession(dir, model)) };
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
 }
 
 /** Where a model folder for `target` is written before installModelFolder() renames it into place. */

@@ -7,10 +7,10 @@
 // Input gradient: dX = conv2d(dY zero-inserted by the stride and padded by K-1-pad, W flipped in space
 //   and with in/out channels swapped), stride 1.
 import * as tfjs from '@tensorflow/tfjs';
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
-import { f32, free, originalKernel, reshape, run, transpose, type KernelFn, type WasmBackend } from './wasm-util.ts';
+import type { Conv2DBackpropFilterAttrs, Conv2DBackpropInputAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import { f32, free, reshape, run, transpose, wasmKernel, type WasmBackend } from './wasm-util.ts';
 
-type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
+type Pad = Conv2DBackpropInputAttrs['pad'];
 
 function convInfo(xShape: number[], filterShape: number[], strides: number | [number, number], pad: Pad, dimRoundingMode?: 'floor' | 'round' | 'ceil') {
   return tfjs.backend_util.computeConv2DInfo(
@@ -151,34 +151,15 @@ export function conv2dInputGrad(
   return out;
 }
 
-const filterGradConfig: KernelConfig = {
-  kernelName: 'Conv2DBackpropFilter',
-  backendName: 'wasm',
-  kernelFunc: (({ inputs, attrs, backend }) => {
-    const a = attrs as unknown as { strides: number | [number, number]; pad: Pad; dataFormat: string; dimRoundingMode?: 'floor' | 'round' | 'ceil'; filterShape: number[] };
-    checkNHWC('Conv2DBackpropFilter', a.dataFormat);
-    return conv2dFilterGrad(backend as WasmBackend, inputs.x!, inputs.dy!, a.filterShape, a.strides, a.pad, a.dimRoundingMode);
-  }) as KernelFn as KernelConfig['kernelFunc'],
-};
-
-function inputGradConfig(): KernelConfig {
-  const original = originalKernel('Conv2DBackpropInput');
-  return {
-    kernelName: 'Conv2DBackpropInput',
-    backendName: 'wasm',
-    setupFunc: original?.setupFunc,
-    kernelFunc: ((args) => {
-      const { inputs, attrs, backend } = args;
-      const a = attrs as unknown as { strides: number | [number, number]; pad: Pad; dataFormat: string; dimRoundingMode?: 'floor' | 'round' | 'ceil'; inputShape: number[] };
-      checkNHWC('Conv2DBackpropInput', a.dataFormat);
-      const out = conv2dInputGrad(backend as WasmBackend, inputs.dy!, inputs.filter!, a.inputShape, a.strides, a.pad, a.dimRoundingMode);
-      if (out) return out;
-      if (!original) throw new Error('Conv2DBackpropInput: padding not supported');
-      return (original.kernelFunc as unknown as KernelFn)(args);
-    }) as KernelFn as KernelConfig['kernelFunc'],
-  };
-}
-
 export function conv2dGradConfigs(): KernelConfig[] {
-  return [filterGradConfig, inputGradConfig()];
+  return [
+    wasmKernel<Conv2DBackpropFilterAttrs>('Conv2DBackpropFilter', (inputs, a, backend) => {
+      checkNHWC('Conv2DBackpropFilter', a.dataFormat);
+      return conv2dFilterGrad(backend, inputs.x!, inputs.dy!, a.filterShape, a.strides, a.pad, a.dimRoundingMode);
+    }),
+    wasmKernel<Conv2DBackpropInputAttrs>('Conv2DBackpropInput', (inputs, a, backend) => {
+      checkNHWC('Conv2DBackpropInput', a.dataFormat);
+      return conv2dInputGrad(backend, inputs.dy!, inputs.filter!, a.inputShape, a.strides, a.pad, a.dimRoundingMode);
+    }),
+  ];
 }

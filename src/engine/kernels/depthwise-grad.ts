@@ -3,16 +3,11 @@
 // element), so direct loops over the WASM heap are enough. Channel multipliers, strides, dilations
 // and any padding are supported.
 import * as tfjs from '@tensorflow/tfjs';
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
-import { f32, type KernelFn, type WasmBackend } from './wasm-util.ts';
+import type { DepthwiseConv2dNativeBackpropFilterAttrs, DepthwiseConv2dNativeBackpropInputAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import { f32, wasmKernel, type WasmBackend } from './wasm-util.ts';
 
-type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
-interface Attrs {
-  strides: number | [number, number];
-  dilations: number | [number, number];
-  pad: Pad;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-}
+/** What the two gradients share of tfjs's attributes for them. */
+type Attrs = Pick<DepthwiseConv2dNativeBackpropInputAttrs, 'strides' | 'dilations' | 'pad' | 'dimRoundingMode'>;
 
 function info(xShape: number[], filterShape: number[], a: Attrs) {
   return tfjs.backend_util.computeConv2DInfo(
@@ -94,21 +89,7 @@ export function depthwiseInputGrad(backend: WasmBackend, dy: TensorInfo, filter:
 
 export function depthwiseGradConfigs(): KernelConfig[] {
   return [
-    {
-      kernelName: 'DepthwiseConv2dNativeBackpropFilter',
-      backendName: 'wasm',
-      kernelFunc: (({ inputs, attrs, backend }) => {
-        const a = attrs as unknown as Attrs & { filterShape: number[] };
-        return depthwiseFilterGrad(backend as WasmBackend, inputs.x!, inputs.dy!, a.filterShape, a);
-      }) as KernelFn as KernelConfig['kernelFunc'],
-    },
-    {
-      kernelName: 'DepthwiseConv2dNativeBackpropInput',
-      backendName: 'wasm',
-      kernelFunc: (({ inputs, attrs, backend }) => {
-        const a = attrs as unknown as Attrs & { inputShape: number[] };
-        return depthwiseInputGrad(backend as WasmBackend, inputs.dy!, inputs.filter!, a.inputShape, a);
-      }) as KernelFn as KernelConfig['kernelFunc'],
-    },
+    wasmKernel<DepthwiseConv2dNativeBackpropFilterAttrs>('DepthwiseConv2dNativeBackpropFilter', (inputs, a, backend) => depthwiseFilterGrad(backend, inputs.x!, inputs.dy!, a.filterShape, a)),
+    wasmKernel<DepthwiseConv2dNativeBackpropInputAttrs>('DepthwiseConv2dNativeBackpropInput', (inputs, a, backend) => depthwiseInputGrad(backend, inputs.dy!, inputs.filter!, a.inputShape, a)),
   ];
 }

@@ -3,10 +3,10 @@
 // convolutions (about 5x slower than this one on the seed CNN's first pooling layer).
 // Semantics match the CPU backend: each window's gradient goes to its first maximum (row-major scan).
 import * as tfjs from '@tensorflow/tfjs';
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
-import { f32, originalKernel, type KernelFn, type WasmBackend } from './wasm-util.ts';
+import type { KernelConfig, MaxPoolGradAttrs, TensorInfo } from '@tensorflow/tfjs';
+import { f32, wasmKernel, type WasmBackend } from './wasm-util.ts';
 
-type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
+type Pad = MaxPoolGradAttrs['pad'];
 
 export function maxPoolGrad(
   backend: WasmBackend,
@@ -113,16 +113,7 @@ function pool2x2Grad(xv: Float32Array, dyv: Float32Array, dxv: Float32Array, n: 
 }
 
 export function poolGradConfigs(): KernelConfig[] {
-  const original = originalKernel('MaxPoolGrad');
   return [
-    {
-      kernelName: 'MaxPoolGrad',
-      backendName: 'wasm',
-      setupFunc: original?.setupFunc,
-      kernelFunc: (({ inputs, attrs, backend }) => {
-        const a = attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: Pad; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
-        return maxPoolGrad(backend as WasmBackend, inputs.dy!, inputs.input!, a.filterSize, a.strides, a.pad, a.dimRoundingMode);
-      }) as KernelFn as KernelConfig['kernelFunc'],
-    },
+    wasmKernel<MaxPoolGradAttrs>('MaxPoolGrad', (inputs, a, backend) => maxPoolGrad(backend, inputs.dy!, inputs.input!, a.filterSize, a.strides, a.pad, a.dimRoundingMode)),
   ];
 }

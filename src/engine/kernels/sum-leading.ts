@@ -3,8 +3,8 @@
 // (A fused JS ReLU gradient was tried and dropped: the backend's SIMD Step + Multiply, with Cast made
 // copy-free in no-copy.ts, is 4x faster than a JS loop.)
 import * as tfjs from '@tensorflow/tfjs';
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
-import { f32, originalKernel, type KernelFn, type WasmBackend } from './wasm-util.ts';
+import type { KernelConfig, SumAttrs, TensorInfo } from '@tensorflow/tfjs';
+import { f32, wasmKernel, type WasmBackend } from './wasm-util.ts';
 
 
 function sumLeading(backend: WasmBackend, x: TensorInfo, k: number): TensorInfo {
@@ -26,26 +26,13 @@ function sumLeading(backend: WasmBackend, x: TensorInfo, k: number): TensorInfo 
   return out;
 }
 
-function sumConfig(): KernelConfig {
-  const original = originalKernel('Sum')!;
-  return {
-    kernelName: 'Sum',
-    backendName: 'wasm',
-    setupFunc: original.setupFunc,
-    kernelFunc: ((args) => {
-      const { inputs, attrs, backend } = args;
-      const x = inputs.x!;
-      const a = attrs as unknown as { axis: number | number[]; keepDims: boolean };
-      if (x.dtype === 'float32' && !a.keepDims && x.shape.length >= 2) {
-        const axes = tfjs.util.parseAxisParam(a.axis, x.shape).sort((p, q) => p - q);
-        const leading = axes.length > 0 && axes.length < x.shape.length && axes.every((ax, i) => ax === i);
-        if (leading) return sumLeading(backend as WasmBackend, x, axes.length);
-      }
-      return (original.kernelFunc as unknown as KernelFn)(args);
-    }) as KernelFn as KernelConfig['kernelFunc'],
-  };
-}
-
 export function sumLeadingConfigs(): KernelConfig[] {
-  return [sumConfig()];
+  return [
+    wasmKernel<SumAttrs>('Sum', ({ x }, a, backend) => {
+      if (x!.dtype !== 'float32' || a.keepDims || x!.shape.length < 2) return undefined;
+      const axes = tfjs.util.parseAxisParam(a.axis, x!.shape).sort((p, q) => p - q);
+      const leading = axes.length > 0 && axes.length < x!.shape.length && axes.every((ax, i) => ax === i);
+      return leading ? sumLeading(backend, x!, axes.length) : undefined;
+    }),
+  ];
 }

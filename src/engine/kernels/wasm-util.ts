@@ -24,6 +24,30 @@ export function originalKernel(name: string): KernelConfig | undefined {
   return originals.get(name);
 }
 
+/**
+ * Our 'wasm' kernel for `name`: `fast` runs with the kernel's attributes typed as tfjs declares them
+ * (its exported `*Attrs`); where it returns undefined (inputs it does not handle) the backend's own
+ * kernel runs instead, with the backend's own setup. A kernel the backend lacks has nothing to fall
+ * back on: `fast` must then handle every input, or the error names the kernel.
+ */
+export function wasmKernel<A extends object>(
+  name: string,
+  fast: (inputs: NamedTensorInfoMap, attrs: A, backend: WasmBackend) => TensorInfo | undefined,
+): KernelConfig {
+  const original = originalKernel(name);
+  return {
+    kernelName: name,
+    backendName: 'wasm',
+    setupFunc: original?.setupFunc,
+    kernelFunc: ((args) => {
+      const out = fast(args.inputs, (args.attrs ?? {}) as unknown as A, args.backend as WasmBackend);
+      if (out) return out;
+      if (!original) throw new Error(`${name}: these inputs need the WASM backend's own kernel, and it has none`);
+      return (original.kernelFunc as unknown as KernelFn)(args);
+    }) as KernelFn as KernelConfig['kernelFunc'],
+  };
+}
+
 /** Runs one of the WASM backend's own kernels (the original one if we replaced it). */
 export function run(backend: WasmBackend, name: string, inputs: Record<string, TensorInfo>, attrs: object = {}): TensorInfo {
   const k = originalKernel(name);
