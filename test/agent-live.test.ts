@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Agent } from '../src/agent/index.ts';
@@ -161,7 +161,12 @@ describe('live agent', () => {
       let agent: Agent | undefined;
       let reopened: Awaited<ReturnType<typeof showWindow>> | undefined;
       try {
-        agent = await Agent.start({ source: 'window', title, port: 0, root, modelsDir: path.join(dir, 'no-such-models'), standInTruth: scene.objects, intervalMs: 40, log: () => {} });
+        // The window shows a synthetic scene: the player's detector here is the shipped synthetic-scene one
+        // (the shipped real-game detector, pretrained on photos, is not meant for flat drawings).
+        const models = path.join(dir, 'window-models');
+        await mkdir(models, { recursive: true });
+        if (!existsSync(path.join(models, 'detector'))) await symlink(path.join(ROOT, 'models', 'demo', 'detector-synthetic'), path.join(models, 'detector'));
+        agent = await Agent.start({ source: 'window', title, port: 0, root, modelsDir: models, standInTruth: scene.objects, intervalMs: 40, log: () => {} });
         const c = await connect(agent.port);
         const frame = await until(() => c.frames().find((f) => f.source === 'window'), 20000, 'a frame from the window');
         assert.deepEqual([frame.window.width, frame.window.height], [800, 600]);
