@@ -1,5 +1,5 @@
 // A loaded detector: a model folder (task 'detector') turned into `detect(image) -> boxes`.
-import type { LayersModel, Tensor, Tensor4D } from '@tensorflow/tfjs';
+import type { LayersModel, Tensor } from '@tensorflow/tfjs';
 import { initEngine, initInference, tf, type OnnxSession } from '../engine/index.ts';
 import type { RgbImage } from '../image.ts';
 import { loadModelFolder, readMetadata, type ModelMetadata } from '../model/folder.ts';
@@ -34,15 +34,6 @@ export interface Detector {
   dispose(): void;
 }
 
-/**
- * Frame -> network input: letterboxed (aspect kept, padded; see letterboxRgbToFloat), bilinear with
- * half-pixel centres, float 0-255, batch of 1. `scale`: frame pixels per input pixel.
- */
-export function frameToInput(img: RgbImage, inputShape: readonly number[]): { x: Tensor4D; scale: number } {
-  const [h, w] = inputShape as [number, number];
-  const lb = letterboxRgbToFloat(img, h, w);
-  return { x: tf.tensor4d(lb.data, [1, h, w, 3]), scale: lb.scale };
-}
 
 /** Boxes clipped to the frame; those left with under a pixel of width or height are dropped. */
 export function clipToFrame(dets: Detection[], width: number, height: number): Detection[] {
@@ -87,7 +78,6 @@ export function wrapDetector(model: LayersModel, metadata: DetectorMetadata, ses
       }
       let raw: Float32Array;
       const lb = letterboxRgbToFloat(img, inputH, inputW);
-      const input = { scale: lb.scale };
       if (session) raw = (await session.run(lb.data, [1, inputH, inputW, 3])).data;
       else {
         const y = tf.tidy(() => model.predict(tf.tensor4d(lb.data, [1, inputH, inputW, 3])) as Tensor);
@@ -100,7 +90,7 @@ export function wrapDetector(model: LayersModel, metadata: DetectorMetadata, ses
       // The letterboxed input covers inputW*scale x inputH*scale frame pixels: decode there, clip to the frame.
       const found = decodeGrid(
         raw,
-        { gridH, gridW, stride, inputH, inputW, imageH: inputH * input.scale, imageW: inputW * input.scale },
+        { gridH, gridW, stride, inputH, inputW, imageH: inputH * lb.scale, imageW: inputW * lb.scale },
         { ...metadata.detector.decode, ...(opts ?? {}) },
       );
       return clipToFrame(found, img.width, img.height);

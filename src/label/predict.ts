@@ -1,8 +1,9 @@
 // The starting point of a screenshot without a VOC file: the current models' predictions, through the
-// agent's own cascade (detector, then binary, suit + name or animal). This is the one place the
-// labelling page asks the models; it can be swapped for a shared predict function.
+// agent's own cascade (detector, then binary, suit + name or animal), through predictImage() as
+// `toonvision predict` runs it. This is the one place the labelling page asks the models.
 import { Pipeline } from '../agent/index.ts';
 import { bboxToBox, fineLabel } from '../agent/cascade.ts';
+import { predictImage } from '../agent/predict.ts';
 import type { ModelSet } from '../agent/models.ts';
 import type { RgbImage } from '../image.ts';
 import type { LabelObject } from './screenshots.ts';
@@ -10,14 +11,7 @@ import type { LabelObject } from './screenshots.ts';
 /** The models' boxes on one image, least certain first, each with its score and `predicted: true`. */
 export async function predictObjects(image: RgbImage, models: ModelSet): Promise<LabelObject[]> {
   if (!models.detector()) return [];
-  const p = await new Pipeline(models, { detector: 'model', labelReuse: 0 }).process({
-    image,
-    window: { x: 0, y: 0, width: image.width, height: image.height, scaleFactor: 1 },
-    source: 'folder',
-    capturedAt: Date.now(),
-    startedAt: performance.now(),
-    captureMs: 0,
-  });
+  const p = await predictImage(new Pipeline(models, { detector: 'model', labelReuse: 0 }), image);
   const out: LabelObject[] = [];
   for (const d of p.detections) {
     const box = bboxToBox(d.bbox, image.width, image.height);
