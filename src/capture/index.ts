@@ -187,8 +187,10 @@ export class WindowSource implements CaptureSource {
   readonly kind = 'window' as const;
   private win: WindowInfo | null = null;
   private nsWin: NsWindow | undefined;
-  private lastSearch = 0;
-  private lastGeometry = 0;
+  // -Infinity, not 0: performance.now() starts at the process start, so 0 would skip the first
+  // search of a source made within its first second.
+  private lastSearch = -Infinity;
+  private lastGeometry = -Infinity;
   /** True once a window has been found (the agent stops showing demo frames then). */
   everFound = false;
 
@@ -250,11 +252,11 @@ export class WindowSource implements CaptureSource {
     }
     const win = await this.refresh();
     if (!win) {
-      this.lastSearch = 0;
+      this.lastSearch = -Infinity;
       return { waiting: `the window '${this.title}' is gone; waiting for it to come back` };
     }
     if (win.minimized) {
-      this.lastSearch = 0; // look again next time: the game may have been restarted as a new window
+      this.lastSearch = -Infinity; // look again next time: the game may have been restarted as a new window
       return { waiting: `the window '${win.title}' is minimised; waiting for it` };
     }
     let image: RgbImage;
@@ -270,7 +272,7 @@ export class WindowSource implements CaptureSource {
     } catch (err) {
       // Typically the window was unmapped or destroyed between the geometry read and the capture.
       this.win = null;
-      this.lastSearch = 0;
+      this.lastSearch = -Infinity;
       return { waiting: `the window '${this.title}' could not be captured (${(err as Error).message.split('\n')[0]}); retrying` };
     }
     return {
