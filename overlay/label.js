@@ -683,7 +683,7 @@ let polling = 0;
 
 function figures(f) {
   if (!f) return 'none';
-  if ('mAP50' in f) return `mAP ${f.mAP50.toFixed(3)}`;
+  if ('anyAP50' in f) return `AP ${f.anyAP50.toFixed(3)}${f.crossValidated ? ' (cross-validated)' : ''}`;
   return `${(f.accuracy * 100).toFixed(1)}%`;
 }
 

@@ -101,7 +101,7 @@ test('retrain after one capture keeps the detector the agent runs (the shipped o
   assert.equal(t.installed, false, t.reason);
   assert.equal(t.error, undefined);
   assert.match(t.current ?? '', /models[\\/]demo[\\/]detector$/);
-  assert.match(t.reason, /only 0 held-out screenshot\(s\) of 1 labelled: too few .* kept it without training/);
+  assert.match(t.reason, /only 1 labelled screenshot\(s\): too few to fit and check a rescorer for the pretrained detector .* kept it/);
   assert.deepEqual(await readdir(models).catch(() => []), [], 'nothing installed, no candidate left');
 });
 

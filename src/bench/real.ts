@@ -5,7 +5,7 @@
 // name and animal: fine labels). `--folds K` cross-validates `retrain`: train on K-1 parts of the
 // screenshots, test on the held-out part, so that the figure measures generalisation, not memory.
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,7 +92,8 @@ async function collect(pipeline: Pipeline, scenes: readonly DetectorScene[], int
         if (out[i]!.label === r.cls) into.taskHits[task].correct++;
       });
     }
-    progress?.line(`  ${++n}/${scenes.length} ${path.basename(s.file ?? '')}: ${labelled.filter((d) => d.score >= 0.3).length} detection(s) at score >= 0.3`);
+    const at = det?.metadata.detector.decode.threshold ?? 0.3;
+    progress?.line(`  ${++n}/${scenes.length} ${path.basename(s.file ?? '')}: ${labelled.filter((d) => d.score >= at).length} detection(s) at score >= ${at}`);
   }
 }
 
@@ -105,7 +106,8 @@ function safeClass(task: Task, label: string): string | undefined {
 }
 
 function summarise(dir: string, c: Collected, pipeline: Pipeline): Omit<RealBenchResult, 'folds'> {
-  const ap: ApResult = computeAp(c.preds, c.truth);
+  // Precision and recall where the agent draws boxes: the detector's own threshold.
+  const ap: ApResult = computeAp(c.preds, c.truth, { reportThreshold: pipeline.models.detector()?.metadata.detector.decode.threshold ?? 0.3 });
   const all = c.truth.flat();
   const tasks = Object.fromEntries(
     CLASSIFIER_TASKS.map((t) => {
@@ -174,6 +176,20 @@ export async function runRealBench(opts: RealBenchOptions): Promise<RealBenchRes
   return runFolds(opts, scenes, c, progress);
 }
 
+/** A copy (in `work`) of the detector the models folder runs, without its rescorer; undefined when it has none. */
+async function unrescoredDetector(models: string, work: string): Promise<string | undefined> {
+  const { currentModelDir } = await import('../train/retrain.ts');
+  const dir = currentModelDir(models, 'detector');
+  if (!dir) return undefined;
+  const meta = JSON.parse(await readFile(path.join(dir, 'metadata.json'), 'utf8')) as { detector?: { rescore?: unknown } };
+  if (!meta.detector?.rescore) return undefined;
+  const out = path.join(work, 'detector-without-rescorer');
+  await cp(dir, out, { recursive: true });
+  delete meta.detector.rescore;
+  await writeFile(path.join(out, 'metadata.json'), `${JSON.stringify(meta, null, 2)}\n`);
+  return out;
+}
+
 /** K-fold cross-validation of retrain: each fold's screenshots are scored by models retrained without them. */
 async function runFolds(opts: RealBenchOptions, scenes: DetectorScene[], c: Collected, progress: Progress): Promise<RealBenchResult> {
   const { retrain } = await import('../train/retrain.ts');
@@ -185,6 +201,9 @@ async function runFolds(opts: RealBenchOptions, scenes: DetectorScene[], c: Coll
   const pairOf = new Map(pairs.filter((p) => p.xml).map((p) => [p.image, p]));
   const work = await mkdtemp(path.join(os.tmpdir(), 'toonvision-real-folds-'));
   const report: NonNullable<RealBenchResult['folds']>['retrain'] = [];
+  // The shipped pretrained detector's rescorer was fitted on real screenshots, perhaps these: each
+  // fold starts from the same network without it, so that no fold is scored by what saw its test part.
+  const base = await unrescoredDetector(opts.models, work);
   let summary: Omit<RealBenchResult, 'folds'> | undefined;
   try {
     for (let f = 0; f < k; f++) {
@@ -199,6 +218,7 @@ async function runFolds(opts: RealBenchOptions, scenes: DetectorScene[], c: Coll
         await copyFile(p.xml, path.join(shots, path.basename(p.xml)));
       }
       const models = path.join(root, 'models');
+      if (base) await cp(base, path.join(models, 'detector'), { recursive: true });
       progress.line(`fold ${f + 1}/${k}: retrain on ${train.length} screenshots, test on ${test.length}`);
       const t0 = Date.now();
       const r = await retrain({

@@ -225,7 +225,7 @@ that fails is reported and leaves its installed model alone; the exit code is th
       if (opts.json) printJson(res);
       else {
         for (const t of res.tasks) {
-          const f = (x: TaskOutcome['new']) => (x === null ? 'none' : 'mAP50' in x ? `AP@0.5 ${x.anyAP50.toFixed(3)} (any character)` : `${pct(x.accuracy)} (loss ${x.loss.toFixed(4)})`);
+          const f = (x: TaskOutcome['new']) => (x === null ? 'none' : 'anyAP50' in x ? `AP@0.5 ${x.anyAP50.toFixed(3)} (any character${x.crossValidated ? ', cross-validated' : ''})` : `${pct(x.accuracy)} (loss ${x.loss.toFixed(4)})`);
           process.stdout.write(`${t.task.padEnd(9)} new ${f(t.new)}  current ${f(t.old)}  ${t.installed ? 'INSTALLED' : 'kept'}: ${t.reason}\n`);
         }
       }

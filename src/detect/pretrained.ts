@@ -10,11 +10,12 @@
 // expectation times the stride is the distance from the cell to each side of the box.
 import type { GraphModel, Tensor } from '@tensorflow/tfjs';
 import { initEngine, tf } from '../engine/index.ts';
-import { bboxIou } from '../image.ts';
+import { bboxIou, type RgbImage } from '../image.ts';
 import { ModelFolderError, readModelArtifacts, type ModelMetadata } from '../model/folder.ts';
 import { DEFAULT_DECODE, type DecodeParams, type Detection } from './decode.ts';
 import type { Detector, DetectorMetadata } from './detector.ts';
 import { letterboxRgbToFloat } from './resize.ts';
+import { RESCORE_CELL_FLOOR, rescoreCell, rescorerProblem, type Rescorer } from './rescore.ts';
 
 /** The `detector` section of a NanoDet model folder's metadata.json. */
 export interface NanodetInfo {
@@ -27,26 +28,34 @@ export interface NanodetInfo {
   bins: number;
   strides: number[];
   decode: DecodeParams;
+  /** A character-vs-rest score over all 80 COCO classes, fitted on labelled real screenshots (rescore.ts). */
+  rescore?: Rescorer;
   /** Where the weights come from and under which licence. */
   source?: string;
   licence?: string;
 }
 
-const COCO_CLASSES = 80;
+export const COCO_CLASSES = 80;
+
+/** One cell of NanoDet's output grids: its box in frame pixels and its 80 COCO class scores. */
+export interface NanodetCell {
+  box: [number, number, number, number];
+  scores: Float32Array;
+}
 
 /**
- * Decodes NanoDet's outputs (scores [n, 80] and distances [n, 4 x bins] per stride, found by shape)
- * into frame-pixel boxes labelled 'cog' (class-agnostic: the binary classifier relabels them), then
- * greedy NMS and top K.
+ * The cells whose best COCO class score reaches `floor`, with their boxes in frame pixels: what
+ * both the decoder and the rescorer's fitting read (one function, so that training and inference
+ * see the same candidates).
  */
-export function decodeNanodet(
+export function nanodetCells(
   outputs: readonly { data: Float32Array; shape: readonly number[] }[],
-  info: Pick<NanodetInfo, 'inputSize' | 'characterClasses' | 'bins' | 'strides'>,
+  info: Pick<NanodetInfo, 'inputSize' | 'bins' | 'strides'>,
   frame: { width: number; height: number; scale: number },
-  params: DecodeParams,
-): Detection[] {
+  floor: number,
+): NanodetCell[] {
   const size = info.inputSize;
-  const found: Detection[] = [];
+  const cells: NanodetCell[] = [];
   for (const stride of info.strides) {
     const g = Math.round(size / stride);
     const n = g * g;
@@ -54,9 +63,10 @@ export function decodeNanodet(
     const dists = outputs.find((o) => o.shape[1] === n && o.shape[2] === 4 * info.bins);
     if (!scores || !dists) throw new Error(`NanoDet output for stride ${stride} (${n} cells) is missing`);
     for (let i = 0; i < n; i++) {
-      let score = 0;
-      for (const c of info.characterClasses) score = Math.max(score, scores.data[i * COCO_CLASSES + c]!);
-      if (score < params.threshold) continue;
+      const cellScores = scores.data.subarray(i * COCO_CLASSES, (i + 1) * COCO_CLASSES);
+      let best = 0;
+      for (let c = 0; c < COCO_CLASSES; c++) if (cellScores[c]! > best) best = cellScores[c]!;
+      if (best < floor) continue;
       const cx = (i % g + 0.5) * stride; // cell centres, as NanoDet's centre priors
       const cy = (Math.floor(i / g) + 0.5) * stride;
       const side: number[] = [];
@@ -78,8 +88,28 @@ export function decodeNanodet(
       const x1 = Math.min(frame.width, (cx + side[2]!) * frame.scale);
       const y1 = Math.min(frame.height, (cy + side[3]!) * frame.scale);
       if (x1 - x0 < 1 || y1 - y0 < 1) continue;
-      found.push({ bbox: [x0, y0, x1 - x0, y1 - y0], label: 'cog', score });
+      cells.push({ box: [x0, y0, x1, y1], scores: Float32Array.from(cellScores) });
     }
+  }
+  return cells;
+}
+
+/** A cell's character score: the rescorer's when the folder has one, else its best character class. */
+export function cellScore(cell: NanodetCell, info: Pick<NanodetInfo, 'characterClasses' | 'rescore'>): number {
+  if (info.rescore) return rescoreCell(info.rescore, cell.scores);
+  let score = 0;
+  for (const c of info.characterClasses) score = Math.max(score, cell.scores[c]!);
+  return score;
+}
+
+/** Scored cells to detections: threshold, best first, greedy NMS, top K. Boxes labelled 'cog' (the binary classifier relabels them). */
+export function cellsToDetections(cells: readonly NanodetCell[], info: Pick<NanodetInfo, 'characterClasses' | 'rescore'>, params: DecodeParams): Detection[] {
+  const found: Detection[] = [];
+  for (const cell of cells) {
+    const score = cellScore(cell, info);
+    if (score < params.threshold) continue;
+    const [x0, y0, x1, y1] = cell.box;
+    found.push({ bbox: [x0, y0, x1 - x0, y1 - y0], label: 'cog', score });
   }
   found.sort((a, b) => b.score - a.score);
   const kept: Detection[] = [];
@@ -90,10 +120,30 @@ export function decodeNanodet(
   return kept;
 }
 
+/**
+ * Decodes NanoDet's outputs (scores [n, 80] and distances [n, 4 x bins] per stride, found by shape)
+ * into frame-pixel boxes labelled 'cog' (class-agnostic: the binary classifier relabels them), then
+ * greedy NMS and top K.
+ */
+export function decodeNanodet(
+  outputs: readonly { data: Float32Array; shape: readonly number[] }[],
+  info: Pick<NanodetInfo, 'inputSize' | 'characterClasses' | 'bins' | 'strides' | 'rescore'>,
+  frame: { width: number; height: number; scale: number },
+  params: DecodeParams,
+): Detection[] {
+  // Without a rescorer only the character classes count, so cells below the threshold are skipped early.
+  const floor = info.rescore ? RESCORE_CELL_FLOOR : params.threshold;
+  return cellsToDetections(nanodetCells(outputs, info, frame, floor), info, params);
+}
+
 function checkInfo(dir: string, meta: ModelMetadata): NanodetInfo {
   const d = (meta as unknown as { detector?: Partial<NanodetInfo> }).detector;
   if (!d || d.kind !== 'nanodet' || typeof d.inputSize !== 'number' || !Array.isArray(d.characterClasses) || typeof d.bins !== 'number' || !Array.isArray(d.strides)) {
     throw new ModelFolderError(dir, "metadata.json 'detector' section is not a NanoDet one (kind, inputSize, characterClasses, bins, strides)");
+  }
+  if (d.rescore !== undefined) {
+    const problem = rescorerProblem(d.rescore);
+    if (problem) throw new ModelFolderError(dir, `metadata.json 'detector.rescore' ${problem}`);
   }
   return { ...(d as NanodetInfo), decode: { ...DEFAULT_DECODE, nmsIou: 0.5, ...(d.decode ?? {}) } };
 }
@@ -113,35 +163,50 @@ async function loadGraphModel(dir: string): Promise<GraphModel> {
   }
 }
 
+/** A NanoDet Detector that also hands out its raw candidate cells (what a rescorer is fitted on). */
+export interface NanodetDetector extends Detector {
+  /** The candidate cells of a frame (best COCO score >= RESCORE_CELL_FLOOR), boxes in frame pixels. */
+  cells(img: RgbImage): Promise<NanodetCell[]>;
+  readonly info: NanodetInfo;
+}
+
 /** Loads a NanoDet detector folder as a Detector (metadata already read and checked by the caller). */
-export async function loadNanodet(dir: string, metadata: ModelMetadata): Promise<Detector> {
+export async function loadNanodet(dir: string, metadata: ModelMetadata): Promise<NanodetDetector> {
   await initEngine();
   const info = checkInfo(dir, metadata);
   const model = await loadGraphModel(dir);
   let disposed = false;
   const size = info.inputSize;
   const meta = { ...metadata, detector: info } as unknown as DetectorMetadata;
+  const run = async (img: RgbImage) => {
+    if (disposed) throw new Error('detector was disposed');
+    if (img.width <= 0 || img.height <= 0 || img.data.length !== img.width * img.height * 3) {
+      throw new RangeError(`image ${img.width}x${img.height} has ${img.data.length} bytes, expected ${img.width * img.height * 3}`);
+    }
+    const box = letterboxRgbToFloat(img, size, size);
+    const outs = tf.tidy(() => {
+      const x = tf.tensor4d(box.data, [1, size, size, 3]).div(255).transpose([0, 3, 1, 2]);
+      const y = model.execute(x);
+      return Array.isArray(y) ? y : [y];
+    }) as Tensor[];
+    try {
+      const arrays = await Promise.all(outs.map(async (t) => ({ data: (await t.data()) as Float32Array, shape: t.shape })));
+      return { arrays, frame: { width: img.width, height: img.height, scale: box.scale } };
+    } finally {
+      for (const t of outs) t.dispose();
+    }
+  };
   return {
     metadata: meta,
+    info,
     model: model as unknown as Detector['model'],
     async detect(img, opts) {
-      if (disposed) throw new Error('detector was disposed');
-      if (img.width <= 0 || img.height <= 0 || img.data.length !== img.width * img.height * 3) {
-        throw new RangeError(`image ${img.width}x${img.height} has ${img.data.length} bytes, expected ${img.width * img.height * 3}`);
-      }
-      const box = letterboxRgbToFloat(img, size, size);
-      const outs = tf.tidy(() => {
-        const x = tf.tensor4d(box.data, [1, size, size, 3]).div(255).transpose([0, 3, 1, 2]);
-        const y = model.execute(x);
-        return Array.isArray(y) ? y : [y];
-      }) as Tensor[];
-      let arrays: { data: Float32Array; shape: number[] }[];
-      try {
-        arrays = await Promise.all(outs.map(async (t) => ({ data: (await t.data()) as Float32Array, shape: t.shape })));
-      } finally {
-        for (const t of outs) t.dispose();
-      }
-      return decodeNanodet(arrays, info, { width: img.width, height: img.height, scale: box.scale }, { ...info.decode, ...(opts ?? {}) });
+      const { arrays, frame } = await run(img);
+      return decodeNanodet(arrays, info, frame, { ...info.decode, ...(opts ?? {}) });
+    },
+    async cells(img) {
+      const { arrays, frame } = await run(img);
+      return nanodetCells(arrays, info, frame, RESCORE_CELL_FLOOR);
     },
     dispose() {
       if (!disposed) model.dispose();

@@ -21,6 +21,7 @@ import { CLASSIFIER_TASKS } from '../taxonomy.ts';
 import { evaluateModelFolder } from './evaluate-model.ts';
 import { listTaskSplit } from './data.ts';
 import { detectorAp, detectorScenes, trainDetectorTask } from './detector-task.ts';
+import { isRescorable, measureRescorer, writeRescoredFolder } from './rescorer-task.ts';
 import { candidateDirs } from '../agent/models.ts';
 import type { Progress } from './progress.ts';
 import { makeProgress } from './progress.ts';
@@ -32,13 +33,19 @@ export interface Figures {
 }
 
 export interface DetectorFigures {
-  mAP50: number;
+  /** Cog/Toon mAP@0.5 of the detector's own labels; null for a pretrained one (the binary model labels its boxes) */
+  mAP50: number | null;
+  /** class-agnostic AP@0.5: what detectors are compared on */
   anyAP50: number;
+  /** true when measured by cross-validation on the screenshots (a rescorer fitted on the other folds) */
+  crossValidated?: boolean;
 }
 
 /** Fewer held-out screenshots (detector) or test crops (classifiers) than this cannot tell two models apart. */
 export const MIN_HELD_SCREENSHOTS = 5;
 export const MIN_TEST_CROPS = 10;
+/** A pretrained detector's rescorer is fitted (and cross-validated) on at least this many labelled screenshots. */
+export const MIN_RESCORE_SCREENSHOTS = 5;
 
 /** The model folder the agent runs for a task: the player's, else the shipped demo one; undefined when none. */
 export function currentModelDir(models: string, task: Task): string | undefined {
@@ -104,7 +111,7 @@ export function atLeastAsGood(candidate: Figures, installed: Figures | null): bo
 
 function fmt(f: Figures | DetectorFigures | null): string {
   if (!f) return 'none';
-  return 'mAP50' in f ? `AP@0.5 ${f.anyAP50.toFixed(3)} (any character), mAP@0.5 ${f.mAP50.toFixed(3)}` : `${(f.accuracy * 100).toFixed(2)}% loss ${f.loss.toFixed(4)}`;
+  return 'anyAP50' in f ? `AP@0.5 ${f.anyAP50.toFixed(3)} (any character${f.crossValidated ? ', cross-validated' : ''})${f.mAP50 === null ? '' : `, mAP@0.5 ${f.mAP50.toFixed(3)}`}` : `${(f.accuracy * 100).toFixed(2)}% loss ${f.loss.toFixed(4)}`;
 }
 
 export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
@@ -132,7 +139,26 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
     try {
       const current = currentModelDir(opts.models, task);
       outcome.current = current;
-      if (task === 'detector') {
+      if (task === 'detector' && current && (await isRescorable(current))) {
+        // The agent runs the pretrained detector: fit its rescorer on every labelled screenshot, and
+        // judge it by cross-validation against the current folder on the same screenshots.
+        const scenes = await detectorScenes(opts.root, seed);
+        const all = [...scenes.train, ...scenes.held];
+        if (all.length < MIN_RESCORE_SCREENSHOTS) {
+          outcome.reason = `only ${all.length} labelled screenshot(s): too few to fit and check a rescorer for the pretrained detector (${current}); kept it (label at least ${MIN_RESCORE_SCREENSHOTS})`;
+          progress.line(`  ${task}: ${outcome.reason}`);
+          continue;
+        }
+        progress.line(`  fitting the pretrained detector's rescorer on ${all.length} labelled screenshots (cross-validated, 5 folds)`);
+        const m = await measureRescorer(current, all, { seed, folds: 5, log: (l) => progress.line(l) });
+        outcome.new = { anyAP50: m.crossValidatedAnyAP50, mAP50: null, crossValidated: true };
+        outcome.old = { anyAP50: m.currentAnyAP50, mAP50: null };
+        outcome.installed = m.crossValidatedAnyAP50 >= m.currentAnyAP50;
+        outcome.reason = outcome.installed
+          ? `a rescorer fitted on screenshots it had not seen finds characters at least as well as the current detector (${all.length} screenshots, ${m.folds} folds)`
+          : `the current detector is better on your screenshots than a rescorer fitted on the others (${all.length} screenshots, ${m.folds} folds)`;
+        if (outcome.installed) await writeRescoredFolder(current, candidate, m.rescorer, m.threshold, { source: `retrain of ${opts.root}`, crossValidatedAnyAP50: m.crossValidatedAnyAP50, folds: m.folds });
+      } else if (task === 'detector') {
         const scenes = await detectorScenes(opts.root, seed);
         if (synthRoot) scenes.train.push(...(await loadScenes([layout(synthRoot).processed])).scenes);
         // Frames collected while playing (agent --collect), labelled by the teacher: the models the agent runs.

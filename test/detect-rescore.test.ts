@@ -1,0 +1,196 @@
+// The pretrained detector's rescorer: which of NanoDet's 80 COCO scores mean a ToonTown character,
+// fitted on labelled screenshots. Unit parts on made-up cells; the command, the folder it writes and
+// retrain's use of it on real screenshots.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { copyFile, cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import seedrandom from 'seedrandom';
+import { FIXTURES, ROOT as REPO, runCli, tempDir } from './helpers.ts';
+import { DEFAULT_DECODE } from '../src/detect/decode.ts';
+import { decodeNanodet, type NanodetCell } from '../src/detect/pretrained.ts';
+import { cellTarget, crossValidatedAp, fitRescorer, rescoreCell, rescorerProblem, samplesAp, type RescoreSample } from '../src/detect/rescore.ts';
+
+const REAL_EVAL = path.join(FIXTURES, 'real-eval', 'screenshots');
+const skipReal = existsSync(REAL_EVAL) ? false : `needs the real-eval screenshots at ${REAL_EVAL} (not found)`;
+const SHIPPED = path.join(REPO, 'models', 'demo', 'detector');
+
+/** A cell at `box` whose scores are low noise except the given classes. */
+function cell(box: [number, number, number, number], high: Record<number, number>, rand: () => number): NanodetCell {
+  const scores = new Float32Array(80);
+  for (let k = 0; k < 80; k++) scores[k] = 0.01 + 0.04 * rand();
+  for (const [k, v] of Object.entries(high)) scores[Number(k)] = v;
+  return { box, scores };
+}
+
+/** Screenshots where characters score as `dog` (16) and `teddy bear` (77) and the background as `person` (0) now and then. */
+function madeUp(n: number, seed: string): RescoreSample[] {
+  const rand = seedrandom(seed);
+  return Array.from({ length: n }, (_, i) => {
+    const obj = { xmin: 10 + i, ymin: 10, xmax: 40 + i, ymax: 70 };
+    const cells: NanodetCell[] = [];
+    for (let j = 0; j < 4; j++) cells.push(cell([obj.xmin + j, obj.ymin, obj.xmax + j, obj.ymax], { 16: 0.2 + 0.1 * rand(), 77: 0.15 }, rand));
+    for (let j = 0; j < 30; j++) {
+      const x = 100 + 7 * j;
+      cells.push(cell([x, 5, x + 20, 45], j % 3 === 0 ? { 0: 0.3 + 0.2 * rand() } : {}, rand));
+    }
+    return { cells, objects: [{ label: 'toon_dog', box: obj }] };
+  });
+}
+
+describe('rescorer (unit)', () => {
+  test('cell targets: IoU >= 0.5 a character, under 0.4 background, between and on difficult ones left out', () => {
+    const objects = [
+      { label: 'cog', box: { xmin: 0, ymin: 0, xmax: 10, ymax: 10 } },
+      { label: 'toon', box: { xmin: 50, ymin: 0, xmax: 60, ymax: 10 }, difficult: true },
+    ];
+    const s = new Float32Array(80);
+    assert.equal(cellTarget({ box: [0, 0, 10, 10], scores: s }, objects), 1);
+    assert.equal(cellTarget({ box: [0, 0, 10, 6], scores: s }, objects), 1, 'IoU 0.6');
+    assert.equal(cellTarget({ box: [0, 0, 10, 4.5], scores: s }, objects), null, 'IoU 0.45');
+    assert.equal(cellTarget({ box: [20, 20, 30, 30], scores: s }, objects), 0);
+    assert.equal(cellTarget({ box: [50, 0, 60, 10], scores: s }, objects), null, 'a difficult object is never a target');
+  });
+
+  test('fits which classes mean a character: dog-and-teddy cells score high, person-only background low', () => {
+    const r = fitRescorer(madeUp(6, 'fit'));
+    assert.equal(rescorerProblem(r), undefined);
+    assert.equal(r.fittedOn!.screenshots, 6);
+    assert.equal(r.fittedOn!.positives, 24);
+    assert.ok(r.weights[16]! > 0, `dog weight ${r.weights[16]}`);
+    assert.ok(r.weights[0]! < 0, `person weight ${r.weights[0]}`);
+    const rand = seedrandom('probe');
+    assert.ok(rescoreCell(r, cell([0, 0, 1, 1], { 16: 0.25, 77: 0.15 }, rand).scores) > 0.8);
+    assert.ok(rescoreCell(r, cell([0, 0, 1, 1], { 0: 0.4 }, rand).scores) < 0.2);
+    // Held-out screenshots of the same kind: the rescored ranking is perfect, the person score's is not.
+    const test = madeUp(4, 'held');
+    assert.equal(samplesAp(test, { characterClasses: [0], rescore: r }, DEFAULT_DECODE), 1);
+    assert.ok(samplesAp(test, { characterClasses: [0] }, DEFAULT_DECODE) < 0.5);
+    const cv = crossValidatedAp(madeUp(6, 'cv'), { folds: 3, characterClasses: [0], decode: DEFAULT_DECODE });
+    assert.equal(cv.folds, 3);
+    assert.equal(cv.anyAP50, 1);
+    assert.ok(cv.threshold > 0 && cv.threshold < 1 && cv.recall === 1);
+  });
+
+  test('refuses to fit without characters, and names what is wrong with a stored rescorer', () => {
+    const none = madeUp(2, 'none').map((s) => ({ ...s, objects: [] }));
+    assert.throws(() => fitRescorer(none), /0 character cell\(s\) and 68 background cell\(s\) in 2 screenshot\(s\)/);
+    assert.match(rescorerProblem({ kind: 'coco-logits-logistic', weights: [1, 2], bias: 0 }) ?? '', /weights are not 80 finite numbers/);
+    assert.match(rescorerProblem({ kind: 'other', weights: [], bias: 0 }) ?? '', /kind "other"/);
+    assert.match(rescorerProblem({ kind: 'coco-logits-logistic', weights: new Array(80).fill(0), bias: null }) ?? '', /bias/);
+  });
+
+  test('decodeNanodet ranks by the rescorer when the folder has one, by the character classes otherwise', () => {
+    const info = { inputSize: 32, characterClasses: [0], bins: 11, strides: [8, 16, 32] };
+    const outputs = info.strides.flatMap((s) => {
+      const n = (32 / s) ** 2;
+      const scores = new Float32Array(n * 80);
+      const dists = new Float32Array(n * 44).fill(-50);
+      for (let i = 0; i < n * 4; i++) dists[i * 11 + 1] = 50; // every side 1 bin
+      if (s === 8) {
+        scores[0 * 80 + 0] = 0.6; // cell 0: a person
+        scores[10 * 80 + 16] = 0.3; // cell 10: a dog
+      }
+      return [{ data: scores, shape: [1, n, 80] }, { data: dists, shape: [1, n, 44] }];
+    });
+    const frame = { width: 32, height: 32, scale: 1 };
+    const plain = decodeNanodet(outputs, info, frame, { ...DEFAULT_DECODE, threshold: 0.1 });
+    assert.equal(plain.length, 1, 'only the person cell counts without a rescorer');
+    const weights = new Array(80).fill(0);
+    weights[16] = 2;
+    const rescored = decodeNanodet(outputs, { ...info, rescore: { kind: 'coco-logits-logistic', weights, bias: 3 } }, frame, { ...DEFAULT_DECODE, threshold: 0.1 });
+    assert.equal(rescored.length, 1, 'the person cell falls below the threshold');
+    assert.deepEqual(rescored[0]!.bbox.map(Math.round), [12, 12, 16, 16], 'the dog cell (row 2, column 2 of the stride-8 grid)');
+    assert.ok(rescored[0]!.score > 0.5);
+    assert.deepEqual(plain[0]!.bbox.map(Math.round), [0, 0, 12, 12], 'the person cell, at the corner');
+  });
+});
+
+describe('rescore on real screenshots', { skip: skipReal }, () => {
+  const SIX = ['tto_screen1', 'tto_tt_Lg_image_lure', 'tto_Large_image_coglineup', 'tto_lg_image_trolley', 'tto_tt_Lg_image_teamwork', 'tto_TTCS5_choose'];
+  async function copySix(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    const files = await readdir(REAL_EVAL);
+    for (const n of SIX) for (const f of files.filter((x) => x.startsWith(`${n}.`))) await copyFile(path.join(REAL_EVAL, f), path.join(dir, f));
+  }
+
+  test('toonvision rescore --json writes a detector folder with the rescorer and its threshold; the folder loads', async () => {
+    const t = await tempDir('toonvision-rescore-');
+    try {
+      const shots = path.join(t.dir, 'shots');
+      await copySix(shots);
+      const out = path.join(t.dir, 'detector');
+      const r = await runCli(['rescore', '--screens', shots, '--out', out, '--folds', '3', '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      const j = JSON.parse(r.stdout);
+      assert.equal(j.screenshots, 6);
+      assert.equal(j.folds, 3);
+      for (const k of ['currentAnyAP50', 'crossValidatedAnyAP50', 'fittedAnyAP50', 'threshold', 'precision', 'recall']) assert.ok(j[k] >= 0 && j[k] <= 1, `${k} ${j[k]}`);
+      const meta = JSON.parse(await readFile(path.join(out, 'metadata.json'), 'utf8'));
+      assert.equal(meta.detector.rescore.weights.length, 80);
+      assert.equal(meta.detector.rescore.fittedOn.screenshots, 6);
+      assert.equal(meta.detector.decode.threshold, j.threshold);
+      assert.deepEqual((await readdir(out)).sort(), (await readdir(SHIPPED)).sort(), 'the network files come along');
+      const { loadDetector } = await import('../src/detect/detector.ts');
+      const det = await loadDetector(out);
+      const { readImage } = await import('../src/image.ts');
+      const found = await det.detect(await readImage(path.join(shots, 'tto_Large_image_coglineup.jpg')));
+      det.dispose();
+      assert.ok(found.length >= 2 && found.every((d) => d.score >= j.threshold), `${found.length} boxes at the folder's threshold`);
+      // A broken rescorer in metadata.json: one error naming the folder and the field.
+      meta.detector.rescore.weights = [1];
+      const broken = path.join(t.dir, 'broken');
+      await cp(out, broken, { recursive: true });
+      await writeFile(path.join(broken, 'metadata.json'), JSON.stringify(meta));
+      await assert.rejects(loadDetector(broken), /broken.*detector\.rescore' weights are not 80 finite numbers/);
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  test('rescore names bad input and writes nothing', async () => {
+    const t = await tempDir('toonvision-rescore-bad-');
+    try {
+      const empty = path.join(t.dir, 'empty');
+      await mkdir(empty);
+      const out = path.join(t.dir, 'out');
+      let r = await runCli(['rescore', '--screens', empty, '--out', out]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /empty: 0 labelled screenshot\(s\)/);
+      r = await runCli(['rescore', '--screens', empty, '--out', out, '--detector', path.join(REPO, 'models', 'demo', 'detector-synthetic')]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /detector-synthetic: not a pretrained NanoDet detector folder/);
+      assert.equal(existsSync(out), false);
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  test('retrain, when the agent runs the pretrained detector, fits its rescorer and judges it by cross-validation against the current one', async () => {
+    const { retrain } = await import('../src/train/retrain.ts');
+    const t = await tempDir('toonvision-retrain-rescore-');
+    try {
+      const root = path.join(t.dir, 'root');
+      await copySix(path.join(root, 'raw', 'screenshots'));
+      const models = path.join(t.dir, 'models');
+      const res = await retrain({ root, models, tasks: ['detector'], seed: 2, plots: false });
+      const o = res.tasks[0]!;
+      assert.equal(o.error, undefined, o.reason);
+      assert.match(o.current ?? '', /models[\\/]demo[\\/]detector$/);
+      assert.ok(o.new && 'anyAP50' in o.new && o.new.crossValidated === true);
+      assert.ok(o.old && 'anyAP50' in o.old);
+      assert.equal(o.installed, o.new.anyAP50 >= o.old.anyAP50, o.reason);
+      if (o.installed) {
+        const meta = JSON.parse(await readFile(path.join(models, 'detector', 'metadata.json'), 'utf8'));
+        assert.equal(meta.detector.rescore.fittedOn.screenshots, 6);
+        assert.match(meta.detector.rescore.fittedOn.source, /retrain of/);
+      } else {
+        assert.equal(existsSync(path.join(models, 'detector')), false, 'nothing installed');
+      }
+      assert.deepEqual((await readdir(models)).filter((f) => f.startsWith('.')), [], 'no candidate left behind');
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
