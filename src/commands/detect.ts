@@ -131,7 +131,7 @@ export function register(program: Command): void {
     .option('--detector <dir>', 'the pretrained (NanoDet) detector folder', 'models/demo/detector')
     .option('--folds <k>', 'cross-validation folds', parsePositiveInt('--folds'), 5)
     .option('--seed <s>', 'seed of the folds', parsePositiveInt('--seed'), 1)
-    .option('--json', 'print one JSON document: {"detector","out","screenshots","folds","currentAnyAP50","crossValidatedAnyAP50","fittedAnyAP50","threshold","precision","recall","rescorer"}')
+    .option('--json', 'print one JSON document: {"detector","out","screenshots","folds","currentAnyAP50","zeroShotAnyAP50","crossValidatedAnyAP50","fittedAnyAP50","threshold","precision","recall","rescorer"}')
     .action(async (opts: { screens: string[]; out: string; detector: string; folds: number; seed: number; json?: boolean }) => {
       if (!existsSync(opts.detector)) throw new RunError(`${opts.detector}: model folder does not exist`);
       for (const d of opts.screens) if (!existsSync(d)) throw new RunError(`${d}: screenshot folder does not exist`);
@@ -143,7 +143,7 @@ export function register(program: Command): void {
       if (!opts.json) log(`fitting a rescorer on ${rep.scenes.length} labelled screenshots (${opts.folds}-fold cross-validation)`);
       const m = await measureRescorer(opts.detector, rep.scenes, { folds: opts.folds, seed: opts.seed, log: opts.json ? undefined : log });
       await writeRescoredFolder(opts.detector, opts.out, m.rescorer, m.threshold, { source: opts.screens.join(','), crossValidatedAnyAP50: m.crossValidatedAnyAP50, folds: m.folds });
-      const out = { detector: opts.detector, out: opts.out, screenshots: m.screenshots, folds: m.folds, currentAnyAP50: m.currentAnyAP50, crossValidatedAnyAP50: m.crossValidatedAnyAP50, fittedAnyAP50: m.fittedAnyAP50, threshold: m.threshold, precision: m.precision, recall: m.recall, rescorer: m.rescorer };
+      const out = { detector: opts.detector, out: opts.out, screenshots: m.screenshots, folds: m.folds, currentAnyAP50: m.currentAnyAP50, zeroShotAnyAP50: m.zeroShotAnyAP50, crossValidatedAnyAP50: m.crossValidatedAnyAP50, fittedAnyAP50: m.fittedAnyAP50, threshold: m.threshold, precision: m.precision, recall: m.recall, rescorer: m.rescorer };
       if (opts.json) printJson(out);
       else {
         process.stdout.write(`any-character AP@0.5 on these screenshots: ${opts.detector} ${m.currentAnyAP50.toFixed(3)}; rescored, cross-validated ${m.crossValidatedAnyAP50.toFixed(3)} (fitted on all: ${m.fittedAnyAP50.toFixed(3)})\n`);

@@ -13,6 +13,8 @@ import { installModelFolder, ModelFolderError, stagingFolder } from '../model/fo
 export interface RescorerFigures {
   /** Class-agnostic AP@0.5 of the folder as it is, on the screenshots. */
   currentAnyAP50: number;
+  /** The same for the network alone (its character classes, no rescorer): zero-shot. */
+  zeroShotAnyAP50: number;
   /** The same with a rescorer fitted on the other folds (cross-validated: screenshots it has not seen). */
   crossValidatedAnyAP50: number;
   /** The fitted rescorer on the screenshots it was fitted on (an upper bound, for reference). */
@@ -58,10 +60,11 @@ export async function measureRescorer(detector: string, scenes: readonly Detecto
     const samples = await rescoreSamples(nano, scenes, opts.log);
     const decode = nano.info.decode;
     const currentAnyAP50 = samplesAp(samples, nano.info, decode);
+    const zeroShotAnyAP50 = nano.info.rescore ? samplesAp(samples, { characterClasses: nano.info.characterClasses }, decode) : currentAnyAP50;
     const cv = crossValidatedAp(samples, { folds: opts.folds, seed: opts.seed, characterClasses: nano.info.characterClasses, decode });
     const rescorer = fitRescorer(samples);
     const fittedAnyAP50 = samplesAp(samples, { characterClasses: nano.info.characterClasses, rescore: rescorer }, decode);
-    return { currentAnyAP50, crossValidatedAnyAP50: cv.anyAP50, fittedAnyAP50, folds: cv.folds, screenshots: samples.length, rescorer, threshold: cv.threshold, precision: cv.precision, recall: cv.recall };
+    return { currentAnyAP50, zeroShotAnyAP50, crossValidatedAnyAP50: cv.anyAP50, fittedAnyAP50, folds: cv.folds, screenshots: samples.length, rescorer, threshold: cv.threshold, precision: cv.precision, recall: cv.recall };
   } finally {
     det.dispose();
   }
