@@ -107,6 +107,33 @@ describe('rescorer (unit)', () => {
   });
 });
 
+test('copy-paste composites: characters of other screenshots pasted inside the frame, away from those there, sources named, inputs untouched', async () => {
+  const { copyPasteScenes } = await import('../src/detect/copy-paste.ts');
+  const scene = (v: number, box: { xmin: number; ymin: number; xmax: number; ymax: number }) => {
+    const image = { width: 120, height: 80, data: new Uint8Array(120 * 80 * 3).fill(v) };
+    for (let y = box.ymin; y < box.ymax; y++) image.data.fill(255 - v, (y * 120 + box.xmin) * 3, (y * 120 + box.xmax) * 3);
+    return { image, objects: [{ label: v < 128 ? 'cog' : 'toon_dog', box }] };
+  };
+  const scenes = [scene(20, { xmin: 10, ymin: 10, xmax: 30, ymax: 50 }), scene(230, { xmin: 70, ymin: 20, xmax: 90, ymax: 60 })];
+  const before = scenes.map((s) => Buffer.from(s.image.data));
+  const a = await copyPasteScenes(scenes, { perScreenshot: 3, seed: 4 });
+  const b = await copyPasteScenes(scenes, { perScreenshot: 3, seed: 4 });
+  assert.ok(a.length >= 4, `${a.length} composites`);
+  assert.deepEqual(a.map((c) => c.scene.objects), b.map((c) => c.scene.objects), 'same seed, same composites');
+  scenes.forEach((s, i) => assert.ok(Buffer.from(s.image.data).equals(before[i]!), 'the screenshot itself is untouched'));
+  for (const c of a) {
+    const bg = c.sources[0]!;
+    assert.deepEqual(c.sources.slice(1), [1 - bg], 'donors are the other screenshot');
+    assert.deepEqual(c.scene.objects[0], scenes[bg]!.objects[0], 'the background keeps its own character');
+    for (const o of c.scene.objects.slice(1)) {
+      assert.ok(o.box.xmin >= 0 && o.box.ymin >= 0 && o.box.xmax <= 120 && o.box.ymax <= 80);
+      const cx = Math.floor((o.box.xmin + o.box.xmax) / 2);
+      const cy = Math.floor((o.box.ymin + o.box.ymax) / 2);
+      assert.equal(c.scene.image.data[(cy * 120 + cx) * 3], 255 - (bg === 0 ? 230 : 20), 'the pasted pixels are the donor character');
+    }
+  }
+});
+
 describe('rescore on real screenshots', { skip: skipReal }, () => {
   const SIX = ['tto_screen1', 'tto_tt_Lg_image_lure', 'tto_Large_image_coglineup', 'tto_lg_image_trolley', 'tto_tt_Lg_image_teamwork', 'tto_TTCS5_choose'];
   async function copySix(dir: string): Promise<void> {
@@ -121,7 +148,7 @@ describe('rescore on real screenshots', { skip: skipReal }, () => {
       const shots = path.join(t.dir, 'shots');
       await copySix(shots);
       const out = path.join(t.dir, 'detector');
-      const r = await runCli(['rescore', '--screens', shots, '--out', out, '--folds', '3', '--json']);
+      const r = await runCli(['rescore', '--screens', shots, '--out', out, '--folds', '3', '--copy-paste', '2', '--json']);
       assert.equal(r.code, 0, r.stderr);
       const j = JSON.parse(r.stdout);
       assert.equal(j.screenshots, 6);

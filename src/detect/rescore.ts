@@ -26,12 +26,17 @@ export interface Rescorer {
   weights: number[];
   bias: number;
   /** What it was fitted on, for the model card. */
-  fittedOn?: { screenshots: number; positives: number; negatives: number; l2: number; source?: string };
+  fittedOn?: { screenshots: number; positives: number; negatives: number; l2: number; source?: string; copyPaste?: number };
 }
 
 export interface RescoreSample {
   cells: readonly NanodetCell[];
   objects: readonly SceneObject[];
+}
+
+/** A made-up sample (copy-paste) and the indexes of the screenshots its pixels came from. */
+export interface DerivedSample extends RescoreSample {
+  sources: readonly number[];
 }
 
 const logit = (p: number): number => {
@@ -148,17 +153,22 @@ export function samplesAp(samples: readonly RescoreSample[], info: ScoreInfo, de
 
 /**
  * K-fold cross-validation by screenshot: each screenshot is scored by a rescorer fitted on the
- * other folds, then AP is taken over all of them. What a rescorer fitted on every screenshot can be
+ * other folds (and the derived samples made only from them), then AP is taken over all of them. What a rescorer fitted on every screenshot can be
  * expected to do on screenshots it has not seen.
  */
-export function crossValidatedAp(samples: readonly RescoreSample[], opts: FitOptions & { folds?: number; seed?: number; characterClasses: number[]; decode: DecodeParams }): { anyAP50: number; folds: number; threshold: number; precision: number; recall: number } {
+export function crossValidatedAp(
+  samples: readonly RescoreSample[],
+  opts: FitOptions & { folds?: number; seed?: number; characterClasses: number[]; decode: DecodeParams; derived?: readonly DerivedSample[] },
+): { anyAP50: number; folds: number; threshold: number; precision: number; recall: number } {
   const k = Math.min(opts.folds ?? 5, samples.length);
   if (k < 2) throw new Error(`cross-validation needs at least 2 screenshots, got ${samples.length}`);
   const order = shuffleInPlace(samples.map((_, i) => i), seedrandom(`toonvision-rescore:${opts.seed ?? 1}`));
   const preds: Detection[][] = new Array(samples.length);
   for (let f = 0; f < k; f++) {
     const test = order.filter((_, j) => j % k === f);
-    const train = order.filter((_, j) => j % k !== f).map((i) => samples[i]!);
+    const testSet = new Set(test);
+    // Derived samples join a fold's training only when none of their pixels come from its test part.
+    const train = [...order.filter((_, j) => j % k !== f).map((i) => samples[i]!), ...(opts.derived ?? []).filter((d) => d.sources.every((x) => !testSet.has(x)))];
     let info: ScoreInfo;
     try {
       info = { characterClasses: opts.characterClasses, rescore: fitRescorer(train, opts) };

@@ -7,7 +7,11 @@ import path from 'node:path';
 import { loadDetector } from '../detect/detector.ts';
 import type { DetectorScene } from '../detect/evaluate.ts';
 import type { NanodetDetector } from '../detect/pretrained.ts';
-import { crossValidatedAp, fitRescorer, samplesAp, type RescoreSample, type Rescorer } from '../detect/rescore.ts';
+import { copyPasteScenes } from '../detect/copy-paste.ts';
+import { crossValidatedAp, fitRescorer, samplesAp, type DerivedSample, type RescoreSample, type Rescorer } from '../detect/rescore.ts';
+
+/** Copy-paste composites per labelled screenshot when fitting a rescorer: +0.01-0.02 cross-validated AP on the real-eval screenshots. */
+export const COPY_PASTE_DEFAULT = 5;
 import { installModelFolder, ModelFolderError, stagingFolder } from '../model/folder.ts';
 
 export interface RescorerFigures {
@@ -52,17 +56,30 @@ export async function rescoreSamples(det: NanodetDetector, scenes: readonly Dete
  * Measures and fits a rescorer for the NanoDet folder `detector` on `scenes`. Writes nothing; see
  * writeRescoredFolder().
  */
-export async function measureRescorer(detector: string, scenes: readonly DetectorScene[], opts: { folds?: number; seed?: number; log?: (line: string) => void } = {}): Promise<RescorerFigures> {
+export async function measureRescorer(
+  detector: string,
+  scenes: readonly DetectorScene[],
+  opts: { folds?: number; seed?: number; log?: (line: string) => void; /** copy-paste composites per screenshot (default 5; 0: none) */ copyPaste?: number } = {},
+): Promise<RescorerFigures> {
   const det = await loadDetector(detector);
   try {
     if (!('cells' in det)) throw new ModelFolderError(detector, 'is not a pretrained NanoDet detector: only those take a rescorer');
     const nano = det as NanodetDetector;
     const samples = await rescoreSamples(nano, scenes, opts.log);
+    const per = opts.copyPaste ?? COPY_PASTE_DEFAULT;
+    const derived: DerivedSample[] = [];
+    if (per > 0 && scenes.length > 1) {
+      const composites = await copyPasteScenes(scenes, { perScreenshot: per, seed: opts.seed });
+      opts.log?.(`  ${composites.length} copy-paste composites (characters pasted onto other screenshots)`);
+      const cells = await rescoreSamples(nano, composites.map((c) => c.scene), opts.log);
+      composites.forEach((c, i) => derived.push({ ...cells[i]!, sources: c.sources }));
+    }
     const decode = nano.info.decode;
     const currentAnyAP50 = samplesAp(samples, nano.info, decode);
     const zeroShotAnyAP50 = nano.info.rescore ? samplesAp(samples, { characterClasses: nano.info.characterClasses }, decode) : currentAnyAP50;
-    const cv = crossValidatedAp(samples, { folds: opts.folds, seed: opts.seed, characterClasses: nano.info.characterClasses, decode });
-    const rescorer = fitRescorer(samples);
+    const cv = crossValidatedAp(samples, { folds: opts.folds, seed: opts.seed, characterClasses: nano.info.characterClasses, decode, derived });
+    const rescorer = fitRescorer([...samples, ...derived]);
+    rescorer.fittedOn = { ...rescorer.fittedOn!, screenshots: samples.length, copyPaste: derived.length };
     const fittedAnyAP50 = samplesAp(samples, { characterClasses: nano.info.characterClasses, rescore: rescorer }, decode);
     return { currentAnyAP50, zeroShotAnyAP50, crossValidatedAnyAP50: cv.anyAP50, fittedAnyAP50, folds: cv.folds, screenshots: samples.length, rescorer, threshold: cv.threshold, precision: cv.precision, recall: cv.recall };
   } finally {
