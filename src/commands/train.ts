@@ -244,7 +244,7 @@ that fails is reported and leaves its installed model alone; the exit code is th
     .option('--detector-epochs <n>', 'epochs of the detector', parsePositiveInt('--detector-epochs'), DEMO_DEFAULTS.detectorEpochs)
     .option('--detector-seconds <s>', 'optional time budget for the detector (the result then depends on the machine)', parsePositiveInt('--detector-seconds'))
     .option('--cog-heads <dir>', 'real Cog head renders (cog_<suit>_<name>.png) that the synthetic Cogs wear')
-    .option('--real <dirs>', 'comma-separated folders of labelled real screenshots whose crops join the classifiers\' training', (v: string) => v.split(',').filter(Boolean))
+    .option('--real <dirs>', 'comma-separated folders of labelled real screenshots whose crops join the classifiers\' training (with the detector task, the pretrained detector\'s rescorer is fitted on them too)', (v: string) => v.split(',').filter(Boolean))
     .option('--real-repeat <n>', 'how many times each real crop counts', parsePositiveInt('--real-repeat'), 8)
     .option('--json', 'print one JSON document')
     .action(async (opts: { out: string; tasks: Task[]; scenes: number; seed: number; epochs?: number; detectorEpochs: number; detectorSeconds?: number; cogHeads?: string; real?: string[]; realRepeat: number; json?: boolean }) => {
