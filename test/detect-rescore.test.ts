@@ -73,6 +73,17 @@ describe('rescorer (unit)', () => {
     assert.ok(cv.threshold > 0 && cv.threshold < 1 && cv.recall === 1);
   });
 
+  test('a prior pulls the weights towards it: a strong pull keeps it, none refits', () => {
+    const samples = madeUp(6, 'prior');
+    const prior = { kind: 'coco-logits-logistic' as const, weights: Array.from({ length: 80 }, (_, k) => (k === 5 ? 1.5 : 0)), bias: 0 };
+    const kept = fitRescorer(samples, { prior, l2: 5 });
+    const fresh = fitRescorer(samples, { prior, l2: 0.01 });
+    assert.equal(kept.fittedOn!.prior, true);
+    assert.ok(Math.abs(kept.weights[5]! - 1.5) < 0.15, `a strong pull keeps the prior's bus weight (${kept.weights[5]})`);
+    assert.ok(Math.abs(fresh.weights[5]! - 1.5) > 0.5, `a weak pull lets the data move it (${fresh.weights[5]})`);
+    assert.ok(kept.weights[16]! < fresh.weights[16]! / 2, `the dog is learnt less under a strong pull (${kept.weights[16]} vs ${fresh.weights[16]})`);
+  });
+
   test('refuses to fit without characters, and names what is wrong with a stored rescorer', () => {
     const none = madeUp(2, 'none').map((s) => ({ ...s, objects: [] }));
     assert.throws(() => fitRescorer(none), /0 character cell\(s\) and 68 background cell\(s\) in 2 screenshot\(s\)/);

@@ -26,7 +26,7 @@ export interface Rescorer {
   weights: number[];
   bias: number;
   /** What it was fitted on, for the model card. */
-  fittedOn?: { screenshots: number; positives: number; negatives: number; l2: number; source?: string; copyPaste?: number };
+  fittedOn?: { screenshots: number; positives: number; negatives: number; l2: number; source?: string; copyPaste?: number; prior?: boolean };
 }
 
 export interface RescoreSample {
@@ -67,8 +67,10 @@ export function cellTarget(cell: NanodetCell, objects: readonly SceneObject[]): 
 }
 
 export interface FitOptions {
-  /** L2 penalty on the standardised weights (default 0.01). */
+  /** L2 penalty on the standardised weights (default 0.01), or on their distance to `prior`'s. */
   l2?: number;
+  /** A rescorer fitted before (the shipped one): the new weights are pulled towards it, not towards 0. */
+  prior?: Rescorer;
   epochs?: number;
   learningRate?: number;
 }
@@ -106,7 +108,10 @@ export function fitRescorer(samples: readonly RescoreSample[], opts: FitOptions 
   // Balanced: each class weighs half, however few characters there are among the cells.
   const wPos = 0.5 / positives;
   const wNeg = 0.5 / negatives;
-  const w = new Float64Array(d);
+  // The prior's weights in the standardised space of these samples (the penalty's centre).
+  const centre = new Float64Array(d);
+  if (opts.prior) for (let i = 0; i < d; i++) centre[i] = opts.prior.weights[i]! * sd[i]!;
+  const w = Float64Array.from(centre);
   let b = 0;
   const g = new Float64Array(d);
   for (let e = 0; e < epochs; e++) {
@@ -120,7 +125,7 @@ export function fitRescorer(samples: readonly RescoreSample[], opts: FitOptions 
       for (let i = 0; i < d; i++) g[i]! += r * x[i]!;
       gb += r;
     }
-    for (let i = 0; i < d; i++) w[i]! -= lr * (g[i]! + l2 * w[i]!);
+    for (let i = 0; i < d; i++) w[i]! -= lr * (g[i]! + l2 * (w[i]! - centre[i]!));
     b -= lr * gb;
   }
   const weights = Array.from(w, (v, i) => v / sd[i]!);
@@ -129,7 +134,7 @@ export function fitRescorer(samples: readonly RescoreSample[], opts: FitOptions 
     kind: 'coco-logits-logistic',
     weights: weights.map((v) => Math.round(v * 1e6) / 1e6),
     bias: Math.round(bias * 1e6) / 1e6,
-    fittedOn: { screenshots: samples.length, positives, negatives, l2 },
+    fittedOn: { screenshots: samples.length, positives, negatives, l2, ...(opts.prior ? { prior: true } : {}) },
   };
 }
 

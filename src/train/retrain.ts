@@ -149,8 +149,9 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
           progress.line(`  ${task}: ${outcome.reason}`);
           continue;
         }
-        progress.line(`  fitting the pretrained detector's rescorer on ${all.length} labelled screenshots (cross-validated, 5 folds)`);
-        const m = await measureRescorer(current, all, { seed, folds: 5, log: (l) => progress.line(l) });
+        progress.line(`  fitting the pretrained detector's rescorer on ${all.length} labelled screenshots (cross-validated, 5 folds; pulled towards the current one)`);
+        // Pulled towards the current rescorer (the shipped one knows 22 real screenshots), so that a few of yours refine it.
+        const m = await measureRescorer(current, all, { seed, folds: 5, prior: true, log: (l) => progress.line(l) });
         outcome.new = { anyAP50: m.crossValidatedAnyAP50, mAP50: null, crossValidated: true };
         outcome.old = { anyAP50: m.currentAnyAP50, mAP50: null };
         outcome.installed = m.crossValidatedAnyAP50 >= m.currentAnyAP50;
