@@ -90,6 +90,10 @@ describe('real screenshots through the shipped cascade', { skip: skipReal }, () 
     assert.equal(lines[2].detections.length, 1);
     assert.deepEqual(lines[2].detections[0].bbox, [107, 152, 32, 51]);
     assert.equal(lines[2].detections[0].score, 1);
+    // The classifiers ran (they load before the detector, so the engine must be up first).
+    assert.equal(lines[2].detections[0].label, 'toon', 'the boxed Toon is classified a Toon');
+    assert.ok(typeof lines[2].detections[0].animal === 'string', 'and given an animal');
+    assert.ok(lines[0].detections.filter((d: { label: string }) => d.label === 'toon').length >= 3, 'tto_screen1 shows four Toons');
   });
 
   test('extract and split take coarse labels and leave difficult objects out of the crops', async () => {

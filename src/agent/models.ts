@@ -11,6 +11,7 @@ import { loadDetector, type Detector } from '../detect/index.ts';
 import { disposeLoaded, loadModelFolder, ONNX_FILE, type LoadedModel } from '../model/folder.ts';
 import type { Task } from '../taxonomy.ts';
 import { TASKS } from '../taxonomy.ts';
+import { initEngine, initInference } from '../engine/index.ts';
 
 /** The package's shipped demo models. */
 export const PACKAGE_DEMO_MODELS = fileURLToPath(new URL('../../models/demo/', import.meta.url));
@@ -118,6 +119,10 @@ export class ModelSet {
 
   /** Loads every task's model that exists; a model that fails to load is reported and skipped. */
   async loadAll(): Promise<void> {
+    // The engine and the inference runtime first: a classifier folder is loaded before the detector,
+    // and predict, bench real and retrain's teacher start here, not from the agent's start-up.
+    await initEngine();
+    await initInference();
     for (const task of TASKS) {
       const c = candidateDirs(this.opts.dir, task, this.opts.packageDemo !== false).find((x) => hasModel(x.dir));
       if (!c) continue;
