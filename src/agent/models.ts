@@ -33,6 +33,9 @@ export interface ModelInfo {
   inputShape: number[];
   /** What the model infers on: 'onnxruntime' or 'tfjs'. */
   runtime: string;
+  /** detector: a pretrained one's kind ('nanodet') and what its rescorer was fitted on, when it has one */
+  kind?: string;
+  rescorer?: { screenshots: number; source?: string };
 }
 
 function metadataOf(slot: Slot): LoadedModel['metadata'] {
@@ -287,6 +290,9 @@ export class ModelSet {
       const m = metadataOf(s);
       const runtime = s.loaded.session ? 'onnxruntime' : 'tfjs';
       out[task] = { dir: s.dir, origin: s.origin, createdAt: m.createdAt, preset: m.preset, classes: m.classes.length, inputShape: [...m.inputShape], runtime };
+      const det = (m as { detector?: { kind?: string; rescore?: { fittedOn?: { screenshots: number; source?: string } } } }).detector;
+      if (det?.kind) out[task]!.kind = det.kind;
+      if (det?.rescore?.fittedOn) out[task]!.rescorer = { screenshots: det.rescore.fittedOn.screenshots, source: det.rescore.fittedOn.source };
     }
     return out;
   }
