@@ -127,7 +127,10 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
   const sp = await splitDataset(opts.root, { seed });
   progress.line(`  split: ${sp.train} train, ${sp.validate} validate, ${sp.test} test crops (seed ${sp.seed})`);
   await mkdir(opts.models, { recursive: true });
-  const synthRoot = (opts.synthetic ?? 0) > 0 ? await syntheticRoot(opts.syntheticCache ?? path.join(opts.root, 'synthetic'), opts.synthetic!, opts.cogHeads, progress) : undefined;
+  // Made (or found in the cache) only when a task trains a network: fitting a rescorer needs none.
+  let synthetic: Promise<string | undefined> | undefined;
+  const synthRootOnce = (): Promise<string | undefined> =>
+    (synthetic ??= (opts.synthetic ?? 0) > 0 ? syntheticRoot(opts.syntheticCache ?? path.join(opts.root, 'synthetic'), opts.synthetic!, opts.cogHeads, progress) : Promise.resolve(undefined));
   const outcomes: TaskOutcome[] = [];
   for (const task of opts.tasks) {
     const t0 = Date.now();
@@ -161,6 +164,13 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
         if (outcome.installed) await writeRescoredFolder(current, candidate, m.rescorer, m.threshold, { source: `retrain of ${opts.root}`, crossValidatedAnyAP50: m.crossValidatedAnyAP50, folds: m.folds });
       } else if (task === 'detector') {
         const scenes = await detectorScenes(opts.root, seed);
+        if (current && scenes.held.length < MIN_HELD_SCREENSHOTS) {
+          // Decided before training: a detector that cannot be compared is never installed.
+          outcome.reason = `only ${scenes.held.length} held-out screenshot(s) of ${scenes.train.length + scenes.held.length} labelled: too few to tell a new detector from the current one (${current}); kept it without training (label at least ${MIN_HELD_SCREENSHOTS * 2 * 5} screenshots)`;
+          progress.line(`  ${task}: ${outcome.reason}`);
+          continue;
+        }
+        const synthRoot = await synthRootOnce();
         if (synthRoot) scenes.train.push(...(await loadScenes([layout(synthRoot).processed])).scenes);
         // Frames collected while playing (agent --collect), labelled by the teacher: the models the agent runs.
         const frames = await listUnlabelled(opts.root);
@@ -173,12 +183,6 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
           } finally {
             await teacher.models.close();
           }
-        }
-        if (current && scenes.held.length < MIN_HELD_SCREENSHOTS) {
-          // Decided before training: a detector that cannot be compared is never installed.
-          outcome.reason = `only ${scenes.held.length} held-out screenshot(s) of ${scenes.train.length + scenes.held.length} labelled: too few to tell a new detector from the current one (${current}); kept it without training (label at least ${MIN_HELD_SCREENSHOTS * 2 * 5} screenshots)`;
-          progress.line(`  ${task}: ${outcome.reason}`);
-          continue;
         }
         const res = await trainDetectorTask({ root: opts.root, out: candidate, seed, epochs: opts.epochs, maxSeconds: opts.detectorSeconds, log: (l) => progress.line(l) }, scenes);
         const fresh = scenes.held.length ? await detectorAp(candidate, scenes.held) : { mAP50: res.mAP50 ?? 0, anyAP50: 0 };
@@ -205,6 +209,7 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
           progress.line(`  ${task}: ${outcome.reason}`);
           continue;
         }
+        const synthRoot = await synthRootOnce();
         const summary = await runTraining({
           root: opts.root,
           task: ctask,
