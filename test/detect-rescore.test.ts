@@ -10,7 +10,8 @@ import seedrandom from 'seedrandom';
 import { FIXTURES, ROOT as REPO, runCli, tempDir } from './helpers.ts';
 import { DEFAULT_DECODE } from '../src/detect/decode.ts';
 import { decodeNanodet, type NanodetCell } from '../src/detect/pretrained.ts';
-import { cellTarget, crossValidatedAp, fitRescorer, rescoreCell, rescorerProblem, samplesAp, type RescoreSample } from '../src/detect/rescore.ts';
+import { cellTarget, fitRescorer, rescoreCell, rescorerProblem, type RescoreSample } from '../src/detect/rescore.ts';
+import { crossValidatedAp, samplesAp } from '../src/detect/rescore-eval.ts';
 
 const REAL_EVAL = path.join(FIXTURES, 'real-eval', 'screenshots');
 const skipReal = existsSync(REAL_EVAL) ? false : `needs the real-eval screenshots at ${REAL_EVAL} (not found)`;

@@ -7,12 +7,9 @@
 //
 // Written by hand: 81 weights of a convex problem, full-batch gradient descent in plain arrays is
 // exact, deterministic on every backend and a few dozen lines; a tensor library adds nothing here.
-import seedrandom from 'seedrandom';
 import { bboxIou } from '../image.ts';
-import { shuffleInPlace } from '../shuffle.ts';
-import type { DecodeParams, Detection } from './decode.ts';
-import { computeAp, type SceneObject } from './evaluate.ts';
-import { cellsToDetections, type NanodetCell, type NanodetInfo } from './pretrained.ts';
+import type { SceneObject } from './evaluate.ts';
+import type { NanodetCell } from './pretrained.ts';
 
 /** Cells whose best COCO score is below this are never candidates (the same at fitting and inference). */
 export const RESCORE_CELL_FLOOR = 0.03;
@@ -146,53 +143,4 @@ export function rescorerProblem(r: unknown): string | undefined {
   if (!Array.isArray(x.weights) || x.weights.length !== 80 || !x.weights.every((v) => Number.isFinite(v))) return 'weights are not 80 finite numbers';
   if (!Number.isFinite(x.bias)) return 'bias is not a finite number';
   return undefined;
-}
-
-type ScoreInfo = Pick<NanodetInfo, 'characterClasses' | 'rescore'>;
-
-/** Class-agnostic AP@0.5 of cells scored by `info` (a rescorer or the plain character classes). */
-export function samplesAp(samples: readonly RescoreSample[], info: ScoreInfo, decode: DecodeParams): number {
-  const preds: Detection[][] = samples.map((s) => cellsToDetections(s.cells, info, { ...decode, threshold: 0.01, topK: 100 }));
-  return computeAp(preds, samples.map((s) => s.objects)).any.ap ?? 0;
-}
-
-/**
- * K-fold cross-validation by screenshot: each screenshot is scored by a rescorer fitted on the
- * other folds (and the derived samples made only from them), then AP is taken over all of them. What a rescorer fitted on every screenshot can be
- * expected to do on screenshots it has not seen.
- */
-export function crossValidatedAp(
-  samples: readonly RescoreSample[],
-  opts: FitOptions & { folds?: number; seed?: number; characterClasses: number[]; decode: DecodeParams; derived?: readonly DerivedSample[] },
-): { anyAP50: number; folds: number; threshold: number; precision: number; recall: number } {
-  const k = Math.min(opts.folds ?? 5, samples.length);
-  if (k < 2) throw new Error(`cross-validation needs at least 2 screenshots, got ${samples.length}`);
-  const order = shuffleInPlace(samples.map((_, i) => i), seedrandom(`toonvision-rescore:${opts.seed ?? 1}`));
-  const preds: Detection[][] = new Array(samples.length);
-  for (let f = 0; f < k; f++) {
-    const test = order.filter((_, j) => j % k === f);
-    const testSet = new Set(test);
-    // Derived samples join a fold's training only when none of their pixels come from its test part.
-    const train = [...order.filter((_, j) => j % k !== f).map((i) => samples[i]!), ...(opts.derived ?? []).filter((d) => d.sources.every((x) => !testSet.has(x)))];
-    let info: ScoreInfo;
-    try {
-      info = { characterClasses: opts.characterClasses, rescore: fitRescorer(train, opts) };
-    } catch {
-      info = { characterClasses: opts.characterClasses }; // a fold without characters: the plain score
-    }
-    for (const i of test) preds[i] = cellsToDetections(samples[i]!.cells, info, { ...opts.decode, threshold: 0.01, topK: 100 });
-  }
-  const truth = samples.map((s) => s.objects);
-  return { anyAP50: computeAp(preds, truth).any.ap ?? 0, folds: k, ...bestF1Threshold(preds, truth) };
-}
-
-/** The score threshold with the best F1 (any character) over these detections: where the agent should draw boxes. */
-export function bestF1Threshold(preds: readonly (readonly Detection[])[], truth: readonly (readonly SceneObject[])[]): { threshold: number; precision: number; recall: number } {
-  let best = { threshold: 0.5, precision: 0, recall: 0, f1: -1 };
-  for (let t = 0.05; t < 0.995; t += 0.01) {
-    const a = computeAp(preds, truth, { reportThreshold: t }).any;
-    const f1 = a.precision + a.recall > 0 ? (2 * a.precision * a.recall) / (a.precision + a.recall) : 0;
-    if (f1 > best.f1) best = { threshold: Math.round(t * 100) / 100, precision: a.precision, recall: a.recall, f1 };
-  }
-  return { threshold: best.threshold, precision: best.precision, recall: best.recall };
 }

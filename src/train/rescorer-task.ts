@@ -8,7 +8,8 @@ import { loadDetector } from '../detect/detector.ts';
 import type { DetectorScene } from '../detect/evaluate.ts';
 import type { NanodetDetector } from '../detect/pretrained.ts';
 import { copyPasteScenes } from '../detect/copy-paste.ts';
-import { crossValidatedAp, fitRescorer, samplesAp, type DerivedSample, type RescoreSample, type Rescorer } from '../detect/rescore.ts';
+import { fitRescorer, type DerivedSample, type RescoreSample, type Rescorer } from '../detect/rescore.ts';
+import { crossValidatedAp, samplesAp } from '../detect/rescore-eval.ts';
 
 /** Copy-paste composites per labelled screenshot when fitting a rescorer: +0.01-0.02 cross-validated AP on the real-eval screenshots. */
 export const COPY_PASTE_DEFAULT = 5;
