@@ -63,3 +63,22 @@ export function toyScene(seed: number, index: number, width = 200, height = 150,
 export function toyScenes(seed: number, count: number, width = 200, height = 150): DetectorScene[] {
   return Array.from({ length: count }, (_, i) => toyScene(seed, i, width, height));
 }
+
+/**
+ * NanoDet-shaped outputs (per stride an [n, 80] score map and an [n, 4 x bins] distance map) with no
+ * score anywhere and every side's distance at `bin`; `edit` sets the cells a test needs.
+ */
+export function fakeNanodetOutputs(
+  info: { inputSize: number; bins: number; strides: readonly number[] },
+  bin: number,
+  edit?: (stride: number, scores: Float32Array, dists: Float32Array) => void,
+): { data: Float32Array; shape: number[] }[] {
+  return info.strides.flatMap((s) => {
+    const n = (info.inputSize / s) ** 2;
+    const scores = new Float32Array(n * 80);
+    const dists = new Float32Array(n * 4 * info.bins).fill(-50);
+    for (let i = 0; i < n * 4; i++) dists[i * info.bins + bin] = 50;
+    edit?.(s, scores, dists);
+    return [{ data: scores, shape: [1, n, 80] }, { data: dists, shape: [1, n, 4 * info.bins] }];
+  });
+}

@@ -8,6 +8,7 @@ import { copyFile, cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promi
 import path from 'node:path';
 import seedrandom from 'seedrandom';
 import { FIXTURES, ROOT as REPO, runCli, tempDir } from './helpers.ts';
+import { fakeNanodetOutputs } from './detect-helpers.ts';
 import { DEFAULT_DECODE } from '../src/detect/decode.ts';
 import { decodeNanodet, type NanodetCell } from '../src/detect/pretrained.ts';
 import { cellTarget, fitRescorer, rescoreCell, rescorerProblem, type RescoreSample } from '../src/detect/rescore.ts';
@@ -95,16 +96,11 @@ describe('rescorer (unit)', () => {
 
   test('decodeNanodet ranks by the rescorer when the folder has one, by the character classes otherwise', () => {
     const info = { inputSize: 32, characterClasses: [0], bins: 11, strides: [8, 16, 32] };
-    const outputs = info.strides.flatMap((s) => {
-      const n = (32 / s) ** 2;
-      const scores = new Float32Array(n * 80);
-      const dists = new Float32Array(n * 44).fill(-50);
-      for (let i = 0; i < n * 4; i++) dists[i * 11 + 1] = 50; // every side 1 bin
-      if (s === 8) {
-        scores[0 * 80 + 0] = 0.6; // cell 0: a person
-        scores[10 * 80 + 16] = 0.3; // cell 10: a dog
-      }
-      return [{ data: scores, shape: [1, n, 80] }, { data: dists, shape: [1, n, 44] }];
+    // Every side 1 bin (8 px at stride 8).
+    const outputs = fakeNanodetOutputs(info, 1, (s, scores) => {
+      if (s !== 8) return;
+      scores[0 * 80 + 0] = 0.6; // cell 0: a person
+      scores[10 * 80 + 16] = 0.3; // cell 10: a dog
     });
     const frame = { width: 32, height: 32, scale: 1 };
     const plain = decodeNanodet(outputs, info, frame, { ...DEFAULT_DECODE, threshold: 0.1 });

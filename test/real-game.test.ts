@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { FIXTURES, runCli, tempDir } from './helpers.ts';
+import { fakeNanodetOutputs } from './detect-helpers.ts';
 
 import { decodeNanodet } from '../src/detect/pretrained.ts';
 import { letterboxRgbToFloat } from '../src/detect/resize.ts';
@@ -30,21 +31,16 @@ test('letterbox keeps the aspect ratio: a 2:1 frame fills the top half, the rest
 
 test('decodeNanodet turns one confident cell into a box in frame pixels (distances are distribution expectations)', () => {
   const info = { inputSize: 32, characterClasses: [0], bins: 11, strides: [8, 16, 32] };
-  const outputs = info.strides.flatMap((s) => {
-    const n = (32 / s) ** 2;
-    const scores = new Float32Array(n * 80);
-    const dists = new Float32Array(n * 44).fill(-50);
-    for (let i = 0; i < n * 4; i++) dists[i * 11] = 50; // every side's distance: bin 0
-    if (s === 8) {
-      const cell = 1 * 4 + 2; // row 1, column 2: cell centre (20, 12) in input pixels
-      scores[cell * 80] = 0.9;
-      scores[cell * 80 + 5] = 0.99; // a bus: not a character class
-      for (let k = 0; k < 4; k++) {
-        dists[cell * 44 + k * 11] = -50;
-        dists[cell * 44 + k * 11 + (k < 2 ? 1 : 2)] = 50; // left/top 1 bin (8 px), right/bottom 2 bins (16 px)
-      }
+  // Every side's distance: bin 0, but for one cell.
+  const outputs = fakeNanodetOutputs(info, 0, (s, scores, dists) => {
+    if (s !== 8) return;
+    const cell = 1 * 4 + 2; // row 1, column 2: cell centre (20, 12) in input pixels
+    scores[cell * 80] = 0.9;
+    scores[cell * 80 + 5] = 0.99; // a bus: not a character class
+    for (let k = 0; k < 4; k++) {
+      dists[cell * 44 + k * 11] = -50;
+      dists[cell * 44 + k * 11 + (k < 2 ? 1 : 2)] = 50; // left/top 1 bin (8 px), right/bottom 2 bins (16 px)
     }
-    return [{ data: scores, shape: [1, n, 80] }, { data: dists, shape: [1, n, 44] }];
   });
   const dets = decodeNanodet(outputs, info, { width: 100, height: 50, scale: 2 }, DEFAULT_DECODE);
   assert.equal(dets.length, 1);

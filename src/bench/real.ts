@@ -5,7 +5,7 @@
 // name and animal: fine labels). `--folds K` cross-validates `retrain`: train on K-1 parts of the
 // screenshots, test on the held-out part, so that the figure measures generalisation, not memory.
 import { existsSync } from 'node:fs';
-import { copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -179,14 +179,15 @@ export async function runRealBench(opts: RealBenchOptions): Promise<RealBenchRes
 /** A copy (in `work`) of the detector the models folder runs, without its rescorer; undefined when it has none. */
 async function unrescoredDetector(models: string, work: string): Promise<string | undefined> {
   const { currentModelDir } = await import('../train/retrain.ts');
+  const { copyDetectorFolder } = await import('../train/rescorer-task.ts');
   const dir = currentModelDir(models, 'detector');
   if (!dir) return undefined;
   const meta = JSON.parse(await readFile(path.join(dir, 'metadata.json'), 'utf8')) as { detector?: { rescore?: unknown } };
   if (!meta.detector?.rescore) return undefined;
   const out = path.join(work, 'detector-without-rescorer');
-  await cp(dir, out, { recursive: true });
-  delete meta.detector.rescore;
-  await writeFile(path.join(out, 'metadata.json'), `${JSON.stringify(meta, null, 2)}\n`);
+  await copyDetectorFolder(dir, out, (m) => {
+    delete m.detector.rescore;
+  });
   return out;
 }
 

@@ -150,22 +150,17 @@ export async function demoModels(opts: DemoOptions): Promise<DemoResult> {
       dataRoot: opts.keepData ? root : null,
       seconds: (Date.now() - started) / 1000,
     };
-    // Keep the figures of tasks not retrained this time (e.g. `--tasks detector` alone).
+    // Keep the figures of tasks not retrained this time (e.g. `--tasks detector` alone), and the
+    // pretrained detector's note when its rescorer was not refitted.
     const file = path.join(opts.out, 'demo-models.json');
-    let earlier: DemoResult['models'] = [];
+    let earlier: Partial<DemoResult> = {};
     try {
-      earlier = (JSON.parse(await readFile(file, 'utf8')) as DemoResult).models.filter((m) => !opts.tasks.includes(m.task));
+      earlier = JSON.parse(await readFile(file, 'utf8')) as DemoResult;
     } catch {
       /* no earlier figures */
     }
-    const all = [...earlier, ...models].sort((a, b) => DEMO_ORDER.indexOf(a.task) - DEMO_ORDER.indexOf(b.task));
-    let earlierPretrained: DemoResult['pretrainedDetector'];
-    try {
-      earlierPretrained = (JSON.parse(await readFile(file, 'utf8')) as DemoResult).pretrainedDetector;
-    } catch {
-      /* none */
-    }
-    await writeFile(file, `${JSON.stringify({ ...result, pretrainedDetector: result.pretrainedDetector ?? earlierPretrained, models: all, dataRoot: null, createdAt: new Date().toISOString() }, null, 1)}\n`);
+    const all = [...(earlier.models ?? []).filter((m) => !opts.tasks.includes(m.task)), ...models].sort((a, b) => DEMO_ORDER.indexOf(a.task) - DEMO_ORDER.indexOf(b.task));
+    await writeFile(file, `${JSON.stringify({ ...result, pretrainedDetector: result.pretrainedDetector ?? earlier.pretrainedDetector, models: all, dataRoot: null, createdAt: new Date().toISOString() }, null, 1)}\n`);
     return result;
   } finally {
     if (!opts.keepData) await rm(root, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import type { NanodetDetector } from '../detect/pretrained.ts';
 import { copyPasteScenes } from '../detect/copy-paste.ts';
 import { fitRescorer, type DerivedSample, type RescoreSample, type Rescorer } from '../detect/rescore.ts';
 import { crossValidatedAp, samplesAp } from '../detect/rescore-eval.ts';
+import { installModelFolder, ModelFolderError, stagingFolder } from '../model/folder.ts';
 
 /** Copy-paste composites per labelled screenshot when fitting a rescorer: +0.01-0.02 cross-validated AP on the real-eval screenshots. */
 export const COPY_PASTE_DEFAULT = 5;
@@ -20,7 +21,6 @@ export const COPY_PASTE_DEFAULT = 5;
  * the prior alone 0.722/0.662/0.653.
  */
 export const PRIOR_L2 = 0.05;
-import { installModelFolder, ModelFolderError, stagingFolder } from '../model/folder.ts';
 
 export interface RescorerFigures {
   /** Class-agnostic AP@0.5 of the folder as it is, on the screenshots. */
@@ -104,23 +104,32 @@ export async function measureRescorer(
   }
 }
 
+type DetectorMetadataJson = { detector: Record<string, unknown>; createdAt?: string };
+
 /**
- * Writes `from` with `rescorer` in its metadata to `out` (staged, then renamed into place; `out` may
- * be `from`), and `threshold` as the score the agent draws boxes from.
+ * Copies the detector folder `from` to `out` with its metadata.json changed by `edit`: staged beside
+ * `out` and renamed into place (`out` may be `from`), so a watcher never sees half a folder.
  */
-export async function writeRescoredFolder(from: string, out: string, rescorer: Rescorer, threshold: number, note: Record<string, unknown> = {}): Promise<void> {
+export async function copyDetectorFolder(from: string, out: string, edit: (meta: DetectorMetadataJson) => void): Promise<void> {
   const staged = stagingFolder(out);
   await rm(staged, { recursive: true, force: true });
   try {
     await cp(from, staged, { recursive: true });
     const metaFile = path.join(staged, 'metadata.json');
-    const meta = JSON.parse(await readFile(metaFile, 'utf8')) as { detector: Record<string, unknown>; metrics?: Record<string, unknown>; createdAt?: string };
-    meta.detector.rescore = { ...rescorer, fittedOn: { ...rescorer.fittedOn!, ...note } };
-    meta.detector.decode = { ...(meta.detector.decode as Record<string, unknown> | undefined), threshold };
-    meta.createdAt = new Date().toISOString();
+    const meta = JSON.parse(await readFile(metaFile, 'utf8')) as DetectorMetadataJson;
+    edit(meta);
     await writeFile(metaFile, `${JSON.stringify(meta, null, 2)}\n`);
     await installModelFolder(staged, out);
   } finally {
     await rm(staged, { recursive: true, force: true });
   }
+}
+
+/** Writes `from` with `rescorer` in its metadata to `out`, and `threshold` as the score the agent draws boxes from. */
+export function writeRescoredFolder(from: string, out: string, rescorer: Rescorer, threshold: number, note: Record<string, unknown> = {}): Promise<void> {
+  return copyDetectorFolder(from, out, (meta) => {
+    meta.detector.rescore = { ...rescorer, fittedOn: { ...rescorer.fittedOn!, ...note } };
+    meta.detector.decode = { ...(meta.detector.decode as Record<string, unknown> | undefined), threshold };
+    meta.createdAt = new Date().toISOString();
+  });
 }
