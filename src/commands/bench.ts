@@ -4,6 +4,9 @@ import { ACCURACY_DEFAULTS, runAccuracyBench } from '../bench/accuracy.ts';
 import { runInferBench } from '../bench/infer.ts';
 import { runLiveBench } from '../bench/live.ts';
 import { defaultRealDir, runRealBench } from '../bench/real.ts';
+import { runNametagBench } from '../bench/nametags.ts';
+import { openTagReader, READERS, type ReaderKind } from '../nametag/read.ts';
+import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { initEngine } from '../engine/index.ts';
 import { RETRAIN_SYNTHETIC_DEFAULT, RETRAIN_TASKS } from '../train/retrain.ts';
@@ -160,5 +163,41 @@ suit 95%, name and animal 60%. JSON: {"dir", "screenshots", "objects", "difficul
         process.stdout.write(`${t.padEnd(7)} ${a.accuracy === null ? '-' : `${(a.accuracy * 100).toFixed(1)}%`} on ${a.boxes} real boxes (target ${(a.target * 100).toFixed(0)}%)\n`);
       }
       process.stdout.write(`${r.msPerScreenshot.toFixed(0)} ms per screenshot on ${r.backend}\n`);
+    });
+
+  bench
+    .command('nametags')
+    .description('the Cog nametag finder and reader on labelled frames: tags read, name, suit and level right, ms per tag')
+    .option('--dir <DIR>', 'labelled frames (image + VOC .xml, optional nametags.tsv); default ../shared/fixtures/real')
+    .addOption(new Option('--reader <R>', 'tag reader: model or tesseract').choices([...READERS]).default('model'))
+    .option('--models <DIR>', "models folder: its nametag/ reader, else the shipped one", 'models')
+    .option('--json', 'print one JSON document')
+    .addHelpText('after', `
+Each Cog's tag is looked for above its VOC box and read, then again from the whole frame (tags found
+anywhere, given to the boxes under them). A Cog's fine label gives its name and suit; nametags.tsv (the
+shared fixtures' format) lists the legible tags and their levels (without it every finely labelled Cog
+counts). A read counts when its score is at least 0.6. JSON: {"dir", "reader", "frames", "tags",
+"levels", "cogs", "read", "correct": {"name", "suit", "level"}, "wrong", "toonsReadAsCogs", "msPerTag",
+"fromFrame": {"read", "correct", "wrong", "toonsReadAsCogs", "msPerFrame"}, "failed"}. "wrong" counts
+sure reads that contradict a label, over every Cog in the VOC files (legible or not).`)
+    .action(async (opts: { dir?: string; reader: ReaderKind; models: string; json?: boolean }) => {
+      const dir = opts.dir ?? path.join('..', 'shared', 'fixtures', 'real');
+      if (!existsSync(dir)) throw new RunError(`${dir}: no such folder`);
+      const reader = await openTagReader({ reader: opts.reader, models: opts.models });
+      try {
+        const r = await runNametagBench(dir, reader);
+        if (opts.json) return printJson(r);
+        const f = (c: { read: number; correct: { name: number; suit: number; level: number }; wrong: number }) =>
+          `${c.read} read surely; right: name ${c.correct.name}, suit ${c.correct.suit}, level ${c.correct.level}/${r.levels}; ${c.wrong} wrong`;
+        process.stdout.write(
+          `${r.frames} frames, ${r.tags} legible tags (${r.cogs} Cogs), reader ${r.reader}\n` +
+            `from each box: ${f(r)}; ${r.msPerTag} ms per tag\n` +
+            `from the whole frame: ${f(r.fromFrame)}; ${r.fromFrame.msPerFrame} ms per frame\n` +
+            (r.toonsReadAsCogs || r.fromFrame.toonsReadAsCogs ? `Toons read as Cogs: ${r.toonsReadAsCogs} (box), ${r.fromFrame.toonsReadAsCogs} (frame)\n` : ''),
+        );
+        for (const b of r.failed) log(`skipped ${b.file}: ${b.reason}`);
+      } finally {
+        await reader.dispose();
+      }
     });
 }

@@ -33,35 +33,43 @@ const h = (r: Rect) => r.y1 - r.y0;
 const cx = (r: Rect) => (r.x0 + r.x1) / 2;
 const cy = (r: Rect) => (r.y0 + r.y1) / 2;
 
-/** Running maximum (or minimum) of a line of n values at stride `step`, over a (2r+1)-wide window (van Herk / Gil-Werman). */
-function runLine(src: Uint8Array, dst: Uint8Array, start: number, step: number, n: number, r: number, max: boolean, g: Uint8Array, hh: Uint8Array): void {
-  const k = 2 * r + 1;
-  const pick = max ? (a: number, b: number) => (a > b ? a : b) : (a: number, b: number) => (a < b ? a : b);
-  const pad = max ? 0 : 255;
-  const m = Math.ceil((n + 2 * r) / k) * k;
-  for (let i = 0; i < m; i++) {
-    const j = i - r;
-    const v = j >= 0 && j < n ? src[start + j * step]! : pad;
-    g[i] = i % k === 0 ? v : pick(g[i - 1]!, v);
-  }
-  for (let i = m - 1; i >= 0; i--) {
-    const j = i - r;
-    const v = j >= 0 && j < n ? src[start + j * step]! : pad;
-    hh[i] = i % k === k - 1 || i === m - 1 ? v : pick(hh[i + 1]!, v);
-  }
-  for (let x = 0; x < n; x++) dst[start + x * step] = pick(hh[x]!, g[x + 2 * r]!);
-}
-
-/** Grey-level dilation (max) or erosion (min) with a (2r+1)-square window. */
-function filter2d(src: Uint8Array, W: number, H: number, r: number, max: boolean): Uint8Array {
+/**
+ * Grey-level dilation (max) or erosion (min) with a (2r+1)-square window: separable, each line by
+ * van Herk / Gil-Werman (three comparisons a pixel whatever r).
+ */
+function filter2d(src: Uint8Array, W: number, H: number, r: number, max: boolean, rowsOnly = false): Uint8Array {
   const tmp = new Uint8Array(W * H);
   const out = new Uint8Array(W * H);
-  const n = Math.max(W, H) + 4 * r + 2;
-  const g = new Uint8Array(n);
-  const hh = new Uint8Array(n);
-  for (let y = 0; y < H; y++) runLine(src, tmp, y * W, 1, W, r, max, g, hh);
-  for (let x = 0; x < W; x++) runLine(tmp, out, x, W, H, r, max, g, hh);
-  return out;
+  const k = 2 * r + 1;
+  const n = Math.max(W, H);
+  const m = Math.ceil((n + 2 * r) / k) * k;
+  const line = new Uint8Array(m);
+  const g = new Uint8Array(m);
+  const h2 = new Uint8Array(m);
+  const pad = max ? 0 : 255;
+  const pass = (from: Uint8Array, to: Uint8Array, count: number, len: number, start: (i: number) => number, step: number) => {
+    for (let l = 0; l < count; l++) {
+      const s0 = start(l);
+      line.fill(pad);
+      for (let j = 0; j < len; j++) line[j + r] = from[s0 + j * step]!;
+      const mm = Math.ceil((len + 2 * r) / k) * k;
+      if (max) {
+        for (let i = 0; i < mm; i++) g[i] = i % k === 0 ? line[i]! : Math.max(g[i - 1]!, line[i]!);
+        for (let i = mm - 1; i >= 0; i--) h2[i] = i % k === k - 1 || i === mm - 1 ? line[i]! : Math.max(h2[i + 1]!, line[i]!);
+        for (let x = 0; x < len; x++) to[s0 + x * step] = Math.max(h2[x]!, g[x + 2 * r]!);
+      } else {
+        for (let i = 0; i < mm; i++) g[i] = i % k === 0 ? line[i]! : Math.min(g[i - 1]!, line[i]!);
+        for (let i = mm - 1; i >= 0; i--) h2[i] = i % k === k - 1 || i === mm - 1 ? line[i]! : Math.min(h2[i + 1]!, line[i]!);
+        for (let x = 0; x < len; x++) to[s0 + x * step] = Math.min(h2[x]!, g[x + 2 * r]!);
+      }
+    }
+  };
+  pass(src, tmp, H, W, (y) => y * W, 1);
+  if (!rowsOnly) {
+    pass(tmp, out, W, H, (x) => x, W);
+    return out;
+  }
+  return tmp;
 }
 
 /** Dark, colourless pixels on a lighter ground inside `roi`: the letters of a Cog's tag. */
@@ -83,7 +91,8 @@ export function inkMask(img: RgbImage, roi: Rect): { mask: Uint8Array; W: number
     }
   }
   const radius = Math.max(3, Math.round(img.height / 150));
-  // The ground under thin dark strokes: a grey-level closing removes strokes up to 2r+1 wide.
+  // The ground under thin dark strokes: a grey-level closing removes strokes up to 2r+1 wide (a
+  // letter's strokes are narrower than that; a tree trunk is not).
   const ground = filter2d(filter2d(lum, W, H, radius, true), W, H, radius, false);
   const mask = new Uint8Array(W * H);
   for (let i = 0; i < W * H; i++) {
@@ -91,7 +100,7 @@ export function inkMask(img: RgbImage, roi: Rect): { mask: Uint8Array; W: number
     const G = ground[i]!;
     // Black letters darken the card without colouring it: the saturation stays the card's.
     const sat = chroma[i]! / Math.max(1, maxc[i]!);
-    if (G >= 100 && L < 160 && L < G * 0.7 && G - L > 30 && (sat < 0.5 || L < 40)) mask[i] = 1;
+    if (G >= 100 && L < 160 && L < G * 0.7 && G - L > 30 && (sat < 0.5 || maxc[i]! < 120 || chroma[i]! < 40)) mask[i] = 1;
   }
   // Small letters break into specks: joining each pixel to its left and right neighbours makes words.
   const joined = new Uint8Array(W * H);
@@ -192,16 +201,25 @@ function splitTall(pieces: readonly (Rect & { n: number })[], label: Int32Array,
 /** Pieces joined into text lines: side by side, overlapping in height, letter-sized gaps. */
 function textLines(pieces: readonly (Rect & { n: number })[], maxH: number): (Rect & { parts: number })[] {
   const ps = pieces.filter((p) => h(p) >= 2 && h(p) <= maxH && w(p) <= 14 * maxH && p.n >= 4).sort((a, b) => a.x0 - b.x0);
-  const lines: (Rect & { parts: number })[] = [];
+  const done: (Rect & { parts: number })[] = [];
+  let open: (Rect & { parts: number })[] = [];
   for (const p of ps) {
+    // Pieces come left to right: a line that ended too far left of this piece takes no more.
+    if (open.length > 64) {
+      const still: (Rect & { parts: number })[] = [];
+      for (const l of open) (p.x0 - l.x1 > 1.6 * maxH ? done : still).push(l);
+      open = still;
+    }
     let best: (Rect & { parts: number }) | undefined;
     let bestOverlap = 0;
-    for (const l of lines) {
-      const lh = Math.max(h(l), h(p));
+    const ph = p.y1 - p.y0;
+    for (const l of open) {
+      const lh0 = l.y1 - l.y0;
+      const lh = lh0 > ph ? lh0 : ph;
       if (p.x0 - l.x1 > 1.6 * lh || p.x0 < l.x0) continue;
       const ov = Math.min(l.y1, p.y1) - Math.max(l.y0, p.y0);
-      const ratio = ov / Math.min(h(l), h(p));
-      if (ratio >= 0.5 && ov > bestOverlap && h(p) <= 2.2 * h(l) && h(l) <= 2.2 * h(p)) {
+      if (ov <= bestOverlap || ov < 0.5 * Math.min(lh0, ph)) continue;
+      if (ph <= 2.2 * lh0 && lh0 <= 2.2 * ph) {
         best = l;
         bestOverlap = ov;
       }
@@ -211,29 +229,33 @@ function textLines(pieces: readonly (Rect & { n: number })[], maxH: number): (Re
       best.y0 = Math.min(best.y0, p.y0);
       best.y1 = Math.max(best.y1, p.y1);
       best.parts++;
-    } else lines.push({ x0: p.x0, y0: p.y0, x1: p.x1, y1: p.y1, parts: 1 });
+    } else open.push({ x0: p.x0, y0: p.y0, x1: p.x1, y1: p.y1, parts: 1 });
   }
+  const lines = [...done, ...open];
   // A line of a tag is 3 to 14 letters: wider than high, not a lone dot or a long rule.
   return lines.filter((l) => w(l) >= 1.4 * h(l) && w(l) <= 13 * h(l) && h(l) >= 2);
 }
 
 /** Lines stacked into tags: a steady pitch, centred on one another, of like height. */
 function stackLines(lines: readonly Rect[]): Rect[][] {
-  const ls = [...lines].sort((a, b) => a.y0 - b.y0);
-  const used = new Set<number>();
+  const ls = [...lines].sort((a, b) => cy(a) - cy(b));
+  const centres = ls.map(cy);
+  const used = new Uint8Array(ls.length);
   const stacks: Rect[][] = [];
   for (let i = 0; i < ls.length; i++) {
-    if (used.has(i)) continue;
+    if (used[i]) continue;
     const chain = [i];
     for (;;) {
-      const last = ls[chain[chain.length - 1]!]!;
+      const lastAt = chain[chain.length - 1]!;
+      const last = ls[lastAt]!;
       let next = -1;
       let nextCost = Infinity;
-      for (let j = 0; j < ls.length; j++) {
-        if (used.has(j) || chain.includes(j)) continue;
+      // Only lines whose centre is up to 2.3 line heights lower can follow (sorted by centre).
+      for (let j = lastAt + 1; j < ls.length && centres[j]! - centres[lastAt]! <= 2.3 * 1.8 * h(last); j++) {
+        if (used[j]) continue;
         const c = ls[j]!;
         const lh = Math.max(h(last), h(c));
-        const pitch = cy(c) - cy(last);
+        const pitch = centres[j]! - centres[lastAt]!;
         if (pitch < 0.95 * lh || pitch > 2.3 * lh) continue;
         if (Math.abs(cx(c) - cx(last)) > 0.9 * lh + 0.08 * Math.max(w(c), w(last))) continue;
         if (h(c) > 1.8 * h(last) || h(last) > 1.8 * h(c)) continue;
@@ -247,7 +269,7 @@ function stackLines(lines: readonly Rect[]): Rect[][] {
       chain.push(next);
     }
     if (chain.length >= 2) {
-      chain.forEach((k) => used.add(k));
+      chain.forEach((k) => (used[k] = 1));
       stacks.push(chain.map((k) => ls[k]!));
     }
   }

@@ -86,46 +86,125 @@ export interface TagLayers {
   em: number;
 }
 
+/** Pixels to the em of the line masks that tags are shrunk from. */
+const MASK_EM = 64;
+/** A line's mask spans this much above and below its baseline (em). */
+const MASK_ASCENT = 0.95;
+const MASK_DESCENT = 0.35;
+const MASK_PAD = 4;
+
+/** A line of text at MASK_EM px to the em, as a summed-area table of its coverage (0-1). */
+interface LineMask {
+  /** (width + 1) x (height + 1) summed-area table */
+  sat: Float64Array;
+  width: number;
+  height: number;
+}
+
+const lineMasks = new WeakMap<TagFont, Map<string, Promise<LineMask>>>();
+
+/** The line's mask, rendered once per font and text. */
+function lineMask(font: TagFont, text: string): Promise<LineMask> {
+  let cache = lineMasks.get(font);
+  if (!cache) lineMasks.set(font, (cache = new Map()));
+  let m = cache.get(text);
+  if (!m) {
+    m = (async () => {
+      const width = Math.ceil(font.widthEm(text) * MASK_EM) + 2 * MASK_PAD;
+      const height = Math.ceil((MASK_ASCENT + MASK_DESCENT) * MASK_EM);
+      const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><path fill="#fff" d="${font.path(text, MASK_PAD, MASK_ASCENT * MASK_EM, MASK_EM)}"/></svg>`;
+      const { data } = await sharp(Buffer.from(svg)).ensureAlpha().extractChannel(3).raw().toBuffer({ resolveWithObject: true });
+      const W1 = width + 1;
+      const sat = new Float64Array(W1 * (height + 1));
+      for (let y = 0; y < height; y++) {
+        let row = 0;
+        for (let x = 0; x < width; x++) {
+          row += data[y * width + x]! / 255;
+          sat[(y + 1) * W1 + x + 1] = sat[y * W1 + x + 1]! + row;
+        }
+      }
+      return { sat, width, height };
+    })();
+    cache.set(text, m);
+  }
+  return m;
+}
+
+/** The summed-area table at a fractional point (bilinear between its entries, clamped). */
+function satAt(m: LineMask, x: number, y: number): number {
+  const W1 = m.width + 1;
+  const cx = Math.max(0, Math.min(m.width, x));
+  const cy = Math.max(0, Math.min(m.height, y));
+  const x0 = Math.min(m.width - 1, Math.floor(cx));
+  const y0 = Math.min(m.height - 1, Math.floor(cy));
+  const ax = cx - x0;
+  const ay = cy - y0;
+  const s = m.sat;
+  const a = s[y0 * W1 + x0]! * (1 - ax) + s[y0 * W1 + x0 + 1]! * ax;
+  const b = s[(y0 + 1) * W1 + x0]! * (1 - ax) + s[(y0 + 1) * W1 + x0 + 1]! * ax;
+  return a * (1 - ay) + b * ay;
+}
+
 /**
- * Renders a tag `em` px to the em (a line is about 1 em high), `supersample` times larger then
- * shrunk, as the game's text texture is shrunk on screen.
+ * Renders a tag `em` px to the em (a line is about 1 em high): each pixel takes the mean coverage
+ * of its footprint on the line's large mask, as the game's text texture is shrunk on screen.
  */
-export async function renderTag(font: TagFont, lines: readonly string[], em: number, style: TagStyle = GAME_STYLE, opts: { supersample?: number; kernel?: 'linear' | 'cubic' | 'lanczos3' | 'mitchell' } = {}): Promise<TagLayers> {
-  const ss = opts.supersample ?? 4;
-  const E = em * ss;
+export async function renderTag(font: TagFont, lines: readonly string[], em: number, style: TagStyle = GAME_STYLE): Promise<TagLayers> {
   const textW = Math.max(...lines.map((l) => font.widthEm(l)));
   const wEm = textW + 2 * style.padX;
   const hEm = lines.length * style.lineHeight + style.padTop + style.padBottom;
   const width = Math.max(2, Math.round(wEm * em));
   const height = Math.max(2, Math.round(hEm * em));
-  const W = width * ss;
-  const H = height * ss;
-  const sx = W / (wEm * E);
-  const sy = H / (hEm * E);
+  // px per em along each axis (rounding the size stretches the tag by a fraction of a pixel)
+  const ex = width / wEm;
+  const ey = height / hEm;
+  const text = new Float32Array(width * height);
   const boxes: [number, number, number, number][] = [];
-  const paths = lines.map((l, i) => {
+  const masks = await Promise.all(lines.map((l) => lineMask(font, l)));
+  lines.forEach((l, i) => {
+    const m = masks[i]!;
     const lw = font.widthEm(l);
-    const x = (wEm - lw) / 2;
+    const left = (wEm - lw) / 2;
     const base = style.padTop + (i + 0.8) * style.lineHeight;
-    boxes.push([x * em * sx, (base - 0.67) * em * sy, lw * em * sx, 0.67 * em * sy]);
-    return `<path d="${font.path(l, x * E, base * E, E)}"/>`;
+    boxes.push([left * ex, (base - 0.67) * ey, lw * ex, 0.67 * ey]);
+    // mask pixel = (em - line origin) * MASK_EM
+    const ux = (px: number) => (px / ex - left) * MASK_EM + MASK_PAD;
+    const vy = (py: number) => (py / ey - (base - MASK_ASCENT)) * MASK_EM;
+    const j0 = Math.max(0, Math.floor((base - MASK_ASCENT) * ey));
+    const j1 = Math.min(height, Math.ceil((base + MASK_DESCENT) * ey));
+    const i0 = Math.max(0, Math.floor((left - MASK_PAD / MASK_EM) * ex));
+    const i1 = Math.min(width, Math.ceil((left + lw) * ex + 1));
+    for (let j = j0; j < j1; j++) {
+      const v0 = vy(j);
+      const v1 = vy(j + 1);
+      for (let x = i0; x < i1; x++) {
+        const u0 = ux(x);
+        const u1 = ux(x + 1);
+        const sum = satAt(m, u1, v1) - satAt(m, u0, v1) - satAt(m, u1, v0) + satAt(m, u0, v0);
+        text[j * width + x] = Math.min(1, text[j * width + x]! + sum / ((u1 - u0) * (v1 - v0)));
+      }
+    }
   });
-  const r = style.radius * E;
-  const svg = (body: string) =>
-    Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}"><g transform="scale(${sx} ${sy})">${body}</g></svg>`);
-  const cardSvg = svg(`<rect x="0" y="0" width="${wEm * E}" height="${hEm * E}" rx="${r}" ry="${r}" fill="#fff"/>`);
-  const textSvg = svg(`<g fill="#fff">${paths.join('')}</g>`);
-  const shrink = async (buf: Buffer) => {
-    const { data } = await sharp(buf)
-      .extractChannel('alpha')
-      .resize(width, height, { kernel: opts.kernel ?? 'linear', fit: 'fill' })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const out = new Float32Array(width * height);
-    for (let i = 0; i < out.length; i++) out[i] = data[i]! / 255;
-    return out;
+  // The card: a rounded rectangle, 4x4 samples a pixel.
+  const card = new Float32Array(width * height);
+  const r = Math.min(style.radius * Math.min(ex, ey), width / 2, height / 2);
+  const inside = (x: number, y: number) => {
+    const dx = Math.max(0, r - x, x - (width - r));
+    const dy = Math.max(0, r - y, y - (height - r));
+    return dx * dx + dy * dy <= r * r;
   };
-  const [card, text] = await Promise.all([shrink(cardSvg), shrink(textSvg)]);
+  for (let j = 0; j < height; j++) {
+    for (let x = 0; x < width; x++) {
+      const corner = (x < r || x > width - r - 1) && (j < r || j > height - r - 1);
+      if (!corner) {
+        card[j * width + x] = 1;
+        continue;
+      }
+      let n = 0;
+      for (let b = 0; b < 4; b++) for (let a = 0; a < 4; a++) if (inside(x + (a + 0.5) / 4, j + (b + 0.5) / 4)) n++;
+      card[j * width + x] = n / 16;
+    }
+  }
   return { width, height, card, text, lines: boxes, em };
 }
 

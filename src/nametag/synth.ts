@@ -151,6 +151,8 @@ export interface DrawnTag {
   em: number;
   truth: TagTruth | null;
   known: Known;
+  /** the text lines' boxes in the frame (uncut) */
+  lines: Bbox[];
   /** a Toon's tag (truth null) */
   toon?: boolean;
 }
@@ -167,6 +169,18 @@ function insideFraction(b: Bbox, W: number, H: number): number {
 /** A line is readable when this much of it is in the frame. */
 const READABLE = 0.92;
 
+/** Which parts of a tag can be read when only `rect` of it is seen (its lines' boxes given). */
+export function knownIn(truth: TagTruth | null, lines: readonly Bbox[], rect: Bbox): Known {
+  if (!truth) return { name: false, suit: false, level: false };
+  const vis = lines.map((l) => {
+    const moved: Bbox = [l[0] - rect[0], l[1] - rect[1], l[2], l[3]];
+    return insideFraction(moved, rect[2], rect[3]) >= READABLE;
+  });
+  // The lines: name (one or two), department, level.
+  const deptAt = tagLines(truth).indexOf(departmentOf(truth.suit));
+  return { name: vis.slice(0, deptAt).every(Boolean), suit: vis[deptAt] === true, level: vis.slice(deptAt + 1).every(Boolean) };
+}
+
 /** Draws one tag with its top-left at (x, y); returns the frame and what was drawn. */
 export function placeTag(frame: RgbImage, layers: TagLayers, style: TagStyle, x: number, y: number, truth: TagTruth | null, toon = false): { frame: RgbImage; tag: DrawnTag } {
   const out = drawTag(frame, layers, x, y, style);
@@ -176,21 +190,16 @@ export function placeTag(frame: RgbImage, layers: TagLayers, style: TagStyle, x:
   const x1 = Math.min(frame.width, x + layers.width);
   const y1 = Math.min(frame.height, y + layers.height);
   const plate: Bbox = [x0, y0, Math.max(0, x1 - x0), Math.max(0, y1 - y0)];
-  const vis = layers.lines.map((l) => insideFraction([x + l[0], y + l[1], l[2], l[3]], frame.width, frame.height) >= READABLE);
-  let known: Known = { name: false, suit: false, level: false };
-  if (truth) {
-    // The lines: name (one or two), department, level.
-    const deptAt = tagLines(truth).indexOf(departmentOf(truth.suit));
-    known = { name: vis.slice(0, deptAt).every(Boolean), suit: vis[deptAt] === true, level: vis.slice(deptAt + 1).every(Boolean) };
-  }
-  return { frame: out, tag: { plate, full, em: layers.em, truth, known, ...(toon ? { toon: true } : {}) } };
+  const lines = layers.lines.map((l) => [x + l[0], y + l[1], l[2], l[3]] as Bbox);
+  const known = knownIn(truth, lines, [0, 0, frame.width, frame.height]);
+  return { frame: out, tag: { plate, full, em: layers.em, truth, known, lines, ...(toon ? { toon: true } : {}) } };
 }
 
 /** Renders a Cog's tag (or a Toon's, when `toon`) `em` px to the em in a random style. */
 export async function randomTagLayers(rng: Rng, font: TagFont, toonFont: TagFont | undefined, em: number, truth: TagTruth | null): Promise<{ layers: TagLayers; style: TagStyle }> {
   if (truth) {
     const style = randomStyle(rng);
-    return { layers: await renderTag(font, tagLines(truth), em, style, { kernel: rng.pick(['linear', 'cubic', 'lanczos3', 'mitchell'] as const) }), style };
+    return { layers: await renderTag(font, tagLines(truth), em, style), style };
   }
   const style = randomStyle(rng, rng.pick(TOON_INKS));
   return { layers: await renderTag(toonFont ?? font, randomToonLines(rng), em * rng.range(1, 1.4), style), style };

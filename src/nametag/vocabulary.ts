@@ -130,7 +130,7 @@ export const SUIT_CANDIDATES: readonly { text: string; value: Suit }[] = SUITS.m
 
 /** Reads "Level 12", "Level 5 v2.0" (and OCR's near misses: "Leve1 3", "Level I2") into a level and the v2 flag. */
 export function parseLevelLine(text: string): { level?: number; v2: boolean; similarity: number } {
-  const t = text.trim();
+  const t = text.replace(/[^A-Za-z0-9. ]/g, ' ').trim().replace(/\.+$/, '').trim();
   const v2 = /v\s*2[.,]?\s*[0oO]/i.test(t);
   const rest = t.replace(/v\s*2[.,]?\s*[0oO]\s*$/i, '').trim();
   const m = /^(.*?)([0-9IlOo|]{1,2})\s*$/.exec(rest);
