@@ -14,11 +14,13 @@ export type HeadLabels = Record<Head, number>;
 /** The heads' answers for a tag (null: not a Cog's tag) of which `known` parts can be read. */
 export function labelsFor(truth: TagTruth | null, known: Known): HeadLabels {
   const idx = (head: Head, c: string) => HEAD_CLASSES[head].indexOf(c);
-  if (!truth) return { name: idx('name', UNKNOWN), suit: idx('suit', UNKNOWN), level: idx('level', UNKNOWN) };
+  const lv = truth && known.level ? truth.level : undefined;
   return {
-    name: idx('name', known.name ? (truth.skelecog ? 'skelecog' : truth.name!) : UNKNOWN),
-    suit: idx('suit', known.suit ? truth.suit : UNKNOWN),
-    level: idx('level', known.level ? `${truth.level}${truth.v2 ? 'v2' : ''}` : UNKNOWN),
+    name: idx('name', truth && known.name ? (truth.skelecog ? 'skelecog' : truth.name!) : UNKNOWN),
+    suit: idx('suit', truth && known.suit ? truth.suit : UNKNOWN),
+    tens: idx('tens', lv === undefined ? UNKNOWN : lv >= 10 ? `${Math.floor(lv / 10)}` : '-'),
+    units: idx('units', lv === undefined ? UNKNOWN : `${lv % 10}`),
+    v2: idx('v2', lv === undefined ? UNKNOWN : truth!.v2 ? 'yes' : 'no'),
   };
 }
 

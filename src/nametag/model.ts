@@ -1,6 +1,6 @@
-// The tag reader's network: a tag card's window in, three answers out (the name line: one of the 32
-// Cogs, a Skelecog or unreadable; the department or unreadable; the level 1-20, plain or v2.0, or
-// unreadable). Its folder (model.json, weights.bin, metadata.json) is like the classifiers' but the
+// The tag reader's network: a tag card's window in, five answers out: the name line (one of the 32
+// Cogs, a Skelecog or unreadable), the department (or unreadable), and the level line read as its
+// tens digit (none, 1, 2), its units digit and whether it ends in v2.0, each of them or unreadable. Its folder (model.json, weights.bin, metadata.json) is like the classifiers' but the
 // task is 'nametag'; the window is cut and scaled here the same way for training and for reading.
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -9,7 +9,6 @@ import { tf } from '../engine/index.ts';
 import { readModelArtifacts } from '../model/folder.ts';
 import type { RgbImage } from '../image.ts';
 import { COG_NAMES, SUITS } from '../taxonomy.ts';
-import { MAX_TAG_LEVEL } from './vocabulary.ts';
 import type { Bbox } from './locate.ts';
 
 type Tensor = import('@tensorflow/tfjs').Tensor;
@@ -21,14 +20,13 @@ export const INPUT: [number, number, number] = [32, 96, 3];
 export const UNKNOWN = '?';
 export const NAME_CLASSES: readonly string[] = [...COG_NAMES, 'skelecog', UNKNOWN];
 export const SUIT_CLASSES: readonly string[] = [...SUITS, UNKNOWN];
-export const LEVEL_CLASSES: readonly string[] = [
-  ...Array.from({ length: MAX_TAG_LEVEL }, (_, i) => `${i + 1}`),
-  ...Array.from({ length: MAX_TAG_LEVEL }, (_, i) => `${i + 1}v2`),
-  UNKNOWN,
-];
-export const HEADS = ['name', 'suit', 'level'] as const;
+/** The level's tens digit: '-' for a one-digit level. */
+export const TENS_CLASSES: readonly string[] = ['-', '1', '2', UNKNOWN];
+export const UNITS_CLASSES: readonly string[] = [...Array.from({ length: 10 }, (_, i) => `${i}`), UNKNOWN];
+export const V2_CLASSES: readonly string[] = ['no', 'yes', UNKNOWN];
+export const HEADS = ['name', 'suit', 'tens', 'units', 'v2'] as const;
 export type Head = (typeof HEADS)[number];
-export const HEAD_CLASSES: Record<Head, readonly string[]> = { name: NAME_CLASSES, suit: SUIT_CLASSES, level: LEVEL_CLASSES };
+export const HEAD_CLASSES: Record<Head, readonly string[]> = { name: NAME_CLASSES, suit: SUIT_CLASSES, tens: TENS_CLASSES, units: UNITS_CLASSES, v2: V2_CLASSES };
 
 /** The window read around a card's box: a little margin on every side. */
 export function readWindow(plate: Bbox): Bbox {

@@ -12,8 +12,8 @@ import sharp from 'sharp';
 import type { RgbImage } from '../image.ts';
 import { suitOfCog, type Suit } from '../taxonomy.ts';
 import type { Bbox, FoundPlate } from './locate.ts';
-import { HEAD_CLASSES, INPUT, loadReader, predictHeads, readWindow, UNKNOWN, windowPixels, type LoadedReader } from './model.ts';
-import { levelFits, matchLines, tagText } from './vocabulary.ts';
+import { HEAD_CLASSES, INPUT, loadReader, predictHeads, readWindow, UNKNOWN, windowPixels, type Head, type LoadedReader } from './model.ts';
+import { levelFits, matchLines, MAX_TAG_LEVEL, tagText } from './vocabulary.ts';
 
 /** One tag as read. `name`, `suit`, `level` only where the tag told them surely enough. */
 export interface NametagRead {
@@ -96,7 +96,7 @@ export class ModelTagReader implements TagReader {
     plates.forEach((p, i) => windowPixels(img, readWindow(p.bbox), pixels, i * size));
     const heads = predictHeads(this.loaded.model, pixels, plates.length);
     return plates.map((plate, i) => {
-      const top = (head: 'name' | 'suit' | 'level') => {
+      const top = (head: Head) => {
         const probs = heads[head][i]!;
         let k = 0;
         for (let j = 1; j < probs.length; j++) if (probs[j]! > probs[k]!) k = j;
@@ -105,16 +105,23 @@ export class ModelTagReader implements TagReader {
       };
       const n = top('name');
       const s = top('suit');
-      const l = top('level');
+      const tens = top('tens');
+      const units = top('units');
+      const v2 = top('v2');
       const parts: Parts = {};
       if (n) {
         if (n.cls === 'skelecog') parts.skelecog = true;
         else parts.name = n.cls;
       }
       if (s) parts.suit = s.cls as Suit;
-      if (l) {
-        parts.level = parseInt(l.cls, 10);
-        if (l.cls.endsWith('v2')) parts.v2 = true;
+      let l: { p: number } | undefined;
+      if (tens && units && v2) {
+        const level = (tens.cls === '-' ? 0 : Number(tens.cls) * 10) + Number(units.cls);
+        if (level >= 1 && level <= MAX_TAG_LEVEL) {
+          parts.level = level;
+          if (v2.cls === 'yes') parts.v2 = true;
+          l = { p: tens.p * units.p * v2.p };
+        }
       }
       return finish(parts, { name: n?.p ?? 0, suit: s?.p ?? 0, level: l?.p ?? 0 }, plate);
     });

@@ -34,7 +34,15 @@ export interface TrainReaderResult {
   out: string;
   samples: number;
   seconds: { data: number; train: number };
-  validation: Record<Head, number> & { all: number };
+  validation: Accuracy;
+}
+
+/** Share of windows with the name, the department, the level (tens, units and v2.0 together) and all of them right. */
+export interface Accuracy {
+  name: number;
+  suit: number;
+  level: number;
+  all: number;
 }
 
 /** A batch of windows and each head's one-hot answers. */
@@ -48,10 +56,9 @@ function batchTensors(pixels: Uint8Array, labels: readonly HeadLabels[], idx: re
   return { x: tf.tensor4d(x, [idx.length, ...INPUT]), ys };
 }
 
-/** Each head's accuracy on a set, and how often all three are right. */
-export function evaluate(model: import('@tensorflow/tfjs').LayersModel, pixels: Uint8Array, labels: readonly HeadLabels[], batch = 128): Record<Head, number> & { all: number } {
-  const right: Record<Head, number> = { name: 0, suit: 0, level: 0 };
-  let all = 0;
+/** Accuracy on a set: name, department, level (its three heads together), all of them. */
+export function evaluate(model: import('@tensorflow/tfjs').LayersModel, pixels: Uint8Array, labels: readonly HeadLabels[], batch = 128): Accuracy {
+  const right = { name: 0, suit: 0, level: 0, all: 0 };
   for (let i = 0; i < labels.length; i += batch) {
     const idx = Array.from({ length: Math.min(batch, labels.length - i) }, (_, k) => i + k);
     const preds = tf.tidy(() => {
@@ -59,16 +66,16 @@ export function evaluate(model: import('@tensorflow/tfjs').LayersModel, pixels: 
       return (model.predict(x) as Tensor[]).map((t) => t.argMax(-1).dataSync() as Int32Array);
     });
     idx.forEach((k, j) => {
-      let ok = true;
-      HEADS.forEach((head, h) => {
-        if (preds[h]![j] === labels[k]![head]) right[head]++;
-        else ok = false;
-      });
-      if (ok) all++;
+      const ok = (head: Head) => preds[HEADS.indexOf(head)]![j] === labels[k]![head];
+      const level = ok('tens') && ok('units') && ok('v2');
+      if (ok('name')) right.name++;
+      if (ok('suit')) right.suit++;
+      if (level) right.level++;
+      if (level && ok('name') && ok('suit')) right.all++;
     });
   }
   const n = Math.max(1, labels.length);
-  return { name: right.name / n, suit: right.suit / n, level: right.level / n, all: all / n };
+  return { name: right.name / n, suit: right.suit / n, level: right.level / n, all: right.all / n };
 }
 
 export async function trainReader(opts: TrainReaderOptions): Promise<TrainReaderResult> {
