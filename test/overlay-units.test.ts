@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { COGS_BY_SUIT, COG_DISPLAY_NAMES, COG_NAMES, SUITS, SUIT_COLOURS, SUIT_NAMES, describeLabel, parseLabel } from '../src/taxonomy.ts';
-import { LABELS_JS, overlayLabelsModule } from '../src/overlay/labels.ts';
-import { OVERLAY_DIR, overlayFileFor, overlayPageUrl } from '../src/overlay/http.ts';
+import { LABELS_JS, overlayLabelsModule } from '../src/publish/labels.ts';
+import { OVERLAY_DIR, overlayFileFor, overlayPageUrl } from '../src/publish/pages.ts';
 import { startTestAgent } from './overlay-helpers.ts';
 
 interface Box { x: number; y: number; w: number; h: number }
@@ -25,7 +25,7 @@ interface Render {
 const render = (await import(pathToFileURL(path.join(OVERLAY_DIR, 'render.js')).href)) as Render;
 const labels = (await import(pathToFileURL(LABELS_JS).href)) as Record<string, unknown>;
 
-test('overlay/labels.js is generated from taxonomy.ts (regenerate: node --import tsx src/overlay/labels.ts --write)', () => {
+test('overlay/labels.js is generated from taxonomy.ts (regenerate: node --import tsx src/publish/labels.ts --write)', () => {
   assert.equal(readFileSync(LABELS_JS, 'utf8'), overlayLabelsModule());
   assert.deepEqual(labels.SUIT_COLOURS, SUIT_COLOURS);
   assert.deepEqual(labels.SUIT_NAMES, SUIT_NAMES);
@@ -118,6 +118,6 @@ test('overlay files: /overlay is the page, nothing outside overlay/ nor the Elec
 });
 
 test('the overlay reads the agent\'s window in physical pixels on every platform (macOS included)', async () => {
-  const { defaultCoordinates } = await import('../src/overlay/window.ts');
+  const { defaultCoordinates } = await import('../src/desktop/window.ts');
   for (const p of ['darwin', 'win32', 'linux'] as const) assert.equal(defaultCoordinates(p), 'physical');
 });
