@@ -157,7 +157,7 @@ async function save() {
   const body = {
     verified: Boolean(doc.verified),
     version: doc.version,
-    objects: kept.map((o) => ({ label: o.label, bbox: o.bbox.map((v) => Math.round(v)), difficult: Boolean(o.difficult), pose: o.pose, truncated: o.truncated })),
+    objects: kept.map((o) => ({ label: o.label, bbox: o.bbox.map((v) => Math.round(v)), difficult: Boolean(o.difficult), pose: o.pose, truncated: o.truncated, ...(o.nametag ? { nametag: o.nametag } : {}) })),
   };
   const r = await api(`/api/screenshots/${enc(doc.file)}/labels`, { method: 'PUT', body: JSON.stringify(body) });
   if (r.status === 409) {
@@ -202,6 +202,8 @@ function edited(o) {
 function setLabel(label) {
   const o = state.doc?.objects[state.selected];
   if (!o) return;
+  // A person's label wins over the one its nametag gave: the tag's mark goes.
+  if (o.label !== label) delete o.nametag;
   o.label = label;
   o.score = undefined;
   state.recent = [label, ...state.recent.filter((l) => l !== label)].slice(0, 9);
@@ -244,10 +246,11 @@ function renderBoxes() {
       const li = document.createElement('li');
       li.textContent = describe(o);
       if (o.predicted) li.classList.add('predicted');
+      if (o.nametag) li.classList.add('tagged');
       if (i === state.selected) li.classList.add('selected');
       const small = document.createElement('small');
       const [x, y, w, h] = o.bbox.map((v) => Math.round(v));
-      small.textContent = ` ${o.label || ''} ${x},${y} ${w}×${h}${o.difficult ? ' · difficult' : ''}${o.predicted ? ' · prediction' : ''}`;
+      small.textContent = ` ${o.label || ''} ${x},${y} ${w}×${h}${o.difficult ? ' · difficult' : ''}${o.predicted ? ' · prediction' : ''}${o.nametag ? ` · from its nametag "${o.nametag}"` : ''}`;
       li.dataset.bbox = [x, y, w, h].join(',');
       li.dataset.label = o.label;
       li.append(small);

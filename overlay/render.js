@@ -62,8 +62,8 @@ export function percent(score) {
 }
 
 /**
- * The label text: `Cog · Sellbot · Cold Caller 97%`, `Toon · dog 99%`, `Cog 88%` when only the
- * binary model ran. The percentage is the confidence of the most specific part shown
+ * The label text: `Cog · Sellbot · Cold Caller 97%`, `Cog · Cashbot · Penny Pincher · Level 3 96%`
+ * when its nametag was read, `Toon · dog 99%`, `Cog 88%` when only the binary model ran. The percentage is the confidence of the most specific part shown
  * (`fineScore` when the agent classified suit/name/animal, else the detection `score`).
  */
 export function labelText(det) {
@@ -75,6 +75,9 @@ export function labelText(det) {
     if (suit) parts.push(SUIT_NAMES[suit]);
     const name = cogNameOf(det);
     if (name) parts.push(COG_DISPLAY_NAMES[name] ?? det.name);
+    else if (det?.nametag?.skelecog && det?.level !== undefined) parts.push('Skelecog');
+    // The level, read off the Cog's own nametag.
+    if (Number.isFinite(det?.level)) parts.push(`Level ${det.level}${det?.nametag?.v2 ? ' v2.0' : ''}`);
   } else if (kind === 'toon') {
     parts.push('Toon');
     const animal = animalOf(det);

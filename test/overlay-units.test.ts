@@ -39,6 +39,8 @@ test('label text follows the taxonomy: Cog · Sellbot · Cold Caller 97%, Toon �
   assert.equal(render.labelText({ label: 'toon', score: 0.99, animal: 'dog' }), 'Toon · dog 99%');
   assert.equal(render.labelText({ label: 'cog', score: 0.884 }), 'Cog 88%');
   assert.equal(render.labelText({ label: 'cog', score: 0.9, suit: 'lb' }), 'Cog · Lawbot 90%');
+  // A Cog whose nametag was read: its level too.
+  assert.equal(render.labelText({ label: 'cog', score: 0.9, suit: 'cb', name: 'pennypincher', level: 3, fineScore: 0.96, nametag: { text: 'Penny Pincher / Cashbot / Level 3', score: 0.96 } }), 'Cog · Cashbot · Penny Pincher · Level 3 96%');
   // suit from the name when the agent only sent the name; display names and full labels work too
   assert.equal(render.labelText({ label: 'cog', score: 0.5, name: 'movershaker' }), 'Cog · Sellbot · Mover & Shaker 50%');
   assert.equal(render.labelText({ label: 'cog', score: 1, suit: 'Cashbot', name: 'Robber Baron' }), 'Cog · Cashbot · Robber Baron 100%');

@@ -56,6 +56,8 @@ export interface AgentOptions {
   watchModels?: boolean;
   /** Fall back to the package's shipped models/demo/ for tasks missing in modelsDir (default true). */
   packageDemoModels?: boolean;
+  /** Read the Cogs' nametags (default true). */
+  nametags?: boolean;
   /** With --source window: show demo scenes until the window appears (default true). */
   demoFallback?: boolean;
   detector?: DetectorMode;
@@ -117,6 +119,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       dir: opts.modelsDir ?? 'models',
       watch: opts.watchModels !== false,
       packageDemo: opts.packageDemoModels !== false,
+      nametags: opts.nametags !== false,
       onMessage: (m, kind) => {
         this.setStatus(this.state, m, true);
         if (kind === 'refused') this.lastError = m;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { layout } from '../dataset/layout.ts';
 import { formatVoc, type VocAnnotation } from '../dataset/voc.ts';
 import { encodePng, type RgbImage } from '../image.ts';
-import { bboxToBox, fineLabel, type LiveDetection } from '../predict/cascade.ts';
+import { bboxToBox, fineLabel, tagMark, type LiveDetection } from '../predict/cascade.ts';
 
 export interface CaptureObject {
   label: string;
@@ -50,7 +50,7 @@ export async function saveCapture(root: string, image: RgbImage, detections: rea
     const box = bboxToBox(d.bbox, image.width, image.height);
     if (!box) continue;
     const label = fineLabel(d);
-    annotation.objects.push({ name: label, pose: 'Unspecified', truncated: 0, difficult: 0, bndbox: box });
+    annotation.objects.push({ name: label, pose: 'Unspecified', truncated: 0, difficult: 0, bndbox: box, ...tagMark(d) });
     objects.push({ label, bbox: [box.xmin, box.ymin, box.xmax - box.xmin, box.ymax - box.ymin], score: d.fineScore ?? d.score });
   }
   // Write both beside temporary names, then rename: a watcher (or extract) never sees half a file.

@@ -28,6 +28,7 @@ export type StartBenchedAgent = (opts: {
   hotkeys: false;
   watchModels: false;
   demoFallback: true;
+  nametags?: boolean;
   log: (message: string) => void;
 }) => Promise<BenchedAgent>;
 
@@ -48,6 +49,8 @@ export interface LiveBenchOptions {
   intervalMs?: number;
   /** Force the inference runtime (must be chosen before anything else in the process infers). */
   runtime?: RuntimeName;
+  /** Read the Cogs' nametags (default true). */
+  nametags?: boolean;
 }
 
 export interface MemorySample {
@@ -105,6 +108,7 @@ export async function runLiveBench(opts: LiveBenchOptions, startAgent: StartBenc
     hotkeys: false,
     watchModels: false,
     demoFallback: true,
+    ...(opts.nametags === false ? { nametags: false } : {}),
     log: opts.log ?? (() => {}),
   });
   const client = new WebSocket(`ws://127.0.0.1:${agent.port}/`);

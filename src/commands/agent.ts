@@ -39,6 +39,7 @@ interface AgentCliOptions {
   watch: boolean;
   seed: number;
   labelReuse: number;
+  nametags: boolean;
   collect?: boolean;
   collectMaxMb: number;
 }
@@ -59,6 +60,7 @@ export function register(program: Command): void {
     .option('--no-hotkeys', 'do not install global hotkeys')
     .option('--no-watch', 'do not reload models when their folders are replaced')
     .option('--seed <S>', 'seed of the demo scenes', parseIntOption('--seed'), 1)
+    .option('--no-nametags', 'do not read the Cogs\' nametags (name, department, level)')
     .option('--collect', 'opt-in: keep deduplicated unlabelled game frames in <root>/raw/unlabelled/ (one every 3 s at most, capped on disk) for retrain to learn from')
     .option('--collect-max-mb <MB>', 'disk cap of the collected frames', parsePositiveInt('--collect-max-mb'), 500)
     .option('--label-reuse <N>', 'frames a tracked character keeps its fine labels before they are computed again (also sooner when unsure or when its box changes size; 0: every frame)', parseIntOption('--label-reuse'), 15)
@@ -78,6 +80,7 @@ export function register(program: Command): void {
         watchModels: opts.watch,
         seed: opts.seed,
         labelReuse: opts.labelReuse,
+        nametags: opts.nametags,
         collect: opts.collect ? { maxBytes: opts.collectMaxMb * 1024 * 1024 } : undefined,
       });
       if (opts.host !== DEFAULT_HOST) log(`warning: listening on ${opts.host}, not only loopback: anyone who can reach this address sees the frames`);

@@ -77,7 +77,8 @@ export function register(program: Command): void {
     .option('--interval <MS>', 'minimum ms between frames (default 0: as fast as the pipeline keeps up; 100 runs both runtimes at 10 fps)', parseNumberOption('--interval'))
     .addOption(runtimeOption())
     .option('--json', 'print one JSON document')
-    .action(async (opts: { source: string; seconds: number; models?: string; window?: string; warmup?: number; interval?: number; runtime?: RuntimeName; json?: boolean }) => {
+    .option('--no-nametags', 'do not read the Cogs\' nametags (to measure what reading them costs)')
+    .action(async (opts: { source: string; seconds: number; models?: string; window?: string; warmup?: number; interval?: number; runtime?: RuntimeName; nametags: boolean; json?: boolean }) => {
       if (!(opts.seconds > 0)) throw new UsageError(`--seconds must be more than 0, got ${opts.seconds}`);
       const r = await runLiveBench({
         source: opts.source,
@@ -87,6 +88,7 @@ export function register(program: Command): void {
         ...(opts.warmup !== undefined ? { warmupSeconds: opts.warmup } : {}),
         ...(opts.runtime ? { runtime: opts.runtime } : {}),
         ...(opts.interval !== undefined ? { intervalMs: opts.interval } : {}),
+        ...(opts.nametags === false ? { nametags: false } : {}),
         log: (m: string) => log(m),
       }, (o) => Agent.start(o));
       if (opts.json) return printJson(r);

@@ -10,6 +10,11 @@ export interface VocObject {
   truncated: number;
   difficult: number;
   bndbox: Box;
+  /**
+   * The Cog's nametag text when the label was given by its tag (the agent's pre-labels, #19), not by
+   * a person: an extra element that labelImg ignores (and drops when it saves the file).
+   */
+  nametag?: string;
 }
 
 export interface VocAnnotation {
@@ -71,6 +76,7 @@ export function formatVoc(a: VocAnnotation): string {
       el(3, 'xmax', num(o.bndbox.xmax)),
       el(3, 'ymax', num(o.bndbox.ymax)),
       `${t(2)}</bndbox>`,
+      ...(o.nametag ? [el(2, 'nametag', o.nametag)] : []),
       `${t(1)}</object>`,
     );
   }
@@ -168,6 +174,10 @@ export function parseVoc(xml: string, file: string): VocAnnotation {
         xmax: numberAt(box, 'xmax', file, bw),
         ymax: numberAt(box, 'ymax', file, bw),
       },
+      ...(() => {
+        const tag = text(o, 'nametag', file, where);
+        return tag ? { nametag: tag } : {};
+      })(),
     };
   });
   const a: VocAnnotation = {

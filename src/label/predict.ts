@@ -2,7 +2,7 @@
 // agent's own cascade (detector, then binary, suit + name or animal), through predictImage() as
 // `toonvision predict` runs it. This is the one place the labelling page asks the models.
 import { Pipeline } from '../predict/pipeline.ts';
-import { bboxToBox, fineLabel } from '../predict/cascade.ts';
+import { bboxToBox, fineLabel, tagMark } from '../predict/cascade.ts';
 import { predictImage } from '../predict/predict.ts';
 import type { ModelSet } from '../predict/models.ts';
 import type { RgbImage } from '../image.ts';
@@ -17,7 +17,7 @@ export async function predictObjects(image: RgbImage, models: ModelSet): Promise
     const box = bboxToBox(d.bbox, image.width, image.height);
     if (!box) continue;
     const score = Math.round((d.fineScore ?? d.score) * 1e4) / 1e4;
-    out.push({ label: fineLabel(d), bbox: [box.xmin, box.ymin, box.xmax - box.xmin, box.ymax - box.ymin], difficult: false, score, predicted: true });
+    out.push({ label: fineLabel(d), bbox: [box.xmin, box.ymin, box.xmax - box.xmin, box.ymax - box.ymin], difficult: false, score, predicted: true, ...tagMark(d) });
   }
   return out.sort((a, b) => a.score! - b.score!);
 }

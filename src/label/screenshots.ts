@@ -32,6 +32,8 @@ export interface LabelObject {
   predicted?: boolean;
   pose?: string;
   truncated?: number;
+  /** The Cog's nametag text when the label came from its tag (kept until a person changes the label). */
+  nametag?: string;
 }
 
 export interface LabelsDoc {
@@ -113,7 +115,7 @@ export async function listScreenshots(root: string): Promise<ScreenshotEntry[]> 
 
 function toObject(o: VocObject): LabelObject {
   const b = o.bndbox;
-  return { label: o.name, bbox: [b.xmin, b.ymin, b.xmax - b.xmin, b.ymax - b.ymin], difficult: o.difficult !== 0, pose: o.pose, truncated: o.truncated };
+  return { label: o.name, bbox: [b.xmin, b.ymin, b.xmax - b.xmin, b.ymax - b.ymin], difficult: o.difficult !== 0, pose: o.pose, truncated: o.truncated, ...(o.nametag ? { nametag: o.nametag } : {}) };
 }
 
 /** A screenshot's labels from its VOC file, or `null` objects when it has none (the caller predicts). */
@@ -161,7 +163,8 @@ export function validateLabels(body: unknown, width: number, height: number): { 
     if (o.difficult !== undefined && typeof o.difficult !== 'boolean') throw new HttpError(400, `${at}: 'difficult' must be true or false`);
     const pose = typeof o.pose === 'string' && o.pose ? o.pose : 'Unspecified';
     const truncated = o.truncated === 1 ? 1 : 0;
-    return { label: o.label, bbox: [x, y, w, h], difficult: o.difficult === true, pose, truncated };
+    if (o.nametag !== undefined && (typeof o.nametag !== 'string' || o.nametag.length > 200)) throw new HttpError(400, `${at}: 'nametag' must be the tag's text`);
+    return { label: o.label, bbox: [x, y, w, h], difficult: o.difficult === true, pose, truncated, ...(o.nametag ? { nametag: o.nametag } : {}) };
   });
   return { verified: body.verified === true, objects, version: body.version as string | null | undefined };
 }
@@ -206,6 +209,7 @@ export async function saveLabels(root: string, file: string, body: unknown): Pro
         truncated: o.truncated ?? 0,
         difficult: o.difficult ? 1 : 0,
         bndbox: { xmin: o.bbox[0], ymin: o.bbox[1], xmax: o.bbox[0] + o.bbox[2], ymax: o.bbox[1] + o.bbox[3] },
+        ...(o.nametag ? { nametag: o.nametag } : {}),
       })),
     };
     if (doc.verified) annotation.verified = true;

@@ -89,6 +89,10 @@ export class ModelTagReader implements TagReader {
   readonly kind = 'model';
   constructor(private readonly loaded: LoadedReader) {}
 
+  get metadata(): LoadedReader['metadata'] {
+    return this.loaded.metadata;
+  }
+
   async read(img: RgbImage, plates: readonly FoundPlate[]): Promise<NametagRead[]> {
     if (plates.length === 0) return [];
     const size = INPUT[0] * INPUT[1] * INPUT[2];

@@ -9,6 +9,8 @@ import { resizeRgbToFloat } from '../detect/resize.ts';
 import type { LoadedModel } from '../model/folder.ts';
 import { cropToTensor } from '../model/preprocess.ts';
 import { COG_NAMES, SUITS, suitOfCog, type Kind } from '../taxonomy.ts';
+import { applyTag, readTags, sureCogRead, wantsTag } from '../nametag/fuse.ts';
+import type { NametagRead, TagReader } from '../nametag/read.ts';
 
 /** A detection as the frame message carries it (bbox [x, y, w, h] in window pixels). */
 export interface LiveDetection {
@@ -24,6 +26,12 @@ export interface LiveDetection {
   kindScore?: number;
   /** The character's track id: the same while it stays in view (live frames only). */
   track?: number;
+  /** The Cog's level, from its nametag (a sure read). */
+  level?: number;
+  /** The Cog's nametag as read (#19): text, name, suit, level as far as it tells, score, bbox. */
+  nametag?: NametagRead;
+  /** The body classifiers' own answer, beside the tag's (present when a tag was read). */
+  visual?: { suit?: string; name?: string; animal?: string; fineScore?: number };
 }
 
 export interface CascadeModels {
@@ -31,6 +39,8 @@ export interface CascadeModels {
   suit?: LoadedModel;
   name?: LoadedModel;
   animal?: LoadedModel;
+  /** The Cogs' nametag reader; without it no tag is read. */
+  nametag?: TagReader;
 }
 
 /** [x, y, w, h] (float) to an integer end-exclusive box clipped to the image; undefined when empty. */
@@ -98,7 +108,7 @@ class CropBatches {
  */
 export async function classifyDetections(img: RgbImage, dets: readonly LiveDetection[], models: CascadeModels): Promise<LiveDetection[]> {
   const out = dets.map((d) => ({ ...d }));
-  if (!models.binary && !models.suit && !models.name && !models.animal) return out;
+  if (!models.binary && !models.suit && !models.name && !models.animal && !models.nametag) return out;
   const boxes = out.map((d) => bboxToBox(d.bbox, img.width, img.height));
   const idx = out.map((_, i) => i).filter((i) => boxes[i] !== undefined);
   if (idx.length === 0) return out;
@@ -164,6 +174,11 @@ export async function classifyDetections(img: RgbImage, dets: readonly LiveDetec
   } finally {
     batches.dispose();
   }
+  if (models.nametag) {
+    const which = idx.filter((i) => wantsTag(out[i]!));
+    const reads = await readTags(img, which.map((i) => out[i]!.bbox), models.nametag);
+    which.forEach((i, k) => (out[i] = applyTag(out[i]!, reads[k])));
+  }
   return out;
 }
 
@@ -173,6 +188,11 @@ function probsByClass(classes: readonly string[], output: readonly number[]): Ma
 
 function round(x: number): number {
   return Math.round(x * 1e4) / 1e4;
+}
+
+/** `{nametag: text}` when the detection's fine label came from its nametag (a sure read), else nothing. */
+export function tagMark(d: LiveDetection): { nametag?: string } {
+  return d.nametag && sureCogRead(d.nametag) && d.label === 'cog' && d.nametag.name !== undefined && d.nametag.name === d.name ? { nametag: d.nametag.text } : {};
 }
 
 /** The taxonomy label of a classified detection (`cog_sb_coldcaller`, `toon_dog`), or its kind alone. */

@@ -13,6 +13,8 @@ import { loadClassifier, type Classifier } from './classifier.ts';
 import type { ClassifierTask, Task } from '../taxonomy.ts';
 import { TASKS } from '../taxonomy.ts';
 import { initEngine, initInference } from '../engine/index.ts';
+import { loadReader } from '../nametag/model.ts';
+import { ModelTagReader, type TagReader } from '../nametag/read.ts';
 
 /** The package's shipped demo models. */
 export const PACKAGE_DEMO_MODELS = fileURLToPath(new URL('../../models/demo/', import.meta.url));
@@ -52,6 +54,8 @@ export interface ModelSetOptions {
   debounceMs?: number;
   /** Also fall back to the package's shipped models/demo/ (default true). */
   packageDemo?: boolean;
+  /** Read the Cogs' nametags (default true): the nametag/ reader, the player's or the shipped one. */
+  nametags?: boolean;
   /** Messages for the player (status + log). */
   onMessage?: (message: string, kind: 'info' | 'refused') => void;
 }
@@ -112,6 +116,7 @@ export class ModelSet {
   /** Completed swaps, for tests and the hello message. */
   swaps = 0;
   private synthetic: Detector | undefined;
+  private reader: { dir: string; origin: Origin; reader: ModelTagReader } | undefined;
   refusals = 0;
 
   constructor(readonly opts: ModelSetOptions) {}
@@ -160,7 +165,24 @@ export class ModelSet {
         this.opts.onMessage?.(`synthetic-scene detector not loaded: ${(err as Error).message.split('\n')[0]}`, 'refused');
       }
     }
+    // The Cogs' nametag reader (not a taxonomy task: candidate folders named alike, loaded once).
+    if (this.opts.nametags !== false) {
+      for (const c of candidateDirs(this.opts.dir, 'nametag' as Task, this.opts.packageDemo !== false).filter((x) => existsSync(path.join(x.dir, 'metadata.json')))) {
+        try {
+          this.reader = { dir: c.dir, origin: c.origin, reader: new ModelTagReader(await loadReader(c.dir)) };
+          break;
+        } catch (err) {
+          this.refusals++;
+          this.opts.onMessage?.(`nametag reader not loaded: ${(err as Error).message.split('\n')[0]}`, 'refused');
+        }
+      }
+    }
     if (this.opts.watch !== false) this.startWatching();
+  }
+
+  /** The Cogs' nametag reader, when one loaded. */
+  nametagReader(): TagReader | undefined {
+    return this.reader?.reader;
   }
 
   private startWatching(): void {
@@ -294,6 +316,10 @@ export class ModelSet {
       if (det?.kind) out[task]!.kind = det.kind;
       if (det?.rescore?.fittedOn) out[task]!.rescorer = { screenshots: det.rescore.fittedOn.screenshots, source: det.rescore.fittedOn.source };
     }
+    if (this.reader) {
+      const m = this.reader.reader.metadata;
+      out.nametag = { dir: this.reader.dir, origin: this.reader.origin, createdAt: m.createdAt, classes: m.heads.name.length, inputShape: [...m.inputShape], runtime: 'tfjs' };
+    }
     return out;
   }
 
@@ -309,5 +335,7 @@ export class ModelSet {
     this.slots.clear();
     this.synthetic?.dispose();
     this.synthetic = undefined;
+    await this.reader?.reader.dispose();
+    this.reader = undefined;
   }
 }

@@ -79,6 +79,7 @@ export class Pipeline {
       suit: this.models.classifier('suit'),
       name: this.models.classifier('name'),
       animal: this.models.classifier('animal'),
+      nametag: this.models.nametagReader(),
     };
   }
 

@@ -3,7 +3,7 @@
 import type { Box, RgbImage } from '../image.ts';
 import { readImage } from '../image.ts';
 import { Pipeline } from './pipeline.ts';
-import { bboxToBox, fineLabel, type LiveDetection } from './cascade.ts';
+import { bboxToBox, fineLabel, tagMark, type LiveDetection } from './cascade.ts';
 import path from 'node:path';
 import type { DetectorScene } from '../detect/evaluate.ts';
 import type { VocAnnotation } from '../dataset/voc.ts';
@@ -78,7 +78,7 @@ export async function teacherScenes(pipeline: Pipeline, files: readonly string[]
 export function predictionToVoc(file: string, p: Prediction): VocAnnotation {
   const objects = p.detections.flatMap((d) => {
     const box = bboxToBox(d.bbox, p.width, p.height);
-    return box ? [{ name: fineLabel(d), pose: 'Unspecified', truncated: 0, difficult: 0, bndbox: box }] : [];
+    return box ? [{ name: fineLabel(d), pose: 'Unspecified', truncated: 0, difficult: 0, bndbox: box, ...tagMark(d) }] : [];
   });
   return {
     folder: path.basename(path.dirname(path.resolve(file))),

@@ -5,6 +5,8 @@
 import type { RgbImage } from '../image.ts';
 import { sizeChange, Tracker, type Bbox, type TrackerOptions } from '../track/tracker.ts';
 import { classifyDetections, type CascadeModels, type LiveDetection } from './cascade.ts';
+import { applyTag, readTags, shiftRead, sureCogRead, wantsTag } from '../nametag/fuse.ts';
+import type { NametagRead } from '../nametag/read.ts';
 
 export interface TrackedLabelsOptions {
   /** Frames a character's labels are kept before they are computed again (default 15; 0: every frame). */
@@ -23,12 +25,16 @@ interface TrackLabels {
   labels?: LiveDetection;
   at: number;
   box?: Bbox;
+  /** The character's nametag: read once and kept while tracked (again when unsure or the box changed). */
+  tag?: { read?: NametagRead; at: number; box: Bbox };
 }
 
 export interface TrackedResult {
   detections: LiveDetection[];
   /** Detections whose labels were carried over (not classified this frame). */
   reused: number;
+  /** Nametags read this frame (the others were kept from earlier frames, or there are none). */
+  tagsRead?: number;
 }
 
 /** How sure a classified detection is: its least sure step (Cog/Toon, then the fine label). */
@@ -73,6 +79,7 @@ export class TrackedLabels {
     const out: LiveDetection[] = new Array(dets.length);
     const fresh: number[] = [];
     const haveModels = Boolean(models.binary || models.suit || models.name || models.animal);
+    const { nametag, ...body } = models;
     for (const { index, track } of tracked) {
       const d = dets[index]!;
       if (!haveModels) {
@@ -84,7 +91,7 @@ export class TrackedLabels {
       else out[index] = { ...s.labels!, bbox: d.bbox, score: d.score, track: track.id };
     }
     if (fresh.length > 0) {
-      const done = await classifyDetections(img, fresh.map((i) => dets[i]!), models);
+      const done = await classifyDetections(img, fresh.map((i) => dets[i]!), body);
       const trackOf = new Map(tracked.map((t) => [t.index, t.track]));
       fresh.forEach((i, k) => {
         const track = trackOf.get(i)!;
@@ -92,6 +99,36 @@ export class TrackedLabels {
         out[i] = { ...done[k]!, track: track.id };
       });
     }
-    return { detections: out, reused: haveModels ? dets.length - fresh.length : 0 };
+    const tagsRead = nametag ? await this.readTags(img, out, tracked, nametag) : 0;
+    return { detections: out, reused: haveModels ? dets.length - fresh.length : 0, tagsRead };
+  }
+
+  private tagStale(t: TrackLabels['tag'], bbox: Bbox): boolean {
+    if (!t) return true;
+    const age = this.frame - t.at;
+    if (!sureCogRead(t.read) && age >= this.opts.unsureFrames) return true;
+    return sizeChange(t.box, bbox) > this.opts.maxSizeChange;
+  }
+
+  /** Each Cog's tag: kept from its track, or read (in one batch) when missing, unsure or stale. */
+  private async readTags(img: RgbImage, out: LiveDetection[], tracked: { index: number; track: { id: number; data: TrackLabels } }[], reader: NonNullable<CascadeModels['nametag']>): Promise<number> {
+    const toRead: { index: number; data: TrackLabels }[] = [];
+    for (const { index, track } of tracked) {
+      const d = out[index]!;
+      if (!wantsTag(d)) continue;
+      if (this.tagStale(track.data.tag, d.bbox)) toRead.push({ index, data: track.data });
+      else {
+        const t = track.data.tag!;
+        out[index] = applyTag(d, t.read && shiftRead(t.read, d.bbox[0] - t.box[0], d.bbox[1] - t.box[1]));
+      }
+    }
+    if (toRead.length === 0) return 0;
+    const reads = await readTags(img, toRead.map((r) => out[r.index]!.bbox), reader);
+    toRead.forEach((r, k) => {
+      const read = reads[k];
+      r.data.tag = { ...(read ? { read } : {}), at: this.frame, box: [...out[r.index]!.bbox] };
+      out[r.index] = applyTag(out[r.index]!, read);
+    });
+    return toRead.length;
   }
 }
