@@ -87,3 +87,34 @@ test('a tracked Cog\'s tag is read once and kept while it stays in view, moving 
     await reader.dispose();
   }
 });
+
+test('a collected frame with tag-read Cogs gets a raw/tagged copy and VOC of those Cogs; extraction crops them once', { skip: needFixtures() }, async () => {
+  const { tempDir, REAL } = await import('./helpers.ts');
+  const { copyFile, mkdir, readdir, readFile } = await import('node:fs/promises');
+  const { saveTagged } = await import('../src/nametag/tagged.ts');
+  const { extractScreenshots } = await import('../src/dataset/extract.ts');
+  const { layout } = await import('../src/dataset/layout.ts');
+  const t = await tempDir();
+  try {
+    const l = layout(t.dir);
+    await mkdir(l.unlabelled, { recursive: true });
+    const frame = path.join(l.unlabelled, '2026-12-04T16-00-00-000Z.jpg');
+    await copyFile(path.join(REAL, 'sample_img0.png'), frame);
+    const xml = await saveTagged(t.dir, frame, { width: 800, height: 600 }, [
+      { label: 'cog_sb_coldcaller', box: { xmin: 152, ymin: 279, xmax: 266, ymax: 423 }, nametag: 'Cold Caller / Sellbot / Level 1' },
+    ]);
+    assert.ok(xml);
+    const voc = parseVoc(await readFile(xml, 'utf8'), xml);
+    assert.equal(voc.objects.length, 1);
+    assert.equal(voc.objects[0]!.nametag, 'Cold Caller / Sellbot / Level 1');
+    assert.equal(await saveTagged(t.dir, frame, { width: 800, height: 600 }, []), undefined, 'no tag-labelled Cog: nothing written');
+    const ex = await extractScreenshots(t.dir, { raw: l.tagged, move: true, moveTo: path.join(l.tagged, 'done') });
+    assert.equal(ex.crops, 1);
+    assert.deepEqual(await readdir(l.unsorted('cog')), ['cog_sb_coldcaller_0.png']);
+    const again = await extractScreenshots(t.dir, { raw: l.tagged, move: true, moveTo: path.join(l.tagged, 'done') });
+    assert.equal(again.crops, 0, 'harvested once');
+    assert.ok((await readdir(l.unlabelled)).includes('2026-12-04T16-00-00-000Z.jpg'), 'the frame stays for the teacher');
+  } finally {
+    await t.cleanup();
+  }
+});

@@ -17,6 +17,8 @@ import {
 import { DEFAULT_HOST, DEFAULT_PORT, PublishServer, type Command } from '../publish/server.ts';
 import { DEFAULT_HOTKEYS, startHotkeys, type Hotkeys } from '../hotkeys.ts';
 import { ModelSet } from '../predict/models.ts';
+import { bboxToBox, fineLabel, tagMark } from '../predict/cascade.ts';
+import { saveTagged } from '../nametag/tagged.ts';
 import { Pipeline, type DetectorMode, type ProcessedFrame } from '../predict/pipeline.ts';
 import { saveCapture, type SavedCapture } from './screenshot.ts';
 import { FrameCollector } from './collect.ts';
@@ -315,8 +317,18 @@ export class Agent extends EventEmitter<AgentEvents> {
         // Real frames only (never the demo scenes); saved off the frame's critical path.
         if (this.collector && f.source !== 'demo' && !g.demo) {
           const c = this.collector;
+          const tagged = p.detections.flatMap((d) => {
+            const mark = tagMark(d).nametag;
+            const box = bboxToBox(d.bbox, f.image.width, f.image.height);
+            return mark && box ? [{ label: fineLabel(d), box, nametag: mark }] : [];
+          });
           void c.offer(f.image).then(
-            (file) => file && this.setStatus(this.state, `capturing ${describeFrame(f)}; ${c.describe()}`),
+            async (file) => {
+              if (!file) return;
+              // The Cogs whose tags were read: labelled by the game's own words, for the classifiers.
+              if (tagged.length) await saveTagged(this.opts.root ?? DEFAULT_ROOT, file, f.image, tagged);
+              this.setStatus(this.state, `capturing ${describeFrame(f)}; ${c.describe()}`);
+            },
             (err) => this.log(`collecting a frame failed: ${(err as Error).message}`),
           );
         }

@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .argument('<images...>', 'image files (PNG, JPEG, GIF; any size), each optionally with :xmin,ymin,xmax,ymax (end exclusive)')
     .option('--models <dir>', "the player's models folder; tasks missing there come from the shipped models/demo/", 'models')
     .option('--write-voc', 'pre-label: write <image minus extension>.xml (labelImg VOC) beside each whole image; an existing .xml is never overwritten')
-    .option('--json', 'one JSON line per input: {"image","width","height","detections":[{"bbox","label","score","suit"?,"name"?,"animal"?,"fineScore"?}]}')
+    .option('--json', 'one JSON line per input: {"image","width","height","detections":[{"bbox","label","score","suit"?,"name"?,"animal"?,"fineScore"?,"level"?,"nametag"?,"visual"?}]}')
     .action(async (images: string[], opts: { models: string; json?: boolean; writeVoc?: boolean }) => {
       const inputs = images.map(parseImageInput);
       const pipeline = await loadPredictor(opts.models);
@@ -43,7 +43,7 @@ export function register(program: Command): void {
           if (opts.json) printJson({ image: inp.input, ...p });
           else {
             process.stdout.write(`${inp.input}\t${p.width}x${p.height}\t${p.detections.length} detection(s)\n`);
-            for (const d of p.detections) process.stdout.write(`  ${d.bbox.map((v) => Math.round(v)).join(',')}\t${describeLabel(parseAnyLabel(fineLabel(d)))} ${Math.round((d.fineScore ?? d.score) * 100)}%\n`);
+            for (const d of p.detections) process.stdout.write(`  ${d.bbox.map((v) => Math.round(v)).join(',')}\t${describeLabel(parseAnyLabel(fineLabel(d)))}${d.level !== undefined ? ` · Level ${d.level}` : ''} ${Math.round((d.fineScore ?? d.score) * 100)}%${d.nametag ? `\t(tag: ${d.nametag.text || '?'} ${Math.round(d.nametag.score * 100)}%)` : ''}\n`);
           }
         }
       } finally {

@@ -35,6 +35,8 @@ export interface ExtractOptions {
   raw?: string;
   /** move each fully extracted screenshot and its XML to <root>/raw/processed/ */
   move?: boolean;
+  /** with `move`: move them here instead of raw/processed/ */
+  moveTo?: string;
   /** called after each screenshot (done of total) */
   onProgress?: (done: number, total: number, file: string, outcome: string) => void;
 }
@@ -149,6 +151,7 @@ function reasonOf(err: unknown, file: string): string {
 export async function extractScreenshots(root: string, opts: ExtractOptions = {}): Promise<ExtractResult> {
   const l = layout(root);
   const rawDir = opts.raw ?? l.screenshots;
+  const moveDir = opts.moveTo ?? l.processed;
   const pairs = await pairFiles(rawDir);
   const next = await nextIndexes(root);
   const result: ExtractResult = { screenshots: 0, crops: 0, byLabel: {}, errors: [], difficult: 0 };
@@ -205,8 +208,8 @@ export async function extractScreenshots(root: string, opts: ExtractOptions = {}
       progress(imageFile, 'error');
       continue;
     }
-    const movedImage = path.join(l.processed, path.basename(imageFile));
-    const movedXml = path.join(l.processed, path.basename(xmlFile));
+    const movedImage = path.join(moveDir, path.basename(imageFile));
+    const movedXml = path.join(moveDir, path.basename(xmlFile));
     if (opts.move) {
       const inTheWay = [movedImage, movedXml].filter((f) => existsSync(f));
       if (inTheWay.length > 0) {
@@ -257,7 +260,7 @@ export async function extractScreenshots(root: string, opts: ExtractOptions = {}
     }
     if (writeError === undefined && opts.move) {
       try {
-        await mkdir(l.processed, { recursive: true });
+        await mkdir(moveDir, { recursive: true });
         await moveNoClobber(imageFile, movedImage);
         try {
           await moveNoClobber(xmlFile, movedXml);
@@ -266,7 +269,7 @@ export async function extractScreenshots(root: string, opts: ExtractOptions = {}
           throw err;
         }
       } catch (err) {
-        writeError = `cannot move to ${l.processed}: ${errMessage(err)}`;
+        writeError = `cannot move to ${moveDir}: ${errMessage(err)}`;
       }
     }
     if (writeError !== undefined) {

@@ -18,6 +18,8 @@ export function layout(root: string = DEFAULT_ROOT) {
     processed: path.join(root, 'raw', 'processed'),
     /** Unlabelled game frames kept by `agent --collect` for retrain's teacher. */
     unlabelled: path.join(root, 'raw', 'unlabelled'),
+    /** Collected frames whose Cogs' nametags gave their labels: only those Cogs, for the classifiers (#19). */
+    tagged: path.join(root, 'raw', 'tagged'),
     unsorted: (kind: Kind) => path.join(root, 'unsorted', kind),
     split: (split: Split, kind: Kind) => path.join(root, 'data', split, kind),
   };

@@ -71,7 +71,7 @@ export interface TaskOutcome {
 export interface RetrainResult {
   root: string;
   models: string;
-  extract: Pick<ExtractResult, 'screenshots' | 'crops' | 'byLabel' | 'errors'> & { moved?: number };
+  extract: Pick<ExtractResult, 'screenshots' | 'crops' | 'byLabel' | 'errors'> & { moved?: number; tagged?: { frames: number; crops: number } };
   split: Pick<SplitResult, 'train' | 'validate' | 'test' | 'seed'>;
   tasks: TaskOutcome[];
   seconds: number;
@@ -119,10 +119,22 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
   const seed = opts.seed ?? Date.now() % 100000;
   progress.line(`extracting new screenshots in ${opts.root}`);
   if (!existsSync(opts.root)) throw new Error(`${opts.root}: no such data root`);
-  const ex: ExtractResult = existsSync(layout(opts.root).screenshots)
+  const ex: ExtractResult & { tagged?: { frames: number; crops: number } } = existsSync(layout(opts.root).screenshots)
     ? await extractScreenshots(opts.root, { move: true })
     : { screenshots: 0, crops: 0, byLabel: {}, errors: [], difficult: 0, moved: 0 };
   progress.line(`  ${ex.screenshots} screenshots, ${ex.crops} crops${ex.errors.length ? `, ${ex.errors.length} failed (first: ${ex.errors[0]!.file}: ${ex.errors[0]!.reason})` : ''}`);
+  // Collected frames whose Cogs' nametags gave their labels (agent --collect): those Cogs' crops.
+  const taggedDir = layout(opts.root).tagged;
+  if (existsSync(taggedDir)) {
+    const tg = await extractScreenshots(opts.root, { raw: taggedDir, move: true, moveTo: path.join(taggedDir, 'done') });
+    if (tg.screenshots > 0 || tg.errors.length > 0) {
+      progress.line(`  ${tg.screenshots} collected frames labelled by the Cogs' nametags, ${tg.crops} crops${tg.errors.length ? `, ${tg.errors.length} failed (first: ${tg.errors[0]!.file}: ${tg.errors[0]!.reason})` : ''}`);
+    }
+    ex.crops += tg.crops;
+    for (const [k, v] of Object.entries(tg.byLabel)) ex.byLabel[k] = (ex.byLabel[k] ?? 0) + v;
+    ex.errors.push(...tg.errors);
+    ex.tagged = { frames: tg.screenshots, crops: tg.crops };
+  }
   const sp = await splitDataset(opts.root, { seed });
   progress.line(`  split: ${sp.train} train, ${sp.validate} validate, ${sp.test} test crops (seed ${sp.seed})`);
   await mkdir(opts.models, { recursive: true });
@@ -253,7 +265,7 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
   return {
     root: opts.root,
     models: opts.models,
-    extract: { screenshots: ex.screenshots, crops: ex.crops, byLabel: ex.byLabel, errors: ex.errors, moved: ex.moved },
+    extract: { screenshots: ex.screenshots, crops: ex.crops, byLabel: ex.byLabel, errors: ex.errors, moved: ex.moved, ...(ex.tagged ? { tagged: ex.tagged } : {}) },
     split: { train: sp.train, validate: sp.validate, test: sp.test, seed: sp.seed },
     tasks: outcomes,
     seconds: (Date.now() - started) / 1000,
