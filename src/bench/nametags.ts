@@ -11,6 +11,11 @@ import { assignPlates, findPlates, locateTag, type Bbox, type FoundPlate } from 
 import { readTagLabels, type TagLabel } from '../nametag/labels.ts';
 import { UNSURE, type NametagRead, type TagReader } from '../nametag/read.ts';
 import { isCoarse, parseAnyLabel, type AnyLabel } from '../taxonomy.ts';
+import { TrackedLabels } from '../predict/tracked.ts';
+import type { LiveDetection } from '../predict/cascade.ts';
+
+/** Frames each labelled frame is played for, its Cogs standing (boxes wobbling a pixel), for the tracked cost. */
+export const TRACKED_FRAMES = 30;
 
 export interface NametagCounts {
   /** tags read surely (score at least UNSURE) */
@@ -34,6 +39,11 @@ export interface NametagBench extends NametagCounts {
   cogs: number;
   msPerTag: number;
   fromFrame: NametagCounts & { msPerFrame: number };
+  /**
+   * Live cost: each frame played TRACKED_FRAMES times with its Cogs tracked (tags read once per track,
+   * again when unsure): ms added per frame on average, Cogs per frame, tags read per frame.
+   */
+  tracked: { frames: number; cogsPerFrame: number; msPerFrame: number; readsPerFrame: number };
   failed: { file: string; reason: string }[];
 }
 
@@ -86,6 +96,7 @@ export async function runNametagBench(dir: string, reader: TagReader): Promise<N
   let boxMs = 0;
   let boxReads = 0;
   let frameMs = 0;
+  const tracked = { frames: 0, cogs: 0, ms: 0, reads: 0 };
   for (const xml of files) {
     let img: RgbImage;
     const targets: Target[] = [];
@@ -137,6 +148,18 @@ export async function runNametagBench(dir: string, reader: TagReader): Promise<N
       const p = given[i];
       score(fromFrame, t, p ? reads[toRead.indexOf(p)] : undefined);
     });
+    // The live agent's way: tracked, read once per track.
+    const live = new TrackedLabels();
+    const cogBoxes = targets.filter((t) => t.label.kind === 'cog').map((t) => t.box);
+    for (let f = 0; f < TRACKED_FRAMES; f++) {
+      const dets: LiveDetection[] = cogBoxes.map((b) => ({ bbox: [b[0] + (f % 2), b[1], b[2], b[3]], label: 'cog', score: 1 }));
+      const t1 = performance.now();
+      const r = await live.classify(img, dets, { nametag: reader });
+      tracked.ms += performance.now() - t1;
+      tracked.frames++;
+      tracked.cogs += dets.length;
+      tracked.reads += r.tagsRead ?? 0;
+    }
   }
   const round = (x: number) => Math.round(x * 100) / 100;
   return {
@@ -149,6 +172,7 @@ export async function runNametagBench(dir: string, reader: TagReader): Promise<N
     ...byBox,
     msPerTag: round(boxReads ? boxMs / boxReads : 0),
     fromFrame: { ...fromFrame, msPerFrame: round(frames ? frameMs / frames : 0) },
+    tracked: { frames: tracked.frames, cogsPerFrame: round(tracked.frames ? tracked.cogs / tracked.frames : 0), msPerFrame: round(tracked.frames ? tracked.ms / tracked.frames : 0), readsPerFrame: round(tracked.frames ? tracked.reads / tracked.frames : 0) },
     failed,
   };
 }

@@ -182,7 +182,9 @@ shared fixtures' format) lists the legible tags and their levels (without it eve
 counts). A read counts when its score is at least 0.6. JSON: {"dir", "reader", "frames", "tags",
 "levels", "cogs", "read", "correct": {"name", "suit", "level"}, "wrong", "toonsReadAsCogs", "msPerTag",
 "fromFrame": {"read", "correct", "wrong", "toonsReadAsCogs", "msPerFrame"}, "failed"}. "wrong" counts
-sure reads that contradict a label, over every Cog in the VOC files (legible or not).`)
+sure reads that contradict a label, over every Cog in the VOC files (legible or not). "tracked": {"frames",
+"cogsPerFrame", "msPerFrame", "readsPerFrame"}: each frame played 30 times with its Cogs tracked, as the
+live agent reads tags (once per track, again when unsure).`)
     .action(async (opts: { dir?: string; reader: ReaderKind; models: string; json?: boolean }) => {
       const dir = opts.dir ?? path.join('..', 'shared', 'fixtures', 'real');
       if (!existsSync(dir)) throw new RunError(`${dir}: no such folder`);
@@ -196,6 +198,7 @@ sure reads that contradict a label, over every Cog in the VOC files (legible or 
           `${r.frames} frames, ${r.tags} legible tags (${r.cogs} Cogs), reader ${r.reader}\n` +
             `from each box: ${f(r)}; ${r.msPerTag} ms per tag\n` +
             `from the whole frame: ${f(r.fromFrame)}; ${r.fromFrame.msPerFrame} ms per frame\n` +
+            `live, tracked: ${r.tracked.msPerFrame} ms per frame added with ${r.tracked.cogsPerFrame} Cogs in view (${r.tracked.readsPerFrame} tags read per frame)\n` +
             (r.toonsReadAsCogs || r.fromFrame.toonsReadAsCogs ? `Toons read as Cogs: ${r.toonsReadAsCogs} (box), ${r.fromFrame.toonsReadAsCogs} (frame)\n` : ''),
         );
         for (const b of r.failed) log(`skipped ${b.file}: ${b.reason}`);

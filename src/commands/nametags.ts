@@ -73,7 +73,10 @@ JSON: {"image", "reader", "tags": [{"box"?, "text", "name"?, "suit"?, "level"?, 
         const found = plates.filter((p): p is FoundPlate => p !== undefined);
         const reads = await reader.read(img, found);
         const ms = Math.round((performance.now() - t0) * 10) / 10;
-        const tags = plates.map((p, i) => ({ ...(opts.box ? { box: opts.box[i] } : {}), ...(p ? reads[found.indexOf(p)] : { text: '', score: 0 }) }));
+        // Given boxes: one entry each. The whole frame: the cards that read as something.
+        const tags = plates
+          .map((p, i) => ({ ...(opts.box ? { box: opts.box[i] } : {}), ...(p ? reads[found.indexOf(p)]! : { text: '', score: 0 }) }))
+          .filter((t) => opts.box || t.text !== '');
         if (opts.json) return printJson({ image, reader: reader.kind, tags, ms });
         for (const t of tags) process.stdout.write(`${'box' in t && t.box ? `${t.box.join(',')}: ` : ''}${t.text || '(no tag seen)'}  score ${t.score}${'bbox' in t && t.bbox ? ` at ${t.bbox.join(',')}` : ''}\n`);
         if (tags.length === 0) process.stdout.write('no Cog nametag seen\n');
