@@ -8,7 +8,7 @@ import { renderTagFrames } from '../nametag/frames.ts';
 import { findPlates, locateTag, type Bbox, type FoundPlate } from '../nametag/locate.ts';
 import { openTagReader, READERS, type ReaderKind } from '../nametag/read.ts';
 import { trainReader } from '../nametag/train.ts';
-import { log, parseIntOption, parsePositiveInt, printJson, RunError, UsageError } from './common.ts';
+import { log, parseIntOption, parseNumberOption, parsePositiveInt, printJson, RunError, UsageError } from './common.ts';
 
 /** Where the shared fixtures keep the game's nametag typefaces, when they are beside the project. */
 const FONT_DIR = path.join('..', 'shared', 'fixtures', 'game-assets', 'tto-2013', 'phase_3', 'models', 'fonts');
@@ -117,12 +117,14 @@ JSON: {"image", "reader", "tags": [{"box"?, "text", "name"?, "suit"?, "level"?, 
     .option('--validation <N>', 'validation windows', parsePositiveInt('--validation'), 2000)
     .option('--epochs <N>', 'epochs', parsePositiveInt('--epochs'), 4)
     .option('--seed <S>', 'seed', parseIntOption('--seed'), 1)
+    .option('--from <DIR>', 'go on training this reader folder\'s network (new windows: give another --seed)')
+    .option('--rate <LR>', 'learning rate (the last epoch takes a quarter of it)', parseNumberOption('--rate'), 1e-3)
     .option('--json', 'print one JSON document')
-    .action(async (opts: { font?: string; toonFont?: string; backgrounds?: string; out: string; samples: number; validation: number; epochs: number; seed: number; json?: boolean }) => {
+    .action(async (opts: { font?: string; toonFont?: string; backgrounds?: string; out: string; samples: number; validation: number; epochs: number; seed: number; from?: string; rate: number; json?: boolean }) => {
       const font = fontOrDefault(opts.font, 'vtRemingtonPortable.ttf', '--font');
       const toonFont = opts.toonFont ?? (existsSync(path.join(FONT_DIR, 'ImpressBT.ttf')) ? path.join(FONT_DIR, 'ImpressBT.ttf') : undefined);
       const backgrounds = opts.backgrounds ? [opts.backgrounds] : existsSync(BACKGROUNDS) ? [BACKGROUNDS] : [];
-      const r = await trainReader({ font, ...(toonFont ? { toonFont } : {}), backgrounds, out: opts.out, samples: opts.samples, validation: opts.validation, epochs: opts.epochs, batch: 64, seed: opts.seed, em: [4.5, 24], log });
+      const r = await trainReader({ font, ...(toonFont ? { toonFont } : {}), backgrounds, out: opts.out, samples: opts.samples, validation: opts.validation, epochs: opts.epochs, batch: 64, seed: opts.seed, em: [4.5, 24], ...(opts.from ? { from: opts.from } : {}), rate: opts.rate, log });
       if (opts.json) return printJson(r);
       process.stdout.write(`reader in ${r.out}: validation all three heads right on ${(r.validation.all * 100).toFixed(1)}% (data ${r.seconds.data.toFixed(0)} s, training ${r.seconds.train.toFixed(0)} s)\n`);
     });

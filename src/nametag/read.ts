@@ -35,6 +35,8 @@ export interface NametagRead {
 
 /** Reads scoring below this are unsure: a Cog's suit and name do not come from them. */
 export const UNSURE = 0.6;
+/** The level (its three answers together) counts when its probability is at least this: a wrong digit is the reader's commonest slip. */
+const LEVEL_MIN = 0.8;
 /** A head's answer counts when its probability is at least this. */
 const HEAD_MIN = 0.5;
 
@@ -84,6 +86,20 @@ function finish(parts: Parts, conf: { name: number; suit: number; level: number 
   };
 }
 
+/** The windows a card is read through: its box, its sides in by a third of a line, out by a sixth. */
+export function cardViews(p: FoundPlate): Bbox[] {
+  const [x, y, w, h] = p.bbox;
+  const d = Math.min(0.35 * p.em, 0.15 * w);
+  const o = 0.17 * p.em;
+  return [
+    [x, y, w, h],
+    [x + d, y, w - d, h],
+    [x, y, w - d, h],
+    [x + d, y, w - 2 * d, h],
+    [x - o, y - o, w + 2 * o, h + 2 * o],
+  ];
+}
+
 /** The project's reader network. */
 export class ModelTagReader implements TagReader {
   readonly kind = 'model';
@@ -96,10 +112,38 @@ export class ModelTagReader implements TagReader {
   async read(img: RgbImage, plates: readonly FoundPlate[]): Promise<NametagRead[]> {
     if (plates.length === 0) return [];
     const size = INPUT[0] * INPUT[1] * INPUT[2];
-    const pixels = new Float32Array(plates.length * size);
-    plates.forEach((p, i) => windowPixels(img, readWindow(p.bbox), pixels, i * size));
-    const heads = predictHeads(this.loaded.model, pixels, plates.length);
-    return plates.map((plate, i) => {
+    // Each card read through a few windows (the finder's box, and its sides moved in or out by a
+    // third of a line): the answers are averaged, so a box a little too wide or narrow reads alike.
+    const views = plates.flatMap((p) => cardViews(p));
+    const k = views.length / plates.length;
+    const pixels = new Float32Array(views.length * size);
+    views.forEach((v, i) => windowPixels(img, readWindow(v), pixels, i * size));
+    const all = predictHeads(this.loaded.model, pixels, views.length);
+    // Each view read on its own; per card, the surest view that reads as much as the best one.
+    const viewReads = views.map((_, v) => this.decode(all, v, plates[Math.floor(v / k)]!));
+    return plates.map((_, i) => {
+      const mine = viewReads.slice(i * k, (i + 1) * k);
+      const fields = (r: NametagRead) => (r.name || r.skelecog ? 1 : 0) + (r.suit ? 1 : 0) + (r.level !== undefined ? 1 : 0);
+      const sure = mine.filter((r) => r.score >= UNSURE);
+      const pool = sure.length ? sure : mine;
+      const most = Math.max(...pool.map(fields));
+      const best = { ...pool.filter((r) => fields(r) === most).sort((a, b) => b.score - a.score)[0]! };
+      // A part another sure view reads otherwise is not sure: it is left out.
+      const disputed = (key: 'name' | 'suit' | 'level') => sure.some((r) => r[key] !== undefined && best[key] !== undefined && r[key] !== best[key]);
+      if (disputed('name')) delete best.name;
+      if (disputed('suit')) delete best.suit;
+      if (disputed('level')) {
+        delete best.level;
+        delete best.v2;
+      }
+      best.text = tagText(best);
+      return { ...best, bbox: plates[i]!.bbox };
+    });
+  }
+
+  /** The read of view `i` of a batch of views. */
+  private decode(heads: Record<Head, Float32Array[]>, i: number, plate: FoundPlate): NametagRead {
+    {
       const top = (head: Head) => {
         const probs = heads[head][i]!;
         let k = 0;
@@ -121,14 +165,14 @@ export class ModelTagReader implements TagReader {
       let l: { p: number } | undefined;
       if (tens && units && v2) {
         const level = (tens.cls === '-' ? 0 : Number(tens.cls) * 10) + Number(units.cls);
-        if (level >= 1 && level <= MAX_TAG_LEVEL) {
+        if (level >= 1 && level <= MAX_TAG_LEVEL && tens.p * units.p * v2.p >= LEVEL_MIN) {
           parts.level = level;
           if (v2.cls === 'yes') parts.v2 = true;
           l = { p: tens.p * units.p * v2.p };
         }
       }
       return finish(parts, { name: n?.p ?? 0, suit: s?.p ?? 0, level: l?.p ?? 0 }, plate);
-    });
+    }
   }
 
   async dispose(): Promise<void> {

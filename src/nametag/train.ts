@@ -6,7 +6,7 @@ import path from 'node:path';
 import { initEngine, tf } from '../engine/index.ts';
 import { rngFor } from '../synth/rng.ts';
 import { makeSamples, type HeadLabels } from './dataset.ts';
-import { HEAD_CLASSES, HEADS, INPUT, makeReaderNetwork, saveReader, type Head, type ReaderMetadata } from './model.ts';
+import { HEAD_CLASSES, HEADS, INPUT, loadReader, makeReaderNetwork, saveReader, type Head, type ReaderMetadata } from './model.ts';
 import { TagFont } from './render.ts';
 import { loadBackgrounds } from './synth.ts';
 
@@ -27,6 +27,10 @@ export interface TrainReaderOptions {
   seed: number;
   /** line pitch range in px */
   em: [number, number];
+  /** go on training this reader folder's network (its metadata's history is kept) */
+  from?: string;
+  /** learning rate of all epochs but the last (default 1e-3; the last takes a quarter of it) */
+  rate?: number;
   log: (m: string) => void;
 }
 
@@ -96,12 +100,14 @@ export async function trainReader(opts: TrainReaderOptions): Promise<TrainReader
   const val = await makeSamples(opts.validation, (i) => rngFor('nametag', opts.seed, 'validation', i), font, toonFont, backgrounds, { em: opts.em }, progress('validation windows', opts.validation));
   const dataSeconds = (Date.now() - t0) / 1000;
   const t1 = Date.now();
-  const model = makeReaderNetwork();
+  const base = opts.from ? await loadReader(opts.from) : undefined;
+  const model = base ? base.model : makeReaderNetwork();
   const losses = Object.fromEntries(HEADS.map((h) => [h, 'categoricalCrossentropy']));
   const rng = rngFor('nametag', opts.seed, 'order');
   let validation = evaluate(model, val.pixels, val.labels);
   for (let epoch = 0; epoch < opts.epochs; epoch++) {
-    const lr = epoch < opts.epochs - 1 ? 1e-3 : 2.5e-4;
+    const rate = opts.rate ?? 1e-3;
+    const lr = epoch < opts.epochs - 1 ? rate : rate / 4;
     model.compile({ optimizer: tf.train.adam(lr), loss: losses });
     const order = rng.shuffle(Array.from({ length: opts.samples }, (_, i) => i));
     let lossSum = 0;
@@ -137,6 +143,7 @@ export async function trainReader(opts: TrainReaderOptions): Promise<TrainReader
       backend: engine.backend,
       cpu: os.cpus()[0]?.model ?? 'unknown',
       seconds: { data: Math.round(dataSeconds), train: Math.round(trainSeconds) },
+      ...(base ? { continued: base.metadata.trainedOn } : {}),
     },
     metrics: { validation: { windows: opts.validation, ...validation } },
   };
