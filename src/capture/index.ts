@@ -21,6 +21,7 @@ import { fallbackCapture, screenshotDesktop } from './fallback.ts';
 import { nodeScreenshots, nsImageToRgb } from './native.ts';
 import type { NsWindow } from './native.ts';
 import { onPath, xdotoolSearch, xwininfo } from './x11.ts';
+import { RunError, UsageError } from '../errors.ts';
 
 export type { SceneObject } from './demo.ts';
 
@@ -81,10 +82,10 @@ export function parseSourceSpec(spec: string): SourceSpec {
   if (spec === 'window' || spec === 'screen' || spec === 'demo') return { kind: spec };
   if (spec.startsWith('folder:')) {
     const dir = spec.slice('folder:'.length);
-    if (dir === '') throw new Error(`source '${spec}' names no folder (use folder:DIR)`);
+    if (dir === '') throw new UsageError(`source '${spec}' names no folder (use folder:DIR)`);
     return { kind: 'folder', dir };
   }
-  throw new Error(`source '${spec}' is not one of window, screen, demo, folder:DIR`);
+  throw new UsageError(`source '${spec}' is not one of window, screen, demo, folder:DIR`);
 }
 
 /** Which pixel grabber this machine offers. */
@@ -385,9 +386,9 @@ export class FolderSource implements CaptureSource {
   constructor(readonly dir: string) {}
 
   async init(): Promise<this> {
-    if (!existsSync(this.dir) || !statSync(this.dir).isDirectory()) throw new Error(`${this.dir}: folder source is not a folder`);
+    if (!existsSync(this.dir) || !statSync(this.dir).isDirectory()) throw new RunError(`${this.dir}: folder source is not a folder`, 'source');
     this.files = (await readdir(this.dir)).filter((f) => IMAGE_EXT.test(f)).sort().map((f) => path.join(this.dir, f));
-    if (this.files.length === 0) throw new Error(`${this.dir}: no PNG or JPEG screenshots to replay`);
+    if (this.files.length === 0) throw new RunError(`${this.dir}: no PNG or JPEG screenshots to replay`, 'source');
     return this;
   }
 

@@ -2,7 +2,7 @@
 import type { LayersModel, Tensor } from '@tensorflow/tfjs';
 import { initEngine, initInference, tf, type OnnxSession } from '../engine/index.ts';
 import type { RgbImage } from '../image.ts';
-import { loadModelFolder, readMetadata, type ModelMetadata } from '../model/folder.ts';
+import { loadModelFolder, ModelFolderError, readMetadata, type ModelMetadata } from '../model/folder.ts';
 import { isNanodetMetadata, loadNanodet } from './pretrained.ts';
 import { decodeGrid, DEFAULT_DECODE, type DecodeParams, type Detection } from './decode.ts';
 import { DETECTOR_CLASSES, OUT_CHANNELS } from './model.ts';
@@ -28,10 +28,10 @@ export function clipToFrame(dets: Detection[], width: number, height: number): D
 function checkDetectorInfo(dir: string, meta: ModelMetadata): DetectorMetadata {
   const d = (meta as Partial<DetectorMetadata>).detector;
   if (!d || typeof d !== 'object' || typeof d.stride !== 'number' || d.outChannels !== OUT_CHANNELS) {
-    throw new Error(`${dir}: metadata.json has no valid 'detector' section (stride, outChannels ${OUT_CHANNELS}, decode)`);
+    throw new ModelFolderError(dir, `metadata.json has no valid 'detector' section (stride, outChannels ${OUT_CHANNELS}, decode)`);
   }
   if (meta.classes.join(',') !== DETECTOR_CLASSES.join(',')) {
-    throw new Error(`${dir}: detector classes must be ${JSON.stringify(DETECTOR_CLASSES)}, got ${JSON.stringify(meta.classes)}`);
+    throw new ModelFolderError(dir, `detector classes must be ${JSON.stringify(DETECTOR_CLASSES)}, got ${JSON.stringify(meta.classes)}`);
   }
   return { ...meta, detector: { ...d, decode: { ...DEFAULT_DECODE, ...(d.decode ?? {}) } } } as DetectorMetadata;
 }
@@ -95,7 +95,7 @@ export async function loadDetector(dir: string): Promise<Detector> {
     meta = checkDetectorInfo(dir, metadata);
     const shape = model.outputs[0]!.shape;
     if (model.outputs.length !== 1 || shape.length !== 4 || shape[3] !== OUT_CHANNELS) {
-      throw new Error(`${dir}: network output ${JSON.stringify(shape)} is not a [grid, grid, ${OUT_CHANNELS}] detector grid`);
+      throw new ModelFolderError(dir, `network output ${JSON.stringify(shape)} is not a [grid, grid, ${OUT_CHANNELS}] detector grid`);
     }
   } catch (err) {
     model.dispose();

@@ -8,6 +8,7 @@ import { onnxActive, openOnnxSession, tf, type OnnxSession } from '../engine/ind
 import { exportOnnx, ONNX_OPSET, OnnxExportError } from './onnx-export.ts';
 import type { Task } from '../taxonomy.ts';
 import { TASK_CLASSES, TASKS } from '../taxonomy.ts';
+import { ToonVisionError } from '../errors.ts';
 
 /** How pixels reach the model: crop the box, resize, float 0-255; the model rescales itself. */
 export interface Preprocessing {
@@ -44,10 +45,9 @@ export interface ModelMetadata {
   [key: string]: unknown;
 }
 
-export class ModelFolderError extends Error {
+export class ModelFolderError extends ToonVisionError {
   constructor(readonly dir: string, reason: string) {
-    super(`${dir}: ${reason}`);
-    this.name = 'ModelFolderError';
+    super(`${dir}: ${reason}`, { code: 'model-folder' });
   }
 }
 

@@ -6,6 +6,7 @@
 // onnx-proto's (ONNX's own schema), not hand-written.
 import type { LayersModel, Tensor } from '@tensorflow/tfjs';
 import onnxProto from 'onnx-proto';
+import { ToonVisionError } from '../errors.ts';
 
 const { onnx } = onnxProto;
 type INode = import('onnx-proto').onnx.INodeProto;
@@ -24,10 +25,9 @@ export const ONNX_LAYERS = [
 /** Activations the exporter converts (tfjs names). */
 export const ONNX_ACTIVATIONS = ['linear', 'relu', 'relu6', 'sigmoid', 'softmax', 'tanh', 'elu', 'selu', 'softplus', 'softsign', 'hardSigmoid', 'hard_sigmoid', 'swish'] as const;
 
-export class OnnxExportError extends Error {
+export class OnnxExportError extends ToonVisionError {
   constructor(reason: string) {
-    super(reason);
-    this.name = 'OnnxExportError';
+    super(reason, { code: 'onnx-export' });
   }
 }
 
