@@ -210,6 +210,7 @@ export function registerRetrain(program: Command): void {
     .option('--synthetic <n>', 'synthetic street scenes learnt together with your captures (made once into <root>/synthetic/; 0: none)', parseIntOption('--synthetic'), RETRAIN_SYNTHETIC_DEFAULT)
     .option('--cog-heads <dir>', 'real Cog head renders (cog_<suit>_<name>.png) that the synthetic Cogs wear')
     .option('--json', 'print one JSON document')
+    .option('--progress-json', 'progress on stderr as JSON lines: {"phase","task"?,"epoch"?,"epochs"?,"step"?,"total"?,"secondsLeft"?,"installed"?,"message"} (see docs/training.md)')
     .addHelpText('after', `
 Your captures are the test data: synthetic scenes only ever join the training set (your own training
 crops count several times among them). Each task is trained with the fast preset into
@@ -220,8 +221,8 @@ with a loss no higher (detector: AP at least as high). With too little held-out 
 apart (under 10 test crops; under 5 held-out screenshots, i.e. fewer than about 50 labelled) the
 current model is kept and the reason printed. Both figures are reported. A task
 that fails is reported and leaves its installed model alone; the exit code is then 1.`)
-    .action(async (opts: { root: string; tasks: Task[]; models: string; epochs?: number; seed?: number; detectorSeconds: number; synthetic: number; cogHeads?: string; json?: boolean }) => {
-      const res = await retrain({ root: opts.root, tasks: opts.tasks, models: opts.models, epochs: opts.epochs, seed: opts.seed, detectorSeconds: opts.detectorSeconds, synthetic: opts.synthetic, cogHeads: opts.cogHeads, progress: makeProgress() });
+    .action(async (opts: { root: string; tasks: Task[]; models: string; epochs?: number; seed?: number; detectorSeconds: number; synthetic: number; cogHeads?: string; json?: boolean; progressJson?: boolean }) => {
+      const res = await retrain({ root: opts.root, tasks: opts.tasks, models: opts.models, epochs: opts.epochs, seed: opts.seed, detectorSeconds: opts.detectorSeconds, synthetic: opts.synthetic, cogHeads: opts.cogHeads, progress: makeProgress({ json: opts.progressJson }) });
       if (opts.json) printJson(res);
       else {
         for (const t of res.tasks) {

@@ -23,7 +23,7 @@ import { detectorAp, detectorScenes, trainDetectorTask } from './detector-task.t
 import { isRescorable, measureRescorer, writeRescoredFolder } from './rescorer-task.ts';
 import { candidateDirs } from '../predict/models.ts';
 import type { Progress } from './progress.ts';
-import { makeProgress } from './progress.ts';
+import { detectorEpochEvent, makeProgress } from './progress.ts';
 import { runTraining } from './experiment.ts';
 
 export interface Figures {
@@ -117,14 +117,14 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
   const started = Date.now();
   const progress = opts.progress ?? makeProgress({ quiet: true });
   const seed = opts.seed ?? Date.now() % 100000;
-  progress.line(`extracting new screenshots in ${opts.root}`);
+  progress.event({ phase: 'extract', message: `extracting new screenshots in ${opts.root}` });
   if (!existsSync(opts.root)) throw new Error(`${opts.root}: no such data root`);
   const ex: ExtractResult = existsSync(layout(opts.root).screenshots)
     ? await extractScreenshots(opts.root, { move: true })
     : { screenshots: 0, crops: 0, byLabel: {}, errors: [], difficult: 0, moved: 0 };
   progress.line(`  ${ex.screenshots} screenshots, ${ex.crops} crops${ex.errors.length ? `, ${ex.errors.length} failed (first: ${ex.errors[0]!.file}: ${ex.errors[0]!.reason})` : ''}`);
   const sp = await splitDataset(opts.root, { seed });
-  progress.line(`  split: ${sp.train} train, ${sp.validate} validate, ${sp.test} test crops (seed ${sp.seed})`);
+  progress.event({ phase: 'split', message: `  split: ${sp.train} train, ${sp.validate} validate, ${sp.test} test crops (seed ${sp.seed})` });
   await mkdir(opts.models, { recursive: true });
   // Made (or found in the cache) only when a task trains a network: fitting a rescorer needs none.
   let synthetic: Promise<string | undefined> | undefined;
@@ -137,7 +137,7 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
     const candidate = path.join(opts.models, `.${task}.candidate-${process.pid}`);
     const outcome: TaskOutcome = { task, installed: false, reason: '', model: target, new: null, old: null, seconds: 0 };
     outcomes.push(outcome);
-    progress.line(`retraining ${task}`);
+    progress.event({ phase: 'train', task, message: `retraining ${task}` });
     try {
       const current = currentModelDir(opts.models, task);
       outcome.current = current;
@@ -183,7 +183,7 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
             await teacher.models.close();
           }
         }
-        const res = await trainDetectorTask({ root: opts.root, out: candidate, seed, epochs: opts.epochs, maxSeconds: opts.detectorSeconds, log: (l) => progress.line(l) }, scenes);
+        const res = await trainDetectorTask({ root: opts.root, out: candidate, seed, epochs: opts.epochs, maxSeconds: opts.detectorSeconds, log: (l) => progress.line(l), onEpoch: (e) => progress.event(detectorEpochEvent(e, task)) }, scenes);
         const fresh = scenes.held.length ? await detectorAp(candidate, scenes.held) : { mAP50: res.mAP50 ?? 0, anyAP50: 0 };
         outcome.new = fresh;
         let old: DetectorFigures | null = null;
@@ -239,7 +239,7 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
           : outcome.installed ? 'new model at least as good on the test split as the current one' : 'the current model is better on the test split';
       }
       if (outcome.installed) await installModelFolder(candidate, target);
-      progress.line(`  ${task}: new ${fmt(outcome.new)}, installed ${fmt(outcome.old)} -> ${outcome.installed ? `installed ${target}` : 'kept the installed model'} (${outcome.reason})`);
+      progress.event({ phase: 'outcome', task, installed: outcome.installed, message: `  ${task}: new ${fmt(outcome.new)}, installed ${fmt(outcome.old)} -> ${outcome.installed ? `installed ${target}` : 'kept the installed model'} (${outcome.reason})` });
     } catch (err) {
       outcome.installed = false;
       outcome.error = (err as Error).message.split('\n')[0];
@@ -250,6 +250,7 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
       outcome.seconds = (Date.now() - t0) / 1000;
     }
   }
+  progress.event({ phase: 'done', message: `retrain done in ${((Date.now() - started) / 1000).toFixed(0)} s` });
   return {
     root: opts.root,
     models: opts.models,
@@ -282,7 +283,7 @@ export async function syntheticRoot(cache: string, scenes: number, cogHeads: str
   if (existsSync(dir)) return dir;
   const tmp = `${dir}.partial-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
-  progress.line(`making ${scenes} synthetic scenes to learn from beside the captures (once; kept in ${dir})`);
+  progress.event({ phase: 'synthetic', message: `making ${scenes} synthetic scenes to learn from beside the captures (once; kept in ${dir})` });
   try {
     await makeSyntheticRoot(tmp, { scenes, seed: RETRAIN_SYNTHETIC_SEED, ratio: [1, 0, 0], cogHeads, log: (l) => progress.line(l) });
     await rename(tmp, dir);
