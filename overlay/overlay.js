@@ -1,10 +1,13 @@
 // The overlay page: connects to the agent's WebSocket (protocol v1, ../shared/CLI.md), draws each
 // `frame` on a full-size transparent canvas, shows a small HUD (connection, FPS, latency, paused)
-// and a toast when a capture was saved. Reconnects by itself with backoff; old boxes fade out.
+// and a toast when a capture was saved. Reconnects by itself with backoff; old boxes fade out. Every
+// message is checked with the agent's own rules (protocol.js): a malformed one is ignored and the HUD
+// says so; a message type of a newer agent is passed over.
 //
 // Query parameters: ?ws=ws://host:port/ (another agent), ?hud=0 (no HUD, e.g. for OBS),
 // ?hold=MS (how long boxes stay at full opacity after the last frame before fading).
 import { drawDetections } from './render.js';
+import { checkMessage, isKnownMessage, PROTOCOL_VERSION } from './protocol.js';
 
 const params = new URLSearchParams(location.search);
 const WS_URL = params.get('ws') || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`;
@@ -19,6 +22,7 @@ const hud = document.getElementById('hud');
 const hudConn = document.getElementById('hud-conn');
 const hudStats = document.getElementById('hud-stats');
 const hudState = document.getElementById('hud-state');
+const hudWarn = document.getElementById('hud-warn');
 const toast = document.getElementById('toast');
 const root = document.documentElement;
 if (!SHOW_HUD) hud.hidden = true;
@@ -37,6 +41,8 @@ const state = {
   latencyCaptured: null,
   dirty: true,
   drawnAlpha: -1,
+  ignored: 0,
+  lastIgnored: '',
 };
 
 // ---- connection -----------------------------------------------------------------------------
@@ -72,9 +78,14 @@ function connect() {
     try {
       msg = JSON.parse(ev.data);
     } catch {
+      ignore('message: not JSON');
       return;
     }
-    if (msg && msg.v === 1) handle(msg);
+    // A type this page does not know (a newer agent's) is not an error: it is passed over.
+    if (msg && msg.v === PROTOCOL_VERSION && typeof msg.type === 'string' && !isKnownMessage(msg)) return;
+    const err = checkMessage(msg);
+    if (err) ignore(err);
+    else handle(msg);
   };
   ws.onclose = () => {
     const delay = backoff(state.attempt++);
@@ -82,6 +93,15 @@ function connect() {
     setConn('disconnected');
     setTimeout(connect, delay);
   };
+}
+
+/** A malformed message is dropped whole (never half-drawn), counted, and named in the HUD. */
+function ignore(reason) {
+  state.ignored++;
+  state.lastIgnored = reason;
+  root.dataset.ignored = String(state.ignored);
+  console.warn(`toonvision overlay: ignored a malformed message (${reason})`);
+  updateHud();
 }
 
 function epochMs(t) {
@@ -173,6 +193,9 @@ function updateHud() {
   hudState.textContent = s === 'paused' ? 'paused' : s === 'waiting-for-window' ? 'waiting for the game' : s ?? '';
   hudState.title = state.statusMessage;
   hudState.dataset.state = s ?? '';
+  hudWarn.hidden = state.ignored === 0;
+  hudWarn.textContent = state.ignored ? `ignored ${state.ignored} malformed message${state.ignored === 1 ? '' : 's'}` : '';
+  hudWarn.title = state.lastIgnored;
 }
 
 let toastTimer = 0;

@@ -1,7 +1,9 @@
 // Drawing of one `frame` (protocol v1, ../shared/CLI.md) on a 2D canvas: a box per detection in its
 // colour (a Cog in its suit's department colour, a Toon in gold) and an outlined label above it.
 // Pure functions, no DOM access: the page (overlay.js) and the Node tests both import this module.
+// A detection that breaks the protocol's rules (protocol.js) or has an empty box is not drawn.
 import { COG_DISPLAY_NAMES, SUIT_COLOURS, SUIT_NAMES, SUIT_OF_COG } from './labels.js';
+import { checkDetection } from './protocol.js';
 
 /** Toons: a warm gold, far from the four department colours. */
 export const TOON_COLOUR = '#f2b705';
@@ -109,6 +111,11 @@ export function scaleBox(bbox, win, width, height) {
   return { x: x * sx, y: y * sy, w: w * sx, h: h * sy };
 }
 
+/** True for a detection the protocol allows whose box can be drawn (a positive size). */
+export function drawable(det) {
+  return checkDetection(det) === null && validBox(det.bbox);
+}
+
 /** True for a usable bbox: four finite numbers and a positive size. */
 export function validBox(bbox) {
   return Array.isArray(bbox) && bbox.length === 4 && bbox.every((v) => typeof v === 'number' && Number.isFinite(v)) && bbox[2] > 0 && bbox[3] > 0;
@@ -165,7 +172,7 @@ export function drawDetections(ctx, detections, win, width, height, alpha = 1) {
   ctx.font = `600 ${LABEL_FONT_PX}px system-ui, "Segoe UI", "DejaVu Sans", Arial, sans-serif`;
   ctx.textBaseline = 'middle';
   const items = detections
-    .filter((det) => validBox(det?.bbox))
+    .filter(drawable)
     .map((det) => {
       const text = labelText(det);
       return { det, box: scaleBox(det.bbox, win, width, height), colour: colourOf(det), text, textWidth: ctx.measureText(text).width };

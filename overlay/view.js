@@ -1,7 +1,9 @@
 // /view: the agent's live frames (GET /frame.jpg) with the labels of exactly that frame (its
 // X-Toonvision-Frame header) drawn over them by the overlay's own drawing code. One request at a
-// time, none while the tab is hidden: the agent encodes a frame only when someone looks.
+// time, none while the tab is hidden: the agent encodes a frame only when someone looks. The header is
+// checked with the agent's own rules (protocol.js): a malformed one is not drawn, and the page says so.
 import { drawDetections } from './render.js';
+import { checkFrameView } from './protocol.js';
 
 const canvas = document.getElementById('view');
 const ctx = canvas.getContext('2d');
@@ -9,6 +11,7 @@ const info = document.getElementById('info');
 const MIN_GAP_MS = 40;
 let shown = 0;
 let lastId = -1;
+let ignored = 0;
 
 function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
@@ -31,7 +34,7 @@ function paint(bitmap, meta) {
   ctx.clearRect(0, 0, cw, ch);
   ctx.drawImage(bitmap, x, y, w, h);
   ctx.translate(x, y);
-  const n = drawDetections(ctx, meta.detections ?? [], meta.window ?? { width: bitmap.width, height: bitmap.height }, w, h);
+  const n = drawDetections(ctx, meta.detections, meta.window, w, h);
   shown++;
   document.body.dataset.frames = String(shown);
   info.textContent = `frame ${meta.frameId} · ${bitmap.width}x${bitmap.height} · ${n} box${n === 1 ? '' : 'es'}`;
@@ -51,7 +54,21 @@ async function run() {
         await sleep(500);
         continue;
       }
-      const meta = JSON.parse(res.headers.get('x-toonvision-frame') ?? '{}');
+      let meta;
+      let problem;
+      try {
+        meta = JSON.parse(res.headers.get('x-toonvision-frame') ?? 'null');
+        problem = checkFrameView(meta);
+      } catch {
+        problem = 'X-Toonvision-Frame: not JSON';
+      }
+      if (problem) {
+        ignored++;
+        document.body.dataset.ignored = String(ignored);
+        info.textContent = `ignored a malformed frame (${problem}); waiting for the next one`;
+        await sleep(500);
+        continue;
+      }
       const blob = await res.blob();
       if (meta.frameId !== lastId) {
         lastId = meta.frameId;

@@ -78,7 +78,7 @@ describe('/view and /frame.jpg', () => {
 
 test('/frame.jpg is 503 before the first frame, and encodes nothing for it', async () => {
   const view = viewRoutes(() => undefined);
-  const server = new PublishServer({ port: 0, hello: () => ({}), routes: [view] });
+  const server = new PublishServer({ port: 0, hello: () => ({ agent: 'test', models: {}, source: {} }), routes: [view] });
   const { port } = await server.start();
   try {
     const r = await httpRequest(`http://127.0.0.1:${port}/frame.jpg`);
