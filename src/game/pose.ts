@@ -3,7 +3,7 @@
 // skinning (each vertex blended by its joints' weights) into plain vertex positions and normals.
 import type {
   AnimBundleData, AnimBundleNodeData, AnimChannelMatrixXfmTableData, AnimGroupData, BamFile, CharacterData,
-  CharacterJointData, Mat4, PartBundleData, PartGroupData,
+  CharacterJointData, JointVertexTransformData, Mat4, PartBundleData, PartGroupData, UserVertexTransformData,
 } from './bam.ts';
 import { BamError } from './bam.ts';
 import { compose, identity, multiply, transformPoint, transformVector } from './mat4.ts';
@@ -114,16 +114,25 @@ export function jointNodeOverrides(skeleton: Skeleton, nets: Map<number, Mat4>, 
  */
 export function skinPart(part: Part, skeleton: Skeleton, nets: Map<number, Mat4>): Part {
   if (!part.skin) return part;
-  const { offsets, joints, weights } = part.skin;
+  const { offsets, transforms: joints, weights } = part.skin;
   const skinMats = new Map<number, Mat4>();
-  const matOf = (jid: number): Mat4 => {
-    let m = skinMats.get(jid);
+  const bam = skeleton.bam;
+  const matOf = (tid: number): Mat4 => {
+    let m = skinMats.get(tid);
     if (!m) {
-      const joint = skeleton.joints.get(jid);
-      const net = nets.get(jid);
-      if (!joint || !net) throw new BamError(skeleton.bam.file, `a vertex is skinned to object ${jid}, which is not a joint of ${skeleton.character.name}`);
-      m = multiply(joint.initialInverse, net);
-      skinMats.set(jid, m);
+      const t = bam.get(tid);
+      if (t && bam.isA(t, 'JointVertexTransform')) {
+        const jid = (t as JointVertexTransformData).joint;
+        const joint = skeleton.joints.get(jid);
+        const net = nets.get(jid);
+        if (!joint || !net) throw new BamError(bam.file, `a vertex is skinned to object ${jid}, which is not a joint of ${skeleton.character.name}`, t);
+        m = multiply(joint.initialInverse, net);
+      } else if (t && bam.isA(t, 'UserVertexTransform')) {
+        m = (t as UserVertexTransformData).matrix;
+      } else {
+        throw new BamError(bam.file, `a vertex is skinned to object ${tid}, which is no vertex transform this reader knows`, t);
+      }
+      skinMats.set(tid, m);
     }
     return m;
   };

@@ -4,7 +4,7 @@
 import type {
   BamFile, BamObject, ColorAttribData, ColorScaleAttribData, CullBinAttribData, GeomData, GeomNodeData,
   GeomPrimitiveData, GeomVertexArrayDataData, GeomVertexArrayFormatData, GeomVertexDataData, GeomVertexFormatData,
-  InternalNameData, JointVertexTransformData, Mat4, ModeAttribData, PandaNodeData, RenderStateData, TextureAttribData,
+  InternalNameData, Mat4, ModeAttribData, PandaNodeData, RenderStateData, TextureAttribData,
   TextureData, TransformBlendTableData, TransformStateData, TransformTableData,
 } from './bam.ts';
 import { BamError } from './bam.ts';
@@ -26,10 +26,13 @@ export interface PartState {
   depthWrite: boolean;
 }
 
-/** Per-vertex skinning: vertex v blends joints joints[offsets[v]..offsets[v+1]) with the weights there. */
+/**
+ * Per-vertex skinning: vertex v blends the vertex transforms transforms[offsets[v]..offsets[v+1]) (object
+ * ids: JointVertexTransform follows a joint, UserVertexTransform is a fixed matrix) with the weights there.
+ */
 export interface Skin {
   offsets: Uint32Array;
-  joints: number[];
+  transforms: number[];
   weights: number[];
 }
 
@@ -266,10 +269,7 @@ export function readGeom(bam: BamFile, geomId: number, owner: BamObject): Omit<P
   const blendTable = bam.get<TransformBlendTableData>(vdata.transformBlendTable);
   const joints: number[] = [], weights: number[] = [];
   const offsets = new Uint32Array(count + 1);
-  const jointOf = (vt: number, from: BamObject): number => {
-    const t = bam.need<JointVertexTransformData>(vt, 'VertexTransform', from);
-    return t.joint ?? 0;
-  };
+  const jointOf = (vt: number, from: BamObject): number => bam.need(vt, 'VertexTransform', from).id;
   if (blendCol && blendTable) {
     for (let v = 0; v < count; v++) {
       offsets[v] = joints.length;
@@ -278,7 +278,7 @@ export function readGeom(bam: BamFile, geomId: number, owner: BamObject): Omit<P
       for (const e of blend) { joints.push(jointOf(e.transform, blendTable)); weights.push(e.weight); }
     }
     offsets[count] = joints.length;
-    result.skin = { offsets, joints, weights };
+    result.skin = { offsets, transforms: joints, weights };
   } else if (columns.has('transform_index') && columns.has('transform_weight')) {
     const table = bam.need<TransformTableData>(vdata.transformTable, 'TransformTable', vdata);
     const idx = get('transform_index', 4)!;
@@ -294,7 +294,7 @@ export function readGeom(bam: BamFile, geomId: number, owner: BamObject): Omit<P
       }
     }
     offsets[count] = joints.length;
-    result.skin = { offsets, joints, weights };
+    result.skin = { offsets, transforms: joints, weights };
   }
   return result;
 }
