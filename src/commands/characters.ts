@@ -18,6 +18,7 @@ interface Opts {
   seed: number;
   yaw: number;
   glb?: string;
+  only?: string;
   json?: boolean;
 }
 
@@ -33,6 +34,7 @@ export function register(program: Command): void {
     .option('--seed <n>', "draws the Cogs' levels and the Toons' looks", parseIntOption('--seed'), 0)
     .option('--yaw <degrees>', 'turn the camera around the characters', parseIntOption('--yaw'), 0)
     .option('--glb <dir>', 'also write each character as <label>.glb in this folder')
+    .option('--only <labels>', 'comma-separated labels to build (cog_bb_flunky, toon_dog, ...) instead of all')
     .option('--json', 'print one JSON document: characters built, failures, milliseconds per character')
     .action(async (opts: Opts) => {
       if (!['cog', 'toon', 'all'].includes(opts.kind)) throw new UsageError(`--kind '${opts.kind}' is not one of cog, toon, all`);
@@ -43,6 +45,12 @@ export function register(program: Command): void {
         const pose = { animation: opts.animation, frame: opts.frame, seed: opts.seed };
         if (opts.kind !== 'toon') for (const l of COG_LABELS) jobs.push({ label: l, build: () => buildCog(assets, l, pose) });
         if (opts.kind !== 'cog') for (const s of TOON_SPECIES) jobs.push({ label: `toon_${s}`, build: () => buildToon(assets, s, pose) });
+        if (opts.only) {
+          const only = opts.only.split(',').filter(Boolean);
+          const unknown = only.filter((l) => !jobs.some((j) => j.label === l));
+          if (unknown.length) throw new UsageError(`--only: ${unknown.join(', ')} not among the ${opts.kind === 'all' ? '' : `${opts.kind} `}labels (cog_<suit>_<name>, toon_<animal>)`);
+          jobs.splice(0, jobs.length, ...jobs.filter((j) => only.includes(j.label)));
+        }
         if (opts.glb) await mkdir(opts.glb, { recursive: true });
         const tiles: { width: number; height: number; data: Uint8Array; caption: string }[] = [];
         const failed: { label: string; error: string }[] = [];
