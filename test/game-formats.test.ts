@@ -124,12 +124,17 @@ test('Multifile: lists and extracts plain and zlib-compressed subfiles; an encry
     // An installation folder with phase_*.mf: files are found by their game path.
     const assets = await openAssets([dir]);
     assert.equal(assets.has('phase_9/maps/big.txt'), true);
+    assert.deepEqual(assets.list('phase_9/maps/'), ['phase_9/maps/big.txt']);
     assert.equal(Buffer.from(await assets.read('phase_9/readme.txt')).toString(), text.toString());
     await assets.close();
     // Not a Multifile: one clear error naming the file.
     const bad = path.join(dir, 'bad.mf');
     writeFileSync(bad, Buffer.from('this is not a multifile at all'));
     await assert.rejects(Multifile.open(bad), { message: `${bad}: is not a Multifile (no "pmf" header)` });
+    // A folder without the game's files: one clear error.
+    const empty = path.join(dir, 'empty');
+    mkdirSync(empty);
+    await assert.rejects(openAssets([empty]), { message: `${empty}: holds no phase_* folders and no phase_*.mf Multifiles of the game` });
   } finally {
     await cleanup();
   }

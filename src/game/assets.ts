@@ -169,12 +169,14 @@ export async function openAssets(paths: string[]): Promise<AssetSource> {
       await addMultifile(p);
       continue;
     }
-    const names = (await readdir(p)).sort();
-    const mfs = names.filter((n) => /^phase_.*\.mf$/i.test(n));
+    const dirents = (await readdir(p, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+    const mfs = dirents.filter((d) => d.isFile() && /^phase_.*\.mf$/i.test(d.name)).map((d) => d.name);
+    const phases = dirents.filter((d) => d.isDirectory() && /^phase_/i.test(d.name)).map((d) => d.name);
+    if (!mfs.length && !phases.length) throw new Error(`${p}: holds no phase_* folders and no phase_*.mf Multifiles of the game`);
     // Loose files first (a folder's own extracted files override its Multifiles, as the game's do).
     const loose = new Map<string, Entry>();
-    await walk(p, '', loose);
-    for (const [k, v] of loose) if (!k.endsWith('.mf') && !entries.has(k)) entries.set(k, v);
+    for (const d of phases) await walk(path.join(p, d), d, loose);
+    for (const [k, v] of loose) if (!entries.has(k)) entries.set(k, v);
     for (const n of mfs) await addMultifile(path.join(p, n));
   }
   return new AssetSource(paths, entries, multifiles);
