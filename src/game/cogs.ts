@@ -125,6 +125,7 @@ const HEAD_MODEL: Record<BodyType, string> = {
 const COG_ANIMS: Record<string, { stem: string; phase: Record<BodyType, string> }> = {
   neutral: { stem: 'neutral', phase: { a: '4', b: '4', c: '3.5' } },
   walk: { stem: 'walk', phase: { a: '4', b: '4', c: '3.5' } },
+  run: { stem: 'walk', phase: { a: '4', b: '4', c: '3.5' } }, // Cogs run with their walk (AllSuits)
   victory: { stem: 'victory', phase: { a: '4', b: '4', c: '4' } },
   flail: { stem: 'flailing', phase: { a: '4', b: '4', c: '4' } },
   'tug-o-war': { stem: 'tug-o-war', phase: { a: '4', b: '4', c: '4' } },

@@ -15,7 +15,7 @@ export { AssetSource, openAssets, COG_LABELS, TOON_SPECIES };
 export interface PoseOptions {
   /** one of listAnimations(); 'neutral' (standing) by default */
   animation?: string;
-  /** the animation's frame (wraps around); 0 by default */
+  /** the animation's frame; any integer (it wraps around the animation's length); 0 by default */
   frame?: number;
   /** draws a Cog's level and a Toon's looks and clothes; 0 by default */
   seed?: number;
