@@ -15,6 +15,7 @@ import { KerasImportError } from '../src/model/keras.ts';
 import { OnnxExportError } from '../src/model/onnx-export.ts';
 import { HttpError } from '../src/publish/guard.ts';
 import { parseSourceSpec } from '../src/capture/index.ts';
+import { BamError } from '../src/game/bam.ts';
 import { runCliInProcess, tempDir } from './helpers.ts';
 
 test('every error kind is a ToonVisionError with its own code and exit status', () => {
@@ -31,6 +32,7 @@ test('every error kind is a ToonVisionError with its own code and exit status', 
     [new KerasImportError('m.h5', 'not HDF5'), 'keras-import', 1],
     [new OnnxExportError('unsupported layer'), 'onnx-export', 1],
     [new HttpError(404, 'not found'), 'http-404', 1],
+    [new BamError('cog.bam', 'truncated', { type: 'ModelRoot', id: 1 }), 'bam', 1],
   ];
   for (const [err, code, exit] of cases) {
     assert.ok(err instanceof ToonVisionError && err instanceof Error, err.name);

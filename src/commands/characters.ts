@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { COG_LABELS, TOON_SPECIES, buildCog, buildToon, listAnimations, openAssets, type PosedCharacter } from '../game/index.ts';
 import { contactSheet, previewGlb } from '../game/preview.ts';
 import { median } from '../median.ts';
-import { UsageError, log, parseIntOption, printJson } from './common.ts';
+import { RunError, UsageError, log, parseIntOption, printJson } from './common.ts';
 
 interface Opts {
   assets: string;
@@ -69,7 +69,7 @@ export function register(program: Command): void {
             log(`${job.label}: ${(e as Error).message}`);
           }
         }
-        if (!tiles.length) throw new Error(`no character could be built from ${opts.assets}`);
+        if (!tiles.length) throw new RunError(`no character could be built from ${opts.assets}`);
         await mkdir(path.dirname(path.resolve(opts.out)), { recursive: true });
         const tmp = `${opts.out}.tmp-${process.pid}`;
         await writeFile(tmp, await contactSheet(tiles, 8));

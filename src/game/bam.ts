@@ -7,16 +7,16 @@
 // an object id, then the object's fields. Pointers to other objects are object ids, resolved with get().
 // Objects of types this reader does not know are read as their nearest known ancestor (the rest of the
 // datagram is skipped) or kept as opaque { type, id }.
+import { ToonVisionError } from '../errors.ts';
 
 export const BAM_MAGIC = 'pbj\0\n\r';
 export const BAM_MIN_MINOR = 21;
 export const BAM_MAX_MINOR = 45;
 
 /** One clear error naming the file and, when there is one, the object (type and id). */
-export class BamError extends Error {
+export class BamError extends ToonVisionError {
   constructor(readonly file: string, problem: string, readonly object?: { type: string; id: number }) {
-    super(`${file}: ${object ? `object ${object.id} (${object.type}): ` : ''}${problem}`);
-    this.name = 'BamError';
+    super(`${file}: ${object ? `object ${object.id} (${object.type}): ` : ''}${problem}`, { code: 'bam' });
   }
 }
 
