@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { matchCog, type CogSighting, type MatchTask } from '../src/companion/match.ts';
 import { parseObjective } from '../src/companion/objectives.ts';
+import { markDetections } from '../src/companion/annotate.ts';
+import type { CompanionStatus } from '../src/companion/client.ts';
 
 function tasks(...specs: (string | { text: string; where?: string; current?: number; target?: number })[]): MatchTask[] {
   return specs.map((s) => {
@@ -77,5 +79,25 @@ describe('matching Cogs to ToonTasks', () => {
     assert.equal(matchCog(flunky, [], { invasionCog: 'Tele\x03marketer' }).invasion, false);
     assert.equal(matchCog({ label: 'cog', suit: 'sb', name: 'telemarketer' }, [], { invasionCog: 'Tele\x03marketer' }).invasion, true);
     assert.equal(matchCog({ label: 'cog', suit: 'bb' }, [], { invasionCog: 'Flunky' }).invasion, false, 'an unknown name is not the invader');
+  });
+
+  it('marks a frame\'s detections as the frame messages carry them', () => {
+    const status: CompanionStatus = {
+      connected: true,
+      state: 'connected',
+      tasks: tasks('Defeat 3 Bossbots', 'Defeat 2 Level 4+ Lawbots').map((t, i) => ({ ...t, text: ['Defeat 3 Bossbots', 'Defeat 2 Level 4+ Lawbots'][i], where: 'Anywhere', progress: { current: 0, target: 3 } })),
+      invasion: { cog: 'Flunky' },
+      message: '',
+    };
+    const dets = [
+      { bbox: [150, 160, 215, 310], label: 'cog', score: 0.9, suit: 'bb', name: 'flunky', level: 1 },
+      { bbox: [10, 10, 20, 40], label: 'cog', score: 0.8, suit: 'lb', name: 'backstabber' },
+      { bbox: [400, 10, 20, 40], label: 'toon', score: 0.8, animal: 'dog' },
+    ];
+    const marked = markDetections(dets, status);
+    assert.deepEqual(marked[0], { ...dets[0], tasks: [0], invasion: true });
+    assert.deepEqual(marked[1], { ...dets[1], tasksUnsure: [{ task: 1, reason: 'level not known' }] });
+    assert.equal(marked[2], dets[2], 'a Toon is left as it is');
+    assert.deepEqual(markDetections(dets, undefined), dets);
   });
 });

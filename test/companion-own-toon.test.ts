@@ -2,11 +2,11 @@
 // animal does not contradict the species the companion API gives.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { findOwnToon, speciesAnimal } from '../src/companion/own-toon.ts';
+import { findOwnToon, labelOwnToon, speciesAnimal } from '../src/companion/own-toon.ts';
 
 const W = 800;
 const H = 600;
-const own = { label: 'toon', bbox: [350, 300, 100, 200] }; // centre 400, feet at 500 (83%), 33% high
+const own: { label: string; bbox: number[]; animal?: string } = { label: 'toon', bbox: [350, 300, 100, 200] }; // centre 400, feet at 500 (83%), 33% high
 const far = { label: 'toon', bbox: [120, 250, 30, 60], animal: 'cat' };
 const cog = { label: 'cog', bbox: [360, 280, 80, 220] };
 
@@ -30,5 +30,13 @@ describe('the player\'s own Toon', () => {
     assert.equal(speciesAnimal('Crocodile'), 'crocodile');
     assert.equal(speciesAnimal('dog'), 'dog');
     assert.equal(speciesAnimal(undefined), undefined);
+  });
+
+  it('labels the picked Toon with the species for a capture', () => {
+    const r = labelOwnToon([far, own], W, H, 'Dog');
+    assert.equal(r.picked, 1);
+    assert.equal(r.detections[1].animal, 'dog');
+    assert.equal(r.detections[0], far);
+    assert.equal(labelOwnToon([far], W, H, 'Dog').detections[0], far);
   });
 });

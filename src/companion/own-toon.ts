@@ -50,3 +50,14 @@ export function findOwnToon(detections: readonly ToonBox[], width: number, heigh
   if (seen && seen !== animal) return { index: -1, reason: `the Toon at the middle looks like a ${seen}, the player's is a ${animal}` };
   return { index: i, reason: `the one Toon at the middle, low in the frame${seen ? `, a ${seen} as the classifier says` : ''}` };
 }
+
+/**
+ * The detections with the player's own Toon (if one can be told apart) labelled with the API's
+ * species, for a capture's VOC file; `picked` says which and why.
+ */
+export function labelOwnToon<T extends ToonBox>(detections: readonly T[], width: number, height: number, species: string | undefined): { detections: T[]; picked: number; reason: string } {
+  const { index, reason } = findOwnToon(detections, width, height, species);
+  const animal = speciesAnimal(species);
+  const out = detections.map((d, i) => (i === index && animal ? { ...d, animal } : d));
+  return { detections: out, picked: index, reason };
+}
