@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander';
 import { ACCURACY_DEFAULTS, runAccuracyBench } from '../bench/accuracy.ts';
 import { runInferBench } from '../bench/infer.ts';
+import { Agent } from '../agent/index.ts';
 import { runLiveBench } from '../bench/live.ts';
 import { defaultRealDir, runRealBench } from '../bench/real.ts';
 import { existsSync } from 'node:fs';
@@ -84,7 +85,7 @@ export function register(program: Command): void {
         ...(opts.runtime ? { runtime: opts.runtime } : {}),
         ...(opts.interval !== undefined ? { intervalMs: opts.interval } : {}),
         log: (m: string) => log(m),
-      });
+      }, (o) => Agent.start(o));
       if (opts.json) return printJson(r);
       process.stdout.write(
         `${r.runtime}: ${r.frames} frames, ${r.fps} fps, ${r.cpuMsPerFrame} ms CPU per frame, latency p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms ` +

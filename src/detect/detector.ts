@@ -8,32 +8,9 @@ import { decodeGrid, DEFAULT_DECODE, type DecodeParams, type Detection } from '.
 import { DETECTOR_CLASSES, OUT_CHANNELS } from './model.ts';
 import { letterboxRgbToFloat } from './resize.ts';
 import { computeAp, type ApResult, type DetectorScene } from './evaluate.ts';
+import type { Detector, DetectorMetadata } from './types.ts';
 
-/** What a detector model folder's metadata.json holds beyond the common fields. */
-export interface DetectorInfo {
-  /** Our CenterNet-style net; 'nanodet' folders (pretrained, src/detect/pretrained.ts) carry their own section. */
-  kind: 'centernet' | 'nanodet';
-  stride: number;
-  outChannels: number;
-  /** Channel layout of the single output tensor. */
-  layout: string[];
-  decode: DecodeParams;
-}
-
-export interface DetectorMetadata extends ModelMetadata {
-  detector: DetectorInfo;
-}
-
-export interface Detector {
-  metadata: DetectorMetadata;
-  model: LayersModel;
-  /** The ONNX Runtime session `detect` runs on, when ONNX Runtime is the inference runtime. */
-  session?: OnnxSession;
-  /** Boxes in image pixels, best first. `opts` override the model's decode parameters. */
-  detect(img: RgbImage, opts?: Partial<DecodeParams>): Promise<Detection[]>;
-  dispose(): void;
-}
-
+export type { Detector, DetectorInfo, DetectorMetadata } from './types.ts';
 
 /** Boxes clipped to the frame; those left with under a pixel of width or height are dropped. */
 export function clipToFrame(dets: Detection[], width: number, height: number): Detection[] {

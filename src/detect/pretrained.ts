@@ -13,7 +13,9 @@ import { initEngine, tf } from '../engine/index.ts';
 import { bboxIou, type RgbImage } from '../image.ts';
 import { ModelFolderError, readModelArtifacts, type ModelMetadata } from '../model/folder.ts';
 import { DEFAULT_DECODE, type DecodeParams, type Detection } from './decode.ts';
-import type { Detector, DetectorMetadata } from './detector.ts';
+import type { Detector, DetectorMetadata, NanodetCell } from './types.ts';
+
+export type { NanodetCell } from './types.ts';
 import { letterboxRgbToFloat } from './resize.ts';
 import { RESCORE_CELL_FLOOR, rescoreCell, rescorerProblem, type Rescorer } from './rescore.ts';
 
@@ -36,12 +38,6 @@ export interface NanodetInfo {
 }
 
 export const COCO_CLASSES = 80;
-
-/** One cell of NanoDet's output grids: its box in frame pixels and its 80 COCO class scores. */
-export interface NanodetCell {
-  box: [number, number, number, number];
-  scores: Float32Array;
-}
 
 /**
  * The cells whose best COCO class score reaches `floor`, with their boxes in frame pixels: what

@@ -9,7 +9,7 @@
 // exact, deterministic on every backend and a few dozen lines; a tensor library adds nothing here.
 import { bboxIou } from '../image.ts';
 import type { SceneObject } from './evaluate.ts';
-import type { NanodetCell } from './pretrained.ts';
+import type { NanodetCell } from './types.ts';
 
 /** Cells whose best COCO score is below this are never candidates (the same at fitting and inference). */
 export const RESCORE_CELL_FLOOR = 0.03;
