@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { OVERLAY_DIR } from '../src/overlay/http.ts';
+import { OVERLAY_DIR } from '../src/publish/pages.ts';
 import { SUIT_COLOURS } from '../src/taxonomy.ts';
 
 interface Badge { task?: number; text: string; colour: string; unsure: boolean; invasion?: boolean }
