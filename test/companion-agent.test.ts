@@ -84,11 +84,11 @@ describe('the agent with the companion on a real frame', { skip: needFixtures() 
       log: () => undefined,
     });
     base = `http://127.0.0.1:${agent.port}`;
-    // The nametag reader's stand-in: the tag's words on the Cog's detection.
+    // The nametag reader's stand-in: the tag's words on the Cog's detection (a whole read, as the protocol has it: score and card box too).
     const process = agent.pipeline.process.bind(agent.pipeline);
     agent.pipeline.process = async (frame) => {
       const p = await process(frame);
-      const dets = p.detections.map((d) => (d.label === 'cog' ? { ...d, suit: onTag.suit, name: onTag.name, level: onTag.level, nametag: { text: onTag.text, name: onTag.name, suit: onTag.suit, level: onTag.level } } : d));
+      const dets = p.detections.map((d) => (d.label === 'cog' ? { ...d, suit: onTag.suit, name: onTag.name, level: onTag.level, nametag: { text: onTag.text, name: onTag.name, suit: onTag.suit, level: onTag.level, score: 0.95, bbox: [d.bbox[0], Math.max(0, d.bbox[1] - 30), d.bbox[2], 24] } } : d));
       return { ...p, detections: [...dets, ...extra] };
     };
     ws = await connect(agent.port);
