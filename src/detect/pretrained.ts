@@ -8,10 +8,15 @@
 // windows are not squashed; boxes come back in frame pixels. The head is NanoDet's GFL head: per
 // stride (8, 16, 32) an [n, 80] class-score map and an [n, 4 x 11] distance distribution whose
 // expectation times the stride is the distance from the cell to each side of the box.
-import type { GraphModel, Tensor } from '@tensorflow/tfjs';
-import { initEngine, tf } from '../engine/index.ts';
+//
+// The network runs on ONNX Runtime where that is the inference runtime (the folder's model.onnx, or
+// the graph converted at load: nanodet-runtime.ts), else as the graph model on TensorFlow.js. Both
+// take the same letterboxed float frame; the decode and the rescorer are the same JavaScript.
+import type { GraphModel } from '@tensorflow/tfjs';
+import { initEngine, initInference, onnxActive, type OnnxSession } from '../engine/index.ts';
 import { bboxIou, type RgbImage } from '../image.ts';
 import { ModelFolderError, readModelArtifacts, type ModelMetadata } from '../model/folder.ts';
+import { graphRunner, loadGraphModel, nanodetOnnx, openNanodetSession, type HeadRunner } from './nanodet-runtime.ts';
 import { DEFAULT_DECODE, type DecodeParams, type Detection } from './decode.ts';
 import type { Detector, DetectorMetadata, NanodetCell } from './types.ts';
 
@@ -132,7 +137,8 @@ export function decodeNanodet(
   return cellsToDetections(nanodetCells(outputs, info, frame, floor), info, params);
 }
 
-function checkInfo(dir: string, meta: ModelMetadata): NanodetInfo {
+/** A NanoDet folder's `detector` section, checked (ModelFolderError naming what is wrong). */
+export function checkNanodetInfo(dir: string, meta: ModelMetadata): NanodetInfo {
   const d = (meta as unknown as { detector?: Partial<NanodetInfo> }).detector;
   if (!d || d.kind !== 'nanodet' || typeof d.inputSize !== 'number' || !Array.isArray(d.characterClasses) || typeof d.bins !== 'number' || !Array.isArray(d.strides)) {
     throw new ModelFolderError(dir, "metadata.json 'detector' section is not a NanoDet one (kind, inputSize, characterClasses, bins, strides)");
@@ -149,30 +155,41 @@ export function isNanodetMetadata(meta: ModelMetadata): boolean {
   return (meta as unknown as { detector?: { kind?: string } }).detector?.kind === 'nanodet';
 }
 
-/** Loads a TensorFlow.js graph model from a folder (model.json + weight shards), without fetch. */
-async function loadGraphModel(dir: string): Promise<GraphModel> {
-  const artifacts = await readModelArtifacts(dir);
-  try {
-    return await tf.loadGraphModel(tf.io.fromMemory(artifacts));
-  } catch (err) {
-    throw new ModelFolderError(dir, `cannot load the graph model (${(err as Error).message.split('\n')[0]})`);
-  }
-}
-
 /** A NanoDet Detector that also hands out its raw candidate cells (what a rescorer is fitted on). */
 export interface NanodetDetector extends Detector {
   /** The candidate cells of a frame (best COCO score >= RESCORE_CELL_FLOOR), boxes in frame pixels. */
   cells(img: RgbImage): Promise<NanodetCell[]>;
   readonly info: NanodetInfo;
+  /** Where it infers: ONNX Runtime (from model.onnx or converted at load) or TensorFlow.js, and why. */
+  readonly runtime: { name: 'onnxruntime' | 'tfjs'; source?: 'model.onnx' | 'converted at load'; reason?: string };
 }
 
-/** Loads a NanoDet detector folder as a Detector (metadata already read and checked by the caller). */
+/**
+ * Loads a NanoDet detector folder as a Detector (metadata already read and checked by the caller):
+ * on ONNX Runtime where that is the inference runtime, else on TensorFlow.js.
+ */
 export async function loadNanodet(dir: string, metadata: ModelMetadata): Promise<NanodetDetector> {
   await initEngine();
-  const info = checkInfo(dir, metadata);
-  const model = await loadGraphModel(dir);
-  let disposed = false;
+  await initInference();
+  const info = checkNanodetInfo(dir, metadata);
+  const artifacts = await readModelArtifacts(dir);
   const size = info.inputSize;
+  let session: OnnxSession | undefined;
+  let model: GraphModel | undefined;
+  let runtime: NanodetDetector['runtime'];
+  let head: HeadRunner;
+  const onnxModel = onnxActive() ? await nanodetOnnx(dir, artifacts) : undefined;
+  if (onnxModel && 'bytes' in onnxModel) {
+    const opened = await openNanodetSession(dir, onnxModel.bytes, size, onnxModel.source === 'model.onnx' ? undefined : 'the converted graph');
+    session = opened.session;
+    head = opened.run;
+    runtime = { name: 'onnxruntime', source: onnxModel.source };
+  } else {
+    model = await loadGraphModel(dir, artifacts);
+    head = graphRunner(model, size);
+    runtime = { name: 'tfjs', ...(onnxModel && 'reason' in onnxModel ? { reason: onnxModel.reason } : {}) };
+  }
+  let disposed = false;
   const meta = { ...metadata, detector: info } as unknown as DetectorMetadata;
   const run = async (img: RgbImage) => {
     if (disposed) throw new Error('detector was disposed');
@@ -180,22 +197,15 @@ export async function loadNanodet(dir: string, metadata: ModelMetadata): Promise
       throw new RangeError(`image ${img.width}x${img.height} has ${img.data.length} bytes, expected ${img.width * img.height * 3}`);
     }
     const box = letterboxRgbToFloat(img, size, size);
-    const outs = tf.tidy(() => {
-      const x = tf.tensor4d(box.data, [1, size, size, 3]).div(255).transpose([0, 3, 1, 2]);
-      const y = model.execute(x);
-      return Array.isArray(y) ? y : [y];
-    }) as Tensor[];
-    try {
-      const arrays = await Promise.all(outs.map(async (t) => ({ data: (await t.data()) as Float32Array, shape: t.shape })));
-      return { arrays, frame: { width: img.width, height: img.height, scale: box.scale } };
-    } finally {
-      for (const t of outs) t.dispose();
-    }
+    const arrays = await head(box.data);
+    return { arrays, frame: { width: img.width, height: img.height, scale: box.scale } };
   };
   return {
     metadata: meta,
     info,
-    model: model as unknown as Detector['model'],
+    runtime,
+    ...(model ? { model: model as unknown as Detector['model'] } : {}),
+    ...(session ? { session } : {}),
     async detect(img, opts) {
       const { arrays, frame } = await run(img);
       return decodeNanodet(arrays, info, frame, { ...info.decode, ...(opts ?? {}) });
@@ -205,7 +215,10 @@ export async function loadNanodet(dir: string, metadata: ModelMetadata): Promise
       return nanodetCells(arrays, info, frame, RESCORE_CELL_FLOOR);
     },
     dispose() {
-      if (!disposed) model.dispose();
+      if (!disposed) {
+        model?.dispose();
+        void session?.release().catch(() => {});
+      }
       disposed = true;
     },
   };
