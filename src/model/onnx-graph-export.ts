@@ -581,6 +581,9 @@ export function exportGraphOnnx(artifacts: io.ModelArtifacts, opts: { name?: str
   const inputDims = prep.nhwcInput ? NHWC_FROM_NCHW.map((i) => dims[i]!) : dims;
   const inputName = 'input';
   e.fresh(inputName);
+  // The output names first: a node that is itself an output (not behind an Identity) gets a suffixed name.
+  const outRefs = outputRefs(artifacts, nodes);
+  const outNames = outRefs.map((ref) => e.fresh(ref));
   let first = inputName;
   if (prep.divide !== undefined && prep.divide !== 1) first = e.one('Div', [inputName, e.scalar('input_scale', prep.divide)], 'input_scaled');
   const inputVal: Val = { kind: 'val', shape: dims, perm: prep.nhwcInput ? [0, 3, 1, 2] : iota(dims.length), ref: () => first };
@@ -617,10 +620,10 @@ export function exportGraphOnnx(artifacts: io.ModelArtifacts, opts: { name?: str
     return out;
   };
 
-  const outputs = outputRefs(artifacts, nodes).map((ref) => {
+  const outputs = outRefs.map((ref, k) => {
     const it = resolve(ref);
     if (it.kind !== 'val') throw new OnnxExportError(`output '${ref}' is a constant`);
-    const name = e.fresh(ref);
+    const name = outNames[k]!;
     e.nodes.push({ opType: 'Identity', input: [e.as(it, iota(it.shape.length))], output: [name], name });
     return valueInfo(name, it.shape);
   });
