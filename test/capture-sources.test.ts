@@ -38,6 +38,13 @@ describe('capture sources', () => {
     shifted.set(rgba, 1);
     assert.deepEqual([...rgbaToRgb(shifted.subarray(1), 3, 1).data], [1, 2, 3, 4, 5, 6, 7, 8, 9]);
     assert.throws(() => rgbaToRgb(rgba, 4, 1), /expected 16 RGBA bytes/);
+    // 7x3 pixels: five groups of four packed as 32-bit words, one pixel left over; every byte distinct mod 256.
+    const many = Uint8Array.from({ length: 7 * 3 * 4 }, (_, i) => (i * 37 + 11) % 256);
+    const want = [...many].filter((_, i) => i % 4 !== 3);
+    assert.deepEqual([...rgbaToRgb(many, 7, 3).data], want);
+    const off = new Uint8Array(many.length + 2);
+    off.set(many, 2);
+    assert.deepEqual([...rgbaToRgb(off.subarray(2), 7, 3).data], want, 'unaligned');
   });
 
   it('demo frames carry their objects, inside the frame, deterministic per time', async () => {
