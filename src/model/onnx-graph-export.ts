@@ -431,7 +431,7 @@ function convertNode(e: Emitter, node: TfNode, inputs: Item[]): Item[] {
       const shape = target.map((d) => (d === -1 ? size(x.shape) / size(known) : d));
       if (!Number.isInteger(size(shape)) || size(shape) !== size(x.shape)) fail(`cannot reshape ${JSON.stringify(x.shape)} to ${JSON.stringify(target)}`);
       if (x.kind === 'const') return [{ ...x, shape }];
-      const out = e.one('Reshape', [e.as(x, iota(x.shape.length)), e.int64(`${name}_shape`, shape)], name);
+      const out = e.one('Reshape', [e.as(x, iota(x.shape.length)), e.int64(`${name}_shape`, target)], name);
       return [{ kind: 'val', shape, perm: iota(shape.length), ref: () => out }];
     }
     case 'Conv2D':
