@@ -1,6 +1,7 @@
 // `toonvision bench train|infer|live|accuracy|real` (contract: ../shared/CLI.md, "Benchmarks").
 import { Option, type Command } from 'commander';
 import { ACCURACY_DEFAULTS, runAccuracyBench } from '../bench/accuracy.ts';
+import { runCaptureBench } from '../bench/capture.ts';
 import { writeMovingFrames } from '../bench/frames.ts';
 import { runInferBench } from '../bench/infer.ts';
 import { runLiveBench } from '../bench/live.ts';
@@ -113,6 +114,24 @@ one pass through the folder: the first pass decodes the PNGs).`)
       const r = await writeMovingFrames({ from: opts.from, out: opts.out, width: Number(m[1]), height: Number(m[2]), frames: opts.frames });
       if (opts.json) return printJson(r);
       process.stdout.write(`${r.frames} frames of ${r.width}x${r.height} in ${r.out} (camera moves ${r.panPerFrame} source pixels per frame across ${r.source.width}x${r.source.height})\n`);
+    });
+
+  bench
+    .command('capture')
+    .description("the capture stage at the window's real size: grab (with the RGBA to RGB conversion), the conversion alone, the detector's letterbox")
+    .option('--source <SOURCE>', 'frame source: window, screen, demo or folder:DIR', 'window')
+    .option('--window <TITLE>', 'game window title for --source window')
+    .option('--frames <N>', 'frames measured (after one warm-up frame)', parsePositiveInt('--frames'), 30)
+    .option('--json', 'print one JSON document')
+    .addHelpText('after', `
+JSON: {"source", "frames", "width", "height", "ms": {"grab", "rgbaToRgb", "letterbox"} (medians),
+"cpuMs": {"grab", "rgbaToRgb", "letterbox"} (means), "inputSize"}.`)
+    .action(async (opts: { source: string; window?: string; frames: number; json?: boolean }) => {
+      const r = await runCaptureBench({ source: opts.source, frames: opts.frames, ...(opts.window ? { title: opts.window } : {}) });
+      if (opts.json) return printJson(r);
+      process.stdout.write(
+        `${r.source} ${r.width}x${r.height}: grab ${r.ms.grab} ms (${r.cpuMs.grab} ms CPU), RGBA to RGB ${r.ms.rgbaToRgb} ms, letterbox to ${r.inputSize} ${r.ms.letterbox} ms (${r.cpuMs.letterbox} ms CPU)\n`,
+      );
     });
 
   const d = ACCURACY_DEFAULTS;
