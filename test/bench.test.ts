@@ -77,7 +77,7 @@ describe('bench commands', { concurrency: true }, () => {
     }
   });
 
-  test('bench frames writes a folder of moving frames at the asked size; a bad --size is bad usage', async () => {
+  test('bench frames writes a folder of moving frames at the asked size, bench capture measures them; a bad --size is bad usage', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'tv-bench-frames-'));
     try {
       const from = path.join(dir, 'shot.png');
@@ -95,6 +95,12 @@ describe('bench commands', { concurrency: true }, () => {
       const pixels = await Promise.all(files.map((f) => sharp(path.join(out, f)).raw().toBuffer({ resolveWithObject: true })));
       for (const p of pixels) assert.deepEqual([p.info.width, p.info.height, p.info.channels], [64, 36, 3]);
       for (let k = 1; k < pixels.length; k++) assert.ok(!pixels[k]!.data.equals(pixels[k - 1]!.data), `frame ${k + 1} moved`);
+      // bench capture measures the capture stage on any source, here the folder just written.
+      const cap = await run(['bench', 'capture', '--source', `folder:${out}`, '--frames', '2', '--json']);
+      assert.equal(cap.code, 0, cap.stderr);
+      const c = JSON.parse(cap.stdout);
+      assert.deepEqual([c.frames, c.width, c.height, c.inputSize], [2, 64, 36, 416]);
+      for (const k of ['grab', 'rgbaToRgb', 'letterbox']) assert.ok(c.ms[k] >= 0 && c.cpuMs[k] >= 0, JSON.stringify(c));
       const bad = await run(['bench', 'frames', '--from', from, '--out', out, '--size', '64by36']);
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /--size/);
