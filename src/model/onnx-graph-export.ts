@@ -449,8 +449,8 @@ function convertNode(e: Emitter, node: TfNode, inputs: Item[]): Item[] {
       let group: number;
       let co: number;
       if (op === 'Conv2D') {
-        group = ci / wi;
-        if (!Number.isInteger(group)) fail(`input channels ${ci} are not a multiple of the filter's ${wi}`);
+        if (wi !== ci) fail(`filter channels ${wi} differ from the input's ${ci} (grouped convolution is not supported)`);
+        group = 1;
         co = wo;
         weights = { ...w, data: transposeData(w.data, w.shape, [3, 2, 0, 1]), shape: [wo, wi, kh, kw] };
       } else {
