@@ -120,7 +120,7 @@ describe('live agent', () => {
   it('bench live measures frames to a loopback client', async () => {
     const empty = path.join(dir, 'bench-models');
     await mkdir(empty, { recursive: true });
-    const r = await runLiveBench({ source: 'demo', seconds: 1, warmupSeconds: 0.3, models: empty, soak: true, soakEverySeconds: 0.5 });
+    const r = await runLiveBench({ source: 'demo', seconds: 1, warmupSeconds: 0.3, models: empty, soak: true, soakEverySeconds: 0.5 }, (o) => Agent.start(o));
     assert.ok(r.frames > 0, `frames ${r.frames}`);
     assert.ok(r.fps > 0);
     assert.ok(r.latencyMs.p95 >= r.latencyMs.p50 && r.latencyMs.p50 > 0);

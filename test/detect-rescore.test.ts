@@ -232,7 +232,7 @@ describe('rescore on real screenshots', { skip: skipReal }, () => {
       assert.match(meta.detector.rescore.fittedOn.source, /retrain of/);
       assert.ok(meta.detector.decode.threshold > 0.3, 'the drawing threshold follows the rescorer');
       assert.deepEqual((await readdir(models)).sort(), ['detector'], 'no candidate left behind');
-      const { loadPredictor } = await import('../src/agent/predict.ts');
+      const { loadPredictor } = await import('../src/predict/predict.ts');
       const p = await loadPredictor(models);
       const info = p.models.info().detector;
       await p.models.close();

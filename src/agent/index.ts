@@ -5,7 +5,6 @@ import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { initEngine, initInference, tf } from '../engine/index.ts';
 import { DEFAULT_ROOT } from '../dataset/layout.ts';
-import { parseAnyLabel } from '../taxonomy.ts';
 import {
   DEFAULT_WINDOW_TITLE,
   DemoSource,
@@ -17,9 +16,8 @@ import {
 } from '../capture/index.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, PublishServer, type Command } from '../publish/server.ts';
 import { DEFAULT_HOTKEYS, startHotkeys, type Hotkeys } from '../hotkeys.ts';
-import { roundDetection } from '../detect/decode.ts';
-import { classifyDetections, LabelCache, type CascadeModels, type LiveDetection } from './cascade.ts';
-import { ModelSet } from './models.ts';
+import { ModelSet } from '../predict/models.ts';
+import { Pipeline, type DetectorMode, type ProcessedFrame } from '../predict/pipeline.ts';
 import { saveCapture, type SavedCapture } from './screenshot.ts';
 import { FrameCollector } from './collect.ts';
 import type { RgbImage } from '../image.ts';
@@ -29,7 +27,8 @@ import { RetrainJob, type RetrainJobOptions } from '../label/retrain-job.ts';
 import type { LabelObject } from '../label/screenshots.ts';
 import { viewRoutes } from '../publish/view.ts';
 
-export { type LiveDetection } from './cascade.ts';
+export type { LiveDetection } from '../predict/cascade.ts';
+export type { DetectorMode, ProcessedFrame, StagesMs } from '../predict/pipeline.ts';
 
 const { version: AGENT_VERSION } = createRequire(import.meta.url)('../../package.json') as { version: string };
 export { AGENT_VERSION };
@@ -38,114 +37,6 @@ export { AGENT_VERSION };
 const STOP_WAIT_MS = 800;
 
 export type AgentState = 'running' | 'paused' | 'waiting-for-window';
-
-export interface StagesMs {
-  capture: number;
-  detect: number;
-  classify: number;
-  /** capture start to the frame message being handed to the server */
-  total: number;
-}
-
-export interface ProcessedFrame {
-  frame: CapturedFrame;
-  detections: LiveDetection[];
-  stagesMs: StagesMs;
-  /** Which detector produced the boxes. */
-  detector: 'model' | 'stand-in' | 'none';
-  /** Detections whose fine labels were carried over from the previous frame (not re-classified). */
-  reused: number;
-}
-
-/** What the agent reports when a detection has no model behind it. */
-function kindOf(label: string): 'cog' | 'toon' | undefined {
-  if (label === 'cog' || label === 'toon') return label;
-  try {
-    return parseAnyLabel(label).kind;
-  } catch {
-    return label.startsWith('cog') ? 'cog' : label.startsWith('toon') ? 'toon' : undefined;
-  }
-}
-
-/** The stand-in detector: the objects the source already knows (demo scenes, replayed VOC files). */
-export function truthDetections(objects: readonly SceneObject[]): LiveDetection[] {
-  const out: LiveDetection[] = [];
-  for (const o of objects) {
-    const label = kindOf(o.label);
-    if (!label) continue;
-    const b = o.box;
-    out.push({ bbox: [b.xmin, b.ymin, b.xmax - b.xmin, b.ymax - b.ymin], label, score: 1 });
-  }
-  return out;
-}
-
-export type DetectorMode = 'auto' | 'model' | 'stand-in';
-
-/** Detect + classify one captured frame with the current models. Shared by the agent loop and `toonvision capture`. */
-export class Pipeline {
-  private readonly labels: LabelCache;
-
-  constructor(
-    readonly models: ModelSet,
-    readonly opts: { detector?: DetectorMode; standInTruth?: readonly SceneObject[]; labelReuse?: number } = {},
-  ) {
-    this.labels = new LabelCache(opts.labelReuse ?? 4);
-  }
-
-  /** The classifiers of the cascade, as loaded now. */
-  classifiers(): CascadeModels {
-    return {
-      binary: this.models.classifier('binary'),
-      suit: this.models.classifier('suit'),
-      name: this.models.classifier('name'),
-      animal: this.models.classifier('animal'),
-    };
-  }
-
-  /** Classifies given boxes ([x, y, w, h] in image pixels) as the cascade does, detector skipped. */
-  classifyBoxes(image: RgbImage, bboxes: readonly LiveDetection['bbox'][]): Promise<LiveDetection[]> {
-    return classifyDetections(image, bboxes.map((bbox) => ({ bbox, label: 'cog', score: 1 })), this.classifiers());
-  }
-
-  /** Forget carried-over labels (after a model swap: the new models classify every box afresh). */
-  resetLabels(): void {
-    this.labels.clear();
-  }
-
-  async process(frame: CapturedFrame): Promise<ProcessedFrame> {
-    const t0 = performance.now();
-    const mode = this.opts.detector ?? 'auto';
-    const det = frame.source === 'demo' ? this.models.syntheticDetector() : this.models.detector();
-    let detections: LiveDetection[] = [];
-    let detector: ProcessedFrame['detector'] = 'none';
-    if (det && mode !== 'stand-in') {
-      const found = await det.detect(frame.image);
-      detections = found.map(roundDetection);
-      detector = 'model';
-    } else if (mode !== 'model') {
-      const truth = frame.truth ?? this.opts.standInTruth;
-      if (truth) {
-        detections = truthDetections(truth);
-        detector = 'stand-in';
-      }
-    }
-    const t1 = performance.now();
-    const classified = await this.labels.classify(frame.image, detections, this.classifiers());
-    detections = classified.detections;
-    const t2 = performance.now();
-    return {
-      frame,
-      detections,
-      detector,
-      reused: classified.reused,
-      stagesMs: { capture: r1(frame.captureMs), detect: r1(t1 - t0), classify: r1(t2 - t1), total: r1(t2 - frame.startedAt) },
-    };
-  }
-}
-
-function r1(x: number): number {
-  return Math.round(x * 10) / 10;
-}
 
 export interface AgentOptions {
   /** window | screen | demo | folder:DIR (default window). */
@@ -172,7 +63,7 @@ export interface AgentOptions {
   standInTruth?: readonly SceneObject[];
   seed?: number;
   demoSize?: { width: number; height: number };
-  /** Frames a box's fine labels may be carried over while it stays put (default 4; 0: classify every box every frame). */
+  /** Frames a tracked character keeps its fine labels before they are computed again (default 15; 0: classify every box every frame). */
   labelReuse?: number;
   /** Demo time step per frame in seconds (deterministic demo); default wall clock. */
   demoStepSeconds?: number;
@@ -231,7 +122,7 @@ export class Agent extends EventEmitter<AgentEvents> {
         if (kind === 'refused') this.lastError = m;
       },
     });
-    this.pipeline = new Pipeline(this.models, { detector: opts.detector, standInTruth: opts.standInTruth, labelReuse: opts.labelReuse });
+    this.pipeline = new Pipeline(this.models, { detector: opts.detector, standInTruth: opts.standInTruth, track: opts.labelReuse === undefined ? {} : { refreshFrames: opts.labelReuse } });
     const root = opts.root ?? DEFAULT_ROOT;
     this.retrainJob = new RetrainJob({ ...opts.retrain, root, models: this.models.dir });
     this.view = viewRoutes(() => {

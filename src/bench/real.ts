@@ -9,14 +9,13 @@ import { copyFile, cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { classifyDetections, type LiveDetection } from '../agent/cascade.ts';
-import { loadPredictor } from '../agent/predict.ts';
-import type { Pipeline } from '../agent/index.ts';
+import { classifyDetections, type LiveDetection } from '../predict/cascade.ts';
+import { loadPredictor } from '../predict/predict.ts';
+import type { Pipeline } from '../predict/pipeline.ts';
 import { roundDetection } from '../detect/decode.ts';
 import { listScenePairs, loadScenes } from '../detect/data.ts';
 import { computeAp, type ApResult, type DetectorScene } from '../detect/evaluate.ts';
 import { engineInfo } from '../engine/index.ts';
-import { classifyCrops } from '../model/classify.ts';
 import { shuffleInPlace } from '../shuffle.ts';
 import seedrandom from 'seedrandom';
 import { CLASSIFIER_TASKS, classForTask, parseAnyLabel, type ClassifierTask, type Task } from '../taxonomy.ts';
@@ -86,7 +85,7 @@ async function collect(pipeline: Pipeline, scenes: readonly DetectorScene[], int
         .map((o) => ({ box: o.box, cls: safeClass(task, o.label) }))
         .filter((r): r is { box: typeof r.box; cls: string } => r.cls !== undefined);
       if (rows.length === 0) continue;
-      const out = await classifyCrops(model, s.image, rows.map((r) => r.box));
+      const out = await model.classify(s.image, rows.map((r) => r.box));
       rows.forEach((r, i) => {
         into.taskHits[task].boxes++;
         if (out[i]!.label === r.cls) into.taskHits[task].correct++;

@@ -61,7 +61,7 @@ export function register(program: Command): void {
     .option('--seed <S>', 'seed of the demo scenes', parseIntOption('--seed'), 1)
     .option('--collect', 'opt-in: keep deduplicated unlabelled game frames in <root>/raw/unlabelled/ (one every 3 s at most, capped on disk) for retrain to learn from')
     .option('--collect-max-mb <MB>', 'disk cap of the collected frames', parsePositiveInt('--collect-max-mb'), 500)
-    .option('--label-reuse <N>', 'frames a box that stays put keeps its fine labels before it is classified again (0: every frame)', parseIntOption('--label-reuse'), 4)
+    .option('--label-reuse <N>', 'frames a tracked character keeps its fine labels before they are computed again (also sooner when unsure or when its box changes size; 0: every frame)', parseIntOption('--label-reuse'), 15)
     .action(async (opts: AgentCliOptions) => {
       if (opts.labelReuse < 0) throw new UsageError(`--label-reuse must be 0 or more, got ${opts.labelReuse}`);
       if (opts.interval < 0) throw new UsageError(`--interval must be 0 or more, got ${opts.interval}`);

@@ -4,6 +4,7 @@ import { ACCURACY_DEFAULTS, runAccuracyBench } from '../bench/accuracy.ts';
 import { runCaptureBench } from '../bench/capture.ts';
 import { writeMovingFrames } from '../bench/frames.ts';
 import { runInferBench } from '../bench/infer.ts';
+import { Agent } from '../agent/index.ts';
 import { runLiveBench } from '../bench/live.ts';
 import { defaultRealDir, runRealBench } from '../bench/real.ts';
 import { existsSync } from 'node:fs';
@@ -86,7 +87,7 @@ export function register(program: Command): void {
         ...(opts.runtime ? { runtime: opts.runtime } : {}),
         ...(opts.interval !== undefined ? { intervalMs: opts.interval } : {}),
         log: (m: string) => log(m),
-      });
+      }, (o) => Agent.start(o));
       if (opts.json) return printJson(r);
       process.stdout.write(
         `${r.runtime}: ${r.frames} frames, ${r.fps} fps, ${r.cpuMsPerFrame} ms CPU per frame, latency p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms ` +

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { initEngine, initInference } from '../engine/index.ts';
 import { captureMethod, findGameWindow } from '../capture/index.ts';
 import { startHotkeys } from '../hotkeys.ts';
-import { findElectron } from '../overlay/launch.ts';
+import { findElectron } from '../desktop/launch.ts';
 import { printJson } from './common.ts';
 
 export function register(program: Command): void {

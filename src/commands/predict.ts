@@ -1,9 +1,9 @@
 // `toonvision predict [--models DIR] [--json] IMAGE[:xmin,ymin,xmax,ymax] ...`: the agent's cascade on files.
 import type { Command } from 'commander';
 import { writeFile } from 'node:fs/promises';
-import { loadPredictor, predictImage, predictionToVoc } from '../agent/predict.ts';
+import { loadPredictor, predictImage, predictionToVoc } from '../predict/predict.ts';
 import { formatVoc } from '../dataset/voc.ts';
-import { fineLabel } from '../agent/cascade.ts';
+import { fineLabel } from '../predict/cascade.ts';
 import { describeLabel, parseAnyLabel } from '../taxonomy.ts';
 import type { RgbImage } from '../image.ts';
 import { loadImageInput, parseImageInput } from './classify.ts';

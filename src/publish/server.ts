@@ -10,7 +10,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { WebSocket, WebSocketServer } from 'ws';
-import { OVERLAY_DIR, serveOverlay } from '../overlay/http.ts';
+import { OVERLAY_DIR, serveOverlay } from '../publish/pages.ts';
 import { allowedOrigins as servedOrigins, type HttpRoute } from './guard.ts';
 
 export const PROTOCOL_VERSION = 1;

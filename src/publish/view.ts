@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { RgbImage } from '../image.ts';
-import { OVERLAY_DIR } from '../overlay/http.ts';
+import { OVERLAY_DIR } from '../publish/pages.ts';
 import { checkRequest, COMMON_HEADERS, HttpError, sendError, sendPage, type HttpRoute } from './guard.ts';
 
 export interface ViewFrame {

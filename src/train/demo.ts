@@ -14,7 +14,7 @@ import { makeProgress } from './progress.ts';
 import { makeSyntheticRoot } from './synthetic.ts';
 import { extractScreenshots } from '../dataset/extract.ts';
 import { splitDataset } from '../dataset/split.ts';
-import { SYNTHETIC_DETECTOR } from '../agent/models.ts';
+import { SYNTHETIC_DETECTOR } from '../predict/models.ts';
 
 const DEMO_ORDER: Task[] = ['binary', 'suit', 'name', 'animal', 'detector'];
 

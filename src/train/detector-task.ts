@@ -7,8 +7,9 @@ import { installModelFolder, stagingFolder } from '../model/folder.ts';
 import seedrandom from 'seedrandom';
 import { shuffleInPlace } from '../shuffle.ts';
 import { layout } from '../dataset/layout.ts';
-import { evaluateDetector, loadDetector, loadScenes, trainDetector } from '../detect/index.ts';
-import type { DetectorScene, TrainDetectorResult } from '../detect/index.ts';
+import { evaluateDetector, loadDetector, loadScenes } from '../detect/index.ts';
+import type { DetectorScene } from '../detect/index.ts';
+import { trainDetector, type TrainDetectorResult } from './detector.ts';
 import { DataError } from './data.ts';
 
 export interface DetectorTaskOptions {

@@ -5,8 +5,7 @@
 // in by rename, so a running agent never sees a half-written model.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { unlabelledDir } from '../agent/collect.ts';
-import { loadPredictor, teacherScenes } from '../agent/predict.ts';
+import { loadPredictor, teacherScenes } from '../predict/predict.ts';
 import { makeSyntheticRoot } from './synthetic.ts';
 import { loadScenes } from '../detect/data.ts';
 import path from 'node:path';
@@ -22,7 +21,7 @@ import { evaluateModelFolder } from './evaluate-model.ts';
 import { listTaskSplit } from './data.ts';
 import { detectorAp, detectorScenes, trainDetectorTask } from './detector-task.ts';
 import { isRescorable, measureRescorer, writeRescoredFolder } from './rescorer-task.ts';
-import { candidateDirs } from '../agent/models.ts';
+import { candidateDirs } from '../predict/models.ts';
 import type { Progress } from './progress.ts';
 import { makeProgress } from './progress.ts';
 import { runTraining } from './experiment.ts';
@@ -263,7 +262,7 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
 
 /** The frames `agent --collect` kept in <root>/raw/unlabelled/ that have no VOC file of their own. */
 async function listUnlabelled(root: string): Promise<string[]> {
-  const dir = unlabelledDir(root);
+  const dir = layout(root).unlabelled;
   if (!existsSync(dir)) return [];
   const names = await readdir(dir);
   return names.filter((n) => /\.(jpe?g|png)$/i.test(n) && !names.includes(n.replace(/\.[^.]+$/, '.xml'))).sort().map((n) => path.join(dir, n));

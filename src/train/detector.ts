@@ -11,12 +11,12 @@ import type { LayersModel, Scalar, Tensor4D } from '@tensorflow/tfjs';
 import { initEngine, tf } from '../engine/index.ts';
 import type { RgbImage } from '../image.ts';
 import { loadModelFolder, saveModelFolder, STANDARD_PREPROCESSING } from '../model/folder.ts';
-import { LETTERBOX_PAD, letterboxRgbToFloat } from './resize.ts';
-import { DEFAULT_DECODE, encodeTargets, type TargetBox } from './decode.ts';
-import { evaluateDetector, wrapDetector, type DetectorEvaluation, type DetectorMetadata } from './detector.ts';
-import { detectorClassOf, type DetectorScene } from './evaluate.ts';
-import { DEFAULT_ARCH, DETECTOR_CLASSES, makeDetector, OUT_CHANNELS, type DetectorArch } from './model.ts';
-import { warmupCosine, warmupSteps } from '../train/schedule.ts';
+import { LETTERBOX_PAD, letterboxRgbToFloat } from '../detect/resize.ts';
+import { DEFAULT_DECODE, encodeTargets, type TargetBox } from '../detect/decode.ts';
+import { evaluateDetector, wrapDetector, type DetectorEvaluation, type DetectorMetadata } from '../detect/detector.ts';
+import { detectorClassOf, type DetectorScene } from '../detect/evaluate.ts';
+import { DEFAULT_ARCH, DETECTOR_CLASSES, makeDetector, OUT_CHANNELS, type DetectorArch } from '../detect/model.ts';
+import { warmupCosine, warmupSteps } from './schedule.ts';
 
 export interface TrainDetectorOptions {
   /** Labelled frames to train on (read with loadScenes; src/train/detector-task.ts holds out a tenth of a root's). */
