@@ -10,7 +10,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GraphModel, Tensor, io } from '@tensorflow/tfjs';
-import { PACKAGE_DEMO_MODELS } from '../src/agent/models.ts';
+import { PACKAGE_DEMO_MODELS } from '../src/predict/models.ts';
 import { loadDetector } from '../src/detect/index.ts';
 import { graphRunner, headDifference, loadGraphModel, sessionRunner } from '../src/detect/nanodet-runtime.ts';
 import type { NanodetDetector } from '../src/detect/pretrained.ts';
