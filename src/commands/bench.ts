@@ -1,6 +1,8 @@
 // `toonvision bench train|infer|live|accuracy|real` (contract: ../shared/CLI.md, "Benchmarks").
 import { Option, type Command } from 'commander';
 import { ACCURACY_DEFAULTS, runAccuracyBench } from '../bench/accuracy.ts';
+import { runCaptureBench } from '../bench/capture.ts';
+import { writeMovingFrames } from '../bench/frames.ts';
 import { runInferBench } from '../bench/infer.ts';
 import { Agent } from '../agent/index.ts';
 import { runLiveBench } from '../bench/live.ts';
@@ -90,6 +92,46 @@ export function register(program: Command): void {
       process.stdout.write(
         `${r.runtime}: ${r.frames} frames, ${r.fps} fps, ${r.cpuMsPerFrame} ms CPU per frame, latency p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms ` +
           `(capture ${r.stagesMs.capture}, detect ${r.stagesMs.detect}, classify ${r.stagesMs.classify}, publish ${r.stagesMs.publish} ms)\n`,
+      );
+    });
+
+  bench
+    .command('frames')
+    .description('write a folder of moving frames (a camera panning and zooming across one real screenshot) for bench live --source folder:DIR')
+    .requiredOption('--from <IMAGE>', 'the real screenshot to pan across (upscaled as needed)')
+    .requiredOption('--out <DIR>', 'folder for frame-0001.png and on (created)')
+    .option('--size <WxH>', 'frame size, as a player\'s window', '1920x1080')
+    .option('--frames <N>', 'how many frames (bench live replays them in a loop; the folder source keeps up to 256 MB of them decoded)', parsePositiveInt('--frames'), 40)
+    .option('--json', 'print one JSON document')
+    .addHelpText('after', `
+The camera moves every frame: across the screenshot and back, down once, zooming 1x to 1.15x and back.
+JSON: {"out", "frames", "width", "height", "source": {"file", "width", "height"}, "panPerFrame"}. Then:
+toonvision bench live --source folder:DIR --warmup S --seconds S --json (give a warm-up long enough for
+one pass through the folder: the first pass decodes the PNGs).`)
+    .action(async (opts: { from: string; out: string; size: string; frames: number; json?: boolean }) => {
+      const m = /^(\d+)x(\d+)$/.exec(opts.size);
+      if (!m || Number(m[1]) < 16 || Number(m[2]) < 16) throw new UsageError(`--size must be WIDTHxHEIGHT (at least 16x16), got '${opts.size}'`);
+      if (!existsSync(opts.from)) throw new RunError(`${opts.from}: no such image`);
+      const r = await writeMovingFrames({ from: opts.from, out: opts.out, width: Number(m[1]), height: Number(m[2]), frames: opts.frames });
+      if (opts.json) return printJson(r);
+      process.stdout.write(`${r.frames} frames of ${r.width}x${r.height} in ${r.out} (camera moves ${r.panPerFrame} source pixels per frame across ${r.source.width}x${r.source.height})\n`);
+    });
+
+  bench
+    .command('capture')
+    .description("the capture stage at the window's real size: grab (with the RGBA to RGB conversion), the conversion alone, the detector's letterbox")
+    .option('--source <SOURCE>', 'frame source: window, screen, demo or folder:DIR', 'window')
+    .option('--window <TITLE>', 'game window title for --source window')
+    .option('--frames <N>', 'frames measured (after one warm-up frame)', parsePositiveInt('--frames'), 30)
+    .option('--json', 'print one JSON document')
+    .addHelpText('after', `
+JSON: {"source", "frames", "width", "height", "ms": {"grab", "rgbaToRgb", "letterbox"} (medians),
+"cpuMs": {"grab", "rgbaToRgb", "letterbox"} (means), "inputSize"}.`)
+    .action(async (opts: { source: string; window?: string; frames: number; json?: boolean }) => {
+      const r = await runCaptureBench({ source: opts.source, frames: opts.frames, ...(opts.window ? { title: opts.window } : {}) });
+      if (opts.json) return printJson(r);
+      process.stdout.write(
+        `${r.source} ${r.width}x${r.height}: grab ${r.ms.grab} ms (${r.cpuMs.grab} ms CPU), RGBA to RGB ${r.ms.rgbaToRgb} ms, letterbox to ${r.inputSize} ${r.ms.letterbox} ms (${r.cpuMs.letterbox} ms CPU)\n`,
       );
     });
 
