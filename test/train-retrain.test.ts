@@ -49,7 +49,7 @@ test('retrain keeps an installed model that the fine-tuned one does not beat by 
   const models = path.join(tmp.dir, 'models-good');
   await handBuiltBinary(path.join(models, 'binary'), 1);
   const before = await readFile(path.join(models, 'binary', 'weights.bin'));
-  const res = await retrain({ root: await copy('r1'), tasks: ['binary'], models, seed: 3, epochs: 1, plots: false, synthetic: 0 });
+  const res = await retrain({ root: await copy('r1'), tasks: ['binary'], models, seed: 3, plots: false, synthetic: 0 });
   const t = res.tasks[0]!;
   assert.equal(t.error, undefined);
   assert.equal(t.installed, false, t.reason);
@@ -70,7 +70,7 @@ test('retrain installs a fine-tuned model that wins by more than the spread, ato
   const models = path.join(tmp.dir, 'models-bad');
   await handBuiltBinary(path.join(models, 'binary'), -1);
   const r = await copy('r2');
-  const res = await retrain({ root: r, tasks: ['binary'], models, seed: 3, epochs: 1, plots: false, synthetic: 0 });
+  const res = await retrain({ root: r, tasks: ['binary'], models, seed: 3, plots: false, synthetic: 0 });
   const t = res.tasks[0]!;
   assert.equal(t.installed, true, t.reason);
   assert.ok(t.old && 'accuracy' in t.old && t.old.accuracy === 0);

@@ -204,7 +204,7 @@ export function registerRetrain(program: Command): void {
     .option('--root <dir>', 'data root', DEFAULT_ROOT)
     .option('--tasks <list>', 'tasks to retrain', parseTasks, [...RETRAIN_TASKS])
     .option('--models <dir>', "the agent's models folder (one folder per task)", 'models')
-    .option('--epochs <n>', 'epochs per task (default: the fast preset\'s)', parsePositiveInt('--epochs'))
+    .option('--epochs <n>', 'passes over the training crops of each fine-tuning (default: 300 steps of 64 crops) or training from scratch (default: the fast preset\'s)', parsePositiveInt('--epochs'))
     .option('--seed <s>', 'seed of the split and the training', parseIntOption('--seed'))
     .option('--detector-seconds <s>', 'time budget for the detector', parsePositiveInt('--detector-seconds'), 300)
     .option('--synthetic <n>', 'synthetic street scenes learnt together with your captures (made once into <root>/synthetic/; 0: none)', parseIntOption('--synthetic'), RETRAIN_SYNTHETIC_DEFAULT)

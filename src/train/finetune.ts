@@ -17,6 +17,8 @@ import { classForTask, parseAnyLabel, TASK_CLASSES, type ClassifierTask } from '
 import { shuffleInPlace } from '../shuffle.ts';
 import { foldSpread } from '../detect/rescore-eval.ts';
 import { loadImages, type Example } from './data.ts';
+import type { EpochRecord } from './trainer.ts';
+import { epochLine } from './progress.ts';
 
 /** One of the player's boxes for a task: its pixels, class and the screenshot (group) it comes from. */
 export interface PlayerCrop {
@@ -134,8 +136,11 @@ interface Row {
   y: number;
 }
 
-/** Fits the output layer on `rows` from the current one's weights; returns the new kernel and bias. */
-function fitHead(p: Parts, rows: readonly Row[], classes: number, seed: string): { kernel: Tensor2D; bias: Tensor } {
+/**
+ * Fits the output layer on `rows` from the current one's weights; returns the new kernel and bias.
+ * FINETUNE.steps optimizer steps, or `epochs` passes over the rows when given; `onEpoch` hears each pass.
+ */
+function fitHead(p: Parts, rows: readonly Row[], classes: number, seed: string, epochs?: number, onEpoch?: (r: EpochRecord, epochs: number) => void): { kernel: Tensor2D; bias: Tensor } {
   const rand = seedrandom(`toonvision-finetune:${seed}`);
   const counts = new Array<number>(classes).fill(0);
   for (const r of rows) counts[r.y]!++;
@@ -147,9 +152,15 @@ function fitHead(p: Parts, rows: readonly Row[], classes: number, seed: string):
   const dim = rows[0]!.x.length;
   try {
     let step = 0;
-    while (step < FINETUNE.steps) {
+    const perEpoch = Math.ceil(rows.length / FINETUNE.batchSize);
+    const total = epochs ? epochs * perEpoch : FINETUNE.steps;
+    const passes = Math.ceil(total / perEpoch);
+    for (let e = 0; step < total; e++) {
+      const t0 = Date.now();
+      let lossSum = 0;
+      let batches = 0;
       const order = shuffleInPlace(rows.map((_, i) => i), rand);
-      for (let b = 0; b < order.length && step < FINETUNE.steps; b += FINETUNE.batchSize, step++) {
+      for (let b = 0; b < order.length && step < total; b += FINETUNE.batchSize, step++) {
         const idx = order.slice(b, b + FINETUNE.batchSize);
         const xb = new Float32Array(idx.length * dim);
         idx.forEach((r, j) => xb.set(rows[r]!.x, j * dim));
@@ -158,15 +169,18 @@ function fitHead(p: Parts, rows: readonly Row[], classes: number, seed: string):
         tf.tidy(() => {
           const x = tf.tensor2d(xb, [idx.length, dim]);
           const w = tf.tensor1d(ws);
-          opt.minimize(() => {
+          const cost = opt.minimize(() => {
             const logits = x.matMul(kernel).add(bias);
             const ce = p.binary
               ? tf.losses.sigmoidCrossEntropy(tf.tensor2d(ys, [ys.length, 1]), logits, w.reshape([-1, 1]) as Tensor, 0, tf.Reduction.SUM_BY_NONZERO_WEIGHTS)
               : tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(ys, 'int32'), classes), logits, w, 0, tf.Reduction.SUM_BY_NONZERO_WEIGHTS);
             return ce.add(kernel.sub(p.kernel).square().sum().mul(FINETUNE.pull)) as import('@tensorflow/tfjs').Scalar;
-          }, false, [kernel, bias]);
+          }, true, [kernel, bias]);
+          if (onEpoch && cost) lossSum += cost.dataSync()[0]!;
         });
+        batches++;
       }
+      onEpoch?.({ epoch: e + 1, loss: batches ? lossSum / batches : NaN, accuracy: NaN, lr: FINETUNE.learningRate, seconds: (Date.now() - t0) / 1000 }, passes);
     }
     // The pre-activation of the output layer is logits; the model's own activation (sigmoid or softmax) stays.
     return { kernel: kernel.clone() as Tensor2D, bias: bias.clone() };
@@ -231,6 +245,8 @@ export interface FineTuneOptions {
   extra?: readonly Example[];
   folds?: number;
   seed?: number;
+  /** passes over the training rows of every fit (default: FINETUNE.steps optimizer steps) */
+  epochs?: number;
   log?: (line: string) => void;
 }
 
@@ -274,6 +290,7 @@ export async function fineTuneClassifier(opts: FineTuneOptions & { out?: string;
     };
     const current = predictHead(p.kernel, p.bias, judgedF.map((f) => f.plain), judgedF.map((f) => f.y), p.binary);
     const currentPred = current.pred;
+    const onEpoch = opts.log ? (r: EpochRecord, epochs: number) => opts.log!(epochLine(r, epochs)) : undefined;
     let newLoss = 0;
     // Folds by screenshot: the groups shuffled, dealt round-robin.
     const groups = shuffleInPlace([...new Set(judged.map((c) => c.group))].sort(), seedrandom(`toonvision-finetune-folds:${opts.seed ?? 1}`));
@@ -287,7 +304,8 @@ export async function fineTuneClassifier(opts: FineTuneOptions & { out?: string;
     for (let f = 0; f < k; f++) {
       const test = judgedF.map((x, i) => i).filter((i) => foldOf.get(judgedF[i]!.group) === f);
       const train = [...judgedF.filter((x) => foldOf.get(x.group) !== f), ...knownF];
-      const head = fitHead(p, trainRows(train), classes, `${opts.seed ?? 1}:${f}`);
+      opts.log?.(`  fold ${f + 1}/${k}: fine-tuned without ${groups.filter((g) => foldOf.get(g) === f).length} of your screenshots, scored on them`);
+      const head = fitHead(p, trainRows(train), classes, `${opts.seed ?? 1}:${f}`, opts.epochs, onEpoch);
       const scored = predictHead(head.kernel, head.bias, test.map((i) => judgedF[i]!.plain), test.map((i) => judgedF[i]!.y), p.binary);
       const pred = scored.pred;
       newLoss += scored.loss.reduce((a, b) => a + b, 0);
@@ -319,7 +337,8 @@ export async function fineTuneClassifier(opts: FineTuneOptions & { out?: string;
       perClass: Object.fromEntries(Object.entries(perClass).filter(([, v]) => v.boxes > 0)),
     };
     if (!opts.out || (opts.decide && !opts.decide(judgement))) return { judgement, written: false };
-    const head = fitHead(p, trainRows([...judgedF, ...knownF]), classes, `${opts.seed ?? 1}:all`);
+    opts.log?.(`  fine-tuning on all ${opts.crops.length} of your crops`);
+    const head = fitHead(p, trainRows([...judgedF, ...knownF]), classes, `${opts.seed ?? 1}:all`, opts.epochs, onEpoch);
     try {
       const layer = p.model.layers[p.model.layers.length - 1]!;
       layer.setWeights([head.kernel, head.bias]);

@@ -281,7 +281,7 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
         const extra: Example[] = [];
         for (const r of [...(synthRoot ? [synthRoot] : []), ...(opts.extraRoots ?? [])]) extra.push(...(await allTaskCrops(r, ctask)));
         const ft = await fineTuneClassifier({
-          current, task: ctask, crops, seen, extra, seed, folds: 5, out: candidate, log: (l) => progress.line(l),
+          current, task: ctask, crops, seen, extra, seed, folds: 5, epochs: opts.epochs, out: candidate, log: (l) => progress.line(l),
           decide: (j) => j.margin > j.spread,
           notes: { source: `retrain of ${opts.root}` },
         });
