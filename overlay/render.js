@@ -143,6 +143,14 @@ export function layoutLabels(items, width, height) {
   return placed;
 }
 
+/** Order of label places: tracked characters by track id (oldest first), then the untracked by score. */
+export function labelRank(a, b) {
+  const ta = Number.isFinite(a?.track) ? a.track : Infinity;
+  const tb = Number.isFinite(b?.track) ? b.track : Infinity;
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  return (b?.score ?? 0) - (a?.score ?? 0);
+}
+
 function roundRect(ctx, x, y, w, h, r) {
   ctx.beginPath();
   ctx.moveTo(x + r, y);
@@ -184,8 +192,10 @@ export function drawDetections(ctx, detections, win, width, height, alpha = 1) {
     ctx.lineWidth = BOX_WIDTH;
     ctx.strokeRect(x, y, w, h);
   }
-  // Labels on top of all boxes; the most confident get the places closest to their box.
-  const order = items.map((_, i) => i).sort((a, b) => (items[b].det.score ?? 0) - (items[a].det.score ?? 0));
+  // Labels on top of all boxes. Tracked characters (a `track` id) keep their order from frame to frame,
+  // the longest-tracked first, so a tab does not jump between places as scores change; untracked ones
+  // after them, the most confident first.
+  const order = items.map((_, i) => i).sort((a, b) => labelRank(items[a].det, items[b].det));
   const tabs = layoutLabels(order.map((i) => items[i]), width, height);
   order.forEach((i, k) => {
     const { box: b, colour, text } = items[i];

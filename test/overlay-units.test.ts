@@ -21,6 +21,7 @@ interface Render {
   scaleBox(bbox: number[], win: object | undefined, width: number, height: number): Box;
   validBox(bbox: unknown): boolean;
   layoutLabels(items: { box: Box; textWidth: number }[], width: number, height: number): { x: number; y: number; w: number; h: number }[];
+  labelRank(a: object, b: object): number;
 }
 const render = (await import(pathToFileURL(path.join(OVERLAY_DIR, 'render.js')).href)) as Render;
 const labels = (await import(pathToFileURL(LABELS_JS).href)) as Record<string, unknown>;
@@ -50,6 +51,19 @@ test('label text follows the taxonomy: Cog · Sellbot · Cold Caller 97%, Toon �
       assert.equal(render.labelText({ label: `cog_${s}_${name}` }), want);
     }
   }
+});
+
+test('label places follow track ids (oldest first) whatever the scores, then the untracked by score', () => {
+  const dets = [
+    { label: 'cog', score: 0.99 },
+    { label: 'cog', score: 0.5, track: 7 },
+    { label: 'toon', score: 0.9, track: 3 },
+    { label: 'cog', score: 0.6 },
+  ];
+  const order = (xs: { score: number; track?: number }[]) => [...xs].sort(render.labelRank).map((d) => d.track ?? d.score);
+  assert.deepEqual(order(dets), [3, 7, 0.99, 0.6]);
+  // the next frame's scores swap: the tracked keep their places
+  assert.deepEqual(order([{ ...dets[1]!, score: 0.95 }, { ...dets[2]!, score: 0.2 }]), [3, 7]);
 });
 
 test('colours: a Cog in its suit colour, Toons distinct from every suit', () => {
