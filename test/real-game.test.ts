@@ -143,4 +143,25 @@ describe('real screenshots through the shipped cascade', { skip: skipReal }, () 
       await t.cleanup();
     }
   });
+
+  test('bench real --folds 2 scores the base (the shipped stand-in) and the retrained models on the same held-out screenshots, fold by fold', async () => {
+    const t = await tempDir('toonvision-real-folds-');
+    try {
+      const names = ['tto_screen1', 'tto_tt_Lg_image_lure', 'tto_Large_image_coglineup', 'tto_lg_image_trolley'];
+      const files = await readdir(REAL_EVAL);
+      for (const n of names) for (const f of files.filter((x) => x.startsWith(`${n}.`))) await copyFile(path.join(REAL_EVAL, f), path.join(t.dir, f));
+      const r = await runCli(['bench', 'real', '--dir', t.dir, '--folds', '2', '--tasks', 'binary', '--synthetic', '0', '--seed', '3', '--json'], { timeoutMs: 600_000 });
+      assert.equal(r.code, 0, r.stderr);
+      const j = JSON.parse(r.stdout);
+      assert.equal(j.folds.k, 2);
+      assert.equal(j.folds.perFold.length, 2);
+      assert.equal(j.folds.perFold[0].shipped.detection.mAP50 >= 0, true);
+      assert.match(j.folds.base.detector, /shipped/);
+      assert.ok(Math.abs(j.folds.gain.mAP50 - (j.detection.mAP50 - j.folds.shipped.detection.mAP50)) < 1e-9, 'the gain is retrained minus base');
+      assert.equal(j.folds.shipped.tasks.binary.boxes, j.tasks.binary.boxes, 'both sides scored on the same boxes');
+      for (const f of j.folds.retrain) assert.equal(typeof f.messages.binary, 'string', 'what retrain told the player, per fold');
+    } finally {
+      await t.cleanup();
+    }
+  });
 });
