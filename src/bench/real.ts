@@ -7,7 +7,7 @@
 // is retrained on K-1 parts of them and scored on the held-out part, beside the base itself on the
 // same part, so that the gain (or loss) of retraining is one number per figure.
 import { existsSync } from 'node:fs';
-import { copyFile, cp, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -247,6 +247,14 @@ async function standInBase(dir: string, base: string, opts: { cogHeads?: string;
   const { PACKAGE_DEMO_MODELS } = await import('../predict/models.ts');
   const note = JSON.parse(await readFile(path.join(PACKAGE_DEMO_MODELS, 'demo-models.json'), 'utf8')) as ShippedNote;
   const me = dirName(dir);
+  // A real folder the shipped models learnt from "is" this one when it has this one's name, or holds
+  // a screenshot of the same file name (a copy of some of its screenshots).
+  const mine = new Set((await listScenePairs(dir)).map((p) => path.basename(p.image)));
+  const saw = async (d: string): Promise<boolean> => {
+    if (d === me) return true;
+    const full = fixturesDir(d);
+    return full !== undefined && (await readdir(full)).some((n) => mine.has(n));
+  };
   const origin: Record<string, string> = {};
   await mkdir(base, { recursive: true });
   const detDir = path.join(base, 'detector');
@@ -254,8 +262,9 @@ async function standInBase(dir: string, base: string, opts: { cogHeads?: string;
   const shippedDet = existsSync(path.join(shipped, 'metadata.json')) ? shipped : undefined;
   const rescoreDirs = note.pretrainedDetector?.rescorer?.dirs ?? [];
   if (existsSync(path.join(detDir, 'metadata.json'))) origin.detector = `${detDir} (kept from an earlier run)`;
-  else if (shippedDet && rescoreDirs.includes(me)) {
-    const others = rescoreDirs.filter((d) => d !== me).map(fixturesDir).filter((d): d is string => d !== undefined);
+  else if (shippedDet && (await anyOf(rescoreDirs, saw))) {
+    const others: string[] = [];
+    for (const d of rescoreDirs) if (!(await saw(d)) && fixturesDir(d)) others.push(fixturesDir(d)!);
     const { fitShippedRescorer } = await import('../train/demo.ts');
     const { copyDetectorFolder } = await import('../train/rescorer-task.ts');
     await copyDetectorFolder(shippedDet, detDir, (m) => {
@@ -271,12 +280,13 @@ async function standInBase(dir: string, base: string, opts: { cogHeads?: string;
   for (const t of CLASSIFIER_TASKS) {
     const m = note.models?.find((x) => x.task === t);
     if (existsSync(path.join(base, t, 'metadata.json'))) origin[t] = `${path.join(base, t)} (kept from an earlier run)`;
-    else if (m?.real?.dirs.includes(me)) retrainTasks.push(t);
+    else if (m?.real && (await anyOf(m.real.dirs, saw))) retrainTasks.push(t);
     else origin[t] = 'shipped (never saw these screenshots)';
   }
   for (const t of retrainTasks) {
     const m = note.models!.find((x) => x.task === t)!;
-    const others = m.real!.dirs.filter((d) => d !== me).map(fixturesDir).filter((d): d is string => d !== undefined);
+    const others: string[] = [];
+    for (const d of m.real!.dirs) if (!(await saw(d)) && fixturesDir(d)) others.push(fixturesDir(d)!);
     opts.progress.line(`base: training ${t} as the shipped one was (${m.scenes} scenes, seed ${m.seed}) without ${me}${opts.epochs ? `, ${opts.epochs} epochs` : ''}`);
     const { demoModels } = await import('../train/demo.ts');
     const work = path.join(base, `.${t}-work`);
@@ -376,6 +386,11 @@ async function runFolds(opts: RealBenchOptions, scenes: DetectorScene[], c: Coll
     ...summary!,
     folds: { k, seed, retrain: report, base: origin, shipped: shippedFigures, gain: gainOf({ detection: summary!.detection, tasks: summary!.tasks }, shippedFigures), perFold },
   };
+}
+
+async function anyOf(items: readonly string[], test: (x: string) => Promise<boolean>): Promise<boolean> {
+  for (const x of items) if (await test(x)) return true;
+  return false;
 }
 
 function merge(into: Collected, from: Collected): void {
