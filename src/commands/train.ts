@@ -10,7 +10,7 @@ import type { Task } from '../taxonomy.ts';
 import { runTraining } from '../train/experiment.ts';
 import { trainDetectorTask } from '../train/detector-task.ts';
 import { demoModels } from '../train/demo.ts';
-import { MIN_JUDGED_BOXES, MIN_RESCORE_SCREENSHOTS, retrain, RETRAIN_SYNTHETIC_DEFAULT, RETRAIN_TASKS } from '../train/retrain.ts';
+import { MIN_JUDGED_BOXES, MIN_JUDGED_SCREENSHOTS, MIN_RESCORE_SCREENSHOTS, retrain, RETRAIN_SYNTHETIC_DEFAULT, RETRAIN_TASKS } from '../train/retrain.ts';
 import type { TaskOutcome } from '../train/retrain.ts';
 
 /**
@@ -219,7 +219,7 @@ cross-validation over your labelled screenshots (5 folds, the boxes of one scree
 sides; only screenshots the current model has not learnt from are scored) against the model the agent
 runs (<models>/<task>, else the shipped models/demo/<task>), and swapped in by rename only when it
 wins by more than the folds' spread (the standard error of the per-fold differences). With too little
-to tell (under ${MIN_RESCORE_SCREENSHOTS} new screenshots for the detector, under ${MIN_JUDGED_BOXES} boxes in 2 screenshots for a
+to tell (under ${MIN_RESCORE_SCREENSHOTS} new screenshots for the detector, under ${MIN_JUDGED_BOXES} boxes in ${MIN_JUDGED_SCREENSHOTS} screenshots for a
 classifier) the current model is kept and the reason given. Each task says what it learnt from your
 screenshots and why it was installed or kept ("message"); JSON adds "judgement": {"figure",
 "screenshots", "boxes", "known", "perFold", "margin", "spread", "perClass"}. A task that fails is

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import seedrandom from 'seedrandom';
 import type { LayersModel, Tensor, Tensor2D } from '@tensorflow/tfjs';
-import { tf } from '../engine/index.ts';
+import { initEngine, tf } from '../engine/index.ts';
 import type { RgbImage } from '../image.ts';
 import { cropImage } from '../image.ts';
 import { cropToTensor } from '../model/preprocess.ts';
@@ -78,6 +78,7 @@ interface Parts {
 }
 
 async function loadParts(dir: string, task: ClassifierTask): Promise<Parts> {
+  await initEngine();
   const loaded = await loadModelFolder(dir, task, { session: false });
   const model = loaded.model;
   const head = model.layers[model.layers.length - 1]!;

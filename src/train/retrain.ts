@@ -59,8 +59,9 @@ export const MIN_HELD_SCREENSHOTS = 5;
 export const MIN_TEST_CROPS = 10;
 /** A pretrained detector's rescorer is fitted (and cross-validated) on at least this many labelled screenshots. */
 export const MIN_RESCORE_SCREENSHOTS = 5;
-/** A classifier is judged on at least this many of the player's boxes (held out in turn), from at least 2 screenshots. */
+/** A classifier is judged on at least this many of the player's boxes (held out in turn), from at least MIN_JUDGED_SCREENSHOTS screenshots (folds). */
 export const MIN_JUDGED_BOXES = 6;
+export const MIN_JUDGED_SCREENSHOTS = 3;
 
 /** The model folder the agent runs for a task: the player's, else the shipped demo one; undefined when none. */
 export function currentModelDir(models: string, task: Task): string | undefined {
@@ -271,9 +272,11 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
         const groups = new Set(judged.map((c) => c.group)).size;
         const what = TASK_WORDS[ctask];
         const minBoxes = opts.minTestCrops ?? MIN_JUDGED_BOXES;
-        if (judged.length < minBoxes || groups < 2) {
-          outcome.reason = `only ${judged.length} box(es) for ${task} in ${groups} screenshot(s) the current model (${current}) has not learnt from: too few to tell a new model from it (at least ${minBoxes} in 2 screenshots); kept it without training`;
-          outcome.message = `too few ${what.boxes} (${judged.length}${seen.size ? ' new' : ''}) to judge the ${what.model} model: kept the current one`;
+        if (judged.length < minBoxes || groups < MIN_JUDGED_SCREENSHOTS) {
+          outcome.reason = `only ${judged.length} box(es) for ${task} in ${groups} screenshot(s) the current model (${current}) has not learnt from: too few to tell a new model from it (at least ${minBoxes} in ${MIN_JUDGED_SCREENSHOTS} screenshots); kept it without training`;
+          outcome.message = groups < MIN_JUDGED_SCREENSHOTS && judged.length >= minBoxes
+            ? `${what.boxes} in too few screenshots (${groups}${seen.size ? ' new' : ''}) to judge the ${what.model} model: kept the current one`
+            : `too few ${what.boxes} (${judged.length}${seen.size ? ' new' : ''}) to judge the ${what.model} model: kept the current one`;
           progress.line(`  ${task}: ${outcome.reason}`);
           continue;
         }
