@@ -5,6 +5,7 @@ import { RunError, UsageError } from './commands/common.ts';
 import * as agent from './commands/agent.ts';
 import * as bench from './commands/bench.ts';
 import * as capture from './commands/capture.ts';
+import * as characters from './commands/characters.ts';
 import * as classify from './commands/classify.ts';
 import * as dataset from './commands/dataset.ts';
 import * as detect from './commands/detect.ts';
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
     .description('Sees ToonTown: finds and classifies Toons and Cogs, trains its models from your screenshots.')
     .version(version)
     .showHelpAfterError('(run with --help for usage)');
-  for (const mod of [doctor, synth, dataset, train, classify, importKeras, exportOnnx, explain, detect, predict, agent, capture, label, overlay, bench]) {
+  for (const mod of [doctor, synth, dataset, train, classify, importKeras, exportOnnx, explain, detect, predict, agent, capture, label, overlay, bench, characters]) {
     mod.register(program);
   }
   return program;
