@@ -28,7 +28,7 @@ export function statusText(s) {
     return `Retrain finished in ${Math.round(s.elapsedSeconds ?? 0)} s.${used} The agent uses the installed models at once.`;
   }
   if (s.state === 'failed') return `Retrain failed: ${s.error}`;
-  return 'Retrain extracts the labelled screenshots (they move to raw/processed), re-splits, trains and installs models that are at least as good.';
+  return 'Retrain learns from your labelled screenshots (they move to raw/processed) in addition to what the models know, and installs a model only when it does better on your screenshots it had not seen.';
 }
 
 function render(s) {
@@ -39,7 +39,7 @@ function render(s) {
   const tasks = s.result?.tasks ?? [];
   $('retrain-result').hidden = tasks.length === 0;
   $('retrain-result').tBodies[0].replaceChildren(
-    ...tasks.map((t) => {
+    ...tasks.flatMap((t) => {
       const tr = document.createElement('tr');
       tr.dataset.task = t.task;
       for (const text of [t.task, figures(t.new), figures(t.old), t.installed ? 'installed' : 'kept']) {
@@ -48,7 +48,14 @@ function render(s) {
         tr.append(td);
       }
       tr.title = t.reason;
-      return tr;
+      // What the task learnt from the player's screenshots, and why it was installed or kept, in words.
+      const said = document.createElement('tr');
+      said.dataset.message = t.task;
+      const td = document.createElement('td');
+      td.colSpan = 4;
+      td.textContent = t.message ?? t.reason;
+      said.append(td);
+      return [tr, said];
     }),
   );
   $('retrain-log').textContent = (s.log ?? []).join('\n');

@@ -69,6 +69,8 @@ export interface AgentOptions {
   demoSize?: { width: number; height: number };
   /** Frames a tracked character keeps its fine labels before they are computed again (default 15; 0: classify every box every frame). */
   labelReuse?: number;
+  /** Run the detector on every Nth frame, the tracker carrying the characters in between (default: 2 for the real-game detector, else 1). */
+  detectEvery?: number;
   /** Demo time step per frame in seconds (deterministic demo); default wall clock. */
   demoStepSeconds?: number;
   /** Opt-in: keep deduplicated unlabelled game frames in <root>/raw/unlabelled/ (capped on disk) for retrain's teacher. */
@@ -130,7 +132,7 @@ export class Agent extends EventEmitter<AgentEvents> {
         if (kind === 'refused') this.lastError = m;
       },
     });
-    this.pipeline = new Pipeline(this.models, { detector: opts.detector, standInTruth: opts.standInTruth, track: opts.labelReuse === undefined ? {} : { refreshFrames: opts.labelReuse } });
+    this.pipeline = new Pipeline(this.models, { detector: opts.detector, standInTruth: opts.standInTruth, track: opts.labelReuse === undefined ? {} : { refreshFrames: opts.labelReuse }, detectEvery: opts.detectEvery });
     const root = opts.root ?? DEFAULT_ROOT;
     this.retrainJob = new RetrainJob({ ...opts.retrain, root, models: this.models.dir });
     this.view = viewRoutes(() => {
@@ -356,12 +358,14 @@ export class Agent extends EventEmitter<AgentEvents> {
    */
   async captureNow(): Promise<SavedCapture> {
     let p = this.lastFrame;
-    if (!p || this.paused || Date.now() - p.frame.capturedAt > 2000) {
+    // A fresh frame when paused, stale, or when the last frame's boxes were carried by the tracker (a
+    // capture's labels come from a detector run).
+    if (!p || this.paused || Date.now() - p.frame.capturedAt > 2000 || p.detector === 'tracked') {
       this.outsideRuns++;
       try {
         const g = await this.grab();
         if (!g.frame) throw new Error(`nothing to capture: ${g.waiting}`);
-        p = await this.pipeline.process(g.frame);
+        p = await this.pipeline.process(g.frame, { fresh: true });
       } finally {
         this.outsideRuns--;
       }

@@ -44,6 +44,7 @@ export function wrapDetector(model: LayersModel, metadata: DetectorMetadata, ses
   const gridH = out[1] ?? inputH / stride;
   const gridW = out[2] ?? inputW / stride;
   let disposed = false;
+  let spare: Float32Array | undefined;
   return {
     metadata,
     model,
@@ -54,15 +55,21 @@ export function wrapDetector(model: LayersModel, metadata: DetectorMetadata, ses
         throw new RangeError(`image ${img.width}x${img.height} has ${img.data.length} bytes, expected ${img.width * img.height * 3}`);
       }
       let raw: Float32Array;
-      const lb = letterboxRgbToFloat(img, inputH, inputW);
-      if (session) raw = (await session.run(lb.data, [1, inputH, inputW, 3])).data;
-      else {
-        const y = tf.tidy(() => model.predict(tf.tensor4d(lb.data, [1, inputH, inputW, 3])) as Tensor);
-        try {
-          raw = (await y.data()) as Float32Array;
-        } finally {
-          y.dispose();
+      // The last frame's input buffer is reused (taken, so that two overlapping calls never share one).
+      const lb = letterboxRgbToFloat(img, inputH, inputW, spare);
+      spare = undefined;
+      try {
+        if (session) raw = (await session.run(lb.data, [1, inputH, inputW, 3])).data;
+        else {
+          const y = tf.tidy(() => model.predict(tf.tensor4d(lb.data, [1, inputH, inputW, 3])) as Tensor);
+          try {
+            raw = (await y.data()) as Float32Array;
+          } finally {
+            y.dispose();
+          }
         }
+      } finally {
+        spare = lb.data;
       }
       // The letterboxed input covers inputW*scale x inputH*scale frame pixels: decode there, clip to the frame.
       const found = decodeGrid(

@@ -60,7 +60,7 @@ function pair(v: unknown, what: string, layer: string): [number, number] {
 }
 
 /** TF 'same'/'valid' padding as explicit ONNX pads [top, left, bottom, right] (TF puts the odd pixel at the end). */
-function tfPads(padding: string, inHW: [number, number], kernel: [number, number], strides: [number, number], dilation: [number, number] = [1, 1]): { pads: number[]; out: [number, number] } {
+export function tfPads(padding: string, inHW: [number, number], kernel: [number, number], strides: [number, number], dilation: [number, number] = [1, 1]): { pads: number[]; out: [number, number] } {
   if (padding === 'valid') {
     const out = inHW.map((n, i) => Math.floor((n - (kernel[i]! - 1) * dilation[i]! - 1) / strides[i]!) + 1) as [number, number];
     return { pads: [0, 0, 0, 0], out };

@@ -23,6 +23,8 @@ interface TrackLabels {
   labels?: LiveDetection;
   at: number;
   box?: Bbox;
+  /** The character's detection on the last frame it was seen (what a coasting frame shows). */
+  last?: LiveDetection;
 }
 
 export interface TrackedResult {
@@ -51,6 +53,27 @@ export class TrackedLabels {
     for (const t of this.tracker.active) t.data = { at: -Infinity };
   }
 
+  /**
+   * A frame the detector skipped: the characters seen on the last detected frame, moved on by their
+   * tracks' motion, with the labels they have (nothing is classified).
+   */
+  coast(width: number, height: number): LiveDetection[] {
+    this.frame++;
+    const out: LiveDetection[] = [];
+    for (const t of this.tracker.coast()) {
+      const last = t.data.last;
+      if (!last) continue;
+      const [x, y, w, h] = t.bbox;
+      const x0 = Math.max(0, Math.round(x));
+      const y0 = Math.max(0, Math.round(y));
+      const x1 = Math.min(width, Math.round(x + w));
+      const y1 = Math.min(height, Math.round(y + h));
+      if (x1 - x0 < 2 || y1 - y0 < 2) continue;
+      out.push({ ...last, bbox: [x0, y0, x1 - x0, y1 - y0], track: t.id });
+    }
+    return out;
+  }
+
   clear(): void {
     this.tracker.clear();
   }
@@ -77,19 +100,21 @@ export class TrackedLabels {
       const d = dets[index]!;
       if (!haveModels) {
         out[index] = { ...d, track: track.id };
+        track.data.last = out[index];
         continue;
       }
       const s = track.data;
       if (this.stale(s, d.bbox)) fresh.push(index);
       else out[index] = { ...s.labels!, bbox: d.bbox, score: d.score, track: track.id };
+      track.data.last = out[index];
     }
     if (fresh.length > 0) {
       const done = await classifyDetections(img, fresh.map((i) => dets[i]!), models);
       const trackOf = new Map(tracked.map((t) => [t.index, t.track]));
       fresh.forEach((i, k) => {
         const track = trackOf.get(i)!;
-        track.data = { labels: done[k]!, at: this.frame, box: [...dets[i]!.bbox] };
         out[i] = { ...done[k]!, track: track.id };
+        track.data = { labels: done[k]!, at: this.frame, box: [...dets[i]!.bbox], last: out[i] };
       });
     }
     return { detections: out, reused: haveModels ? dets.length - fresh.length : 0 };
