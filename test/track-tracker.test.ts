@@ -60,6 +60,18 @@ describe('Tracker', () => {
     assert.notEqual(c!.track.id, d!.track.id);
   });
 
+  it('coasts between detected frames: boxes move on by their velocity, nothing counts as missed', () => {
+    const t = new Tracker(() => ({}), { maxMissed: 1 });
+    for (let f = 0; f < 6; f++) t.update([[100 + 10 * f, 50, 40, 100]]);
+    const [c] = t.coast();
+    assert.ok(c && Math.abs(c.bbox[0] - 160) < 3, `moved on to about x=160: ${c?.bbox[0]}`);
+    t.coast();
+    t.coast();
+    assert.equal(t.active.length, 1, 'coasting is not missing');
+    const [o] = t.update([[190, 50, 40, 100]]);
+    assert.ok(!o!.isNew, 'matched after three coasted frames');
+  });
+
   it('keeps what the caller stores with a track', () => {
     const t = new Tracker(() => ({ reads: 0 }));
     for (let f = 0; f < 3; f++) t.update([[10 + f, 10, 50, 100]])[0]!.track.data.reads++;

@@ -28,6 +28,10 @@ import { predictObjects } from '../label/predict.ts';
 import { RetrainJob, type RetrainJobOptions } from '../label/retrain-job.ts';
 import type { LabelObject } from '../label/screenshots.ts';
 import { viewRoutes } from '../publish/view.ts';
+import { CompanionClient, type CompanionOptions, type CompanionStatus } from '../companion/client.ts';
+import { markDetections } from '../companion/annotate.ts';
+import { companionRoutes } from '../companion/routes.ts';
+import { labelOwnToon } from '../companion/own-toon.ts';
 
 export type { LiveDetection } from '../predict/cascade.ts';
 export type { DetectorMode, ProcessedFrame, StagesMs } from '../predict/pipeline.ts';
@@ -69,12 +73,16 @@ export interface AgentOptions {
   demoSize?: { width: number; height: number };
   /** Frames a tracked character keeps its fine labels before they are computed again (default 15; 0: classify every box every frame). */
   labelReuse?: number;
+  /** Run the detector on every Nth frame, the tracker carrying the characters in between (default: 2 for the real-game detector, else 1). */
+  detectEvery?: number;
   /** Demo time step per frame in seconds (deterministic demo); default wall clock. */
   demoStepSeconds?: number;
   /** Opt-in: keep deduplicated unlabelled game frames in <root>/raw/unlabelled/ (capped on disk) for retrain's teacher. */
   collect?: { maxBytes?: number; everyMs?: number };
   /** What the labelling page's retrain button runs (tasks, epochs...; root and models are the agent's). */
   retrain?: Partial<RetrainJobOptions>;
+  /** Opt-in: read the player's Toon, ToonTasks and invasion from the game's companion API and mark the Cogs that count (true, or the client's options; /view can switch it later). */
+  companion?: boolean | CompanionOptions;
   log?: (message: string) => void;
 }
 
@@ -94,6 +102,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   readonly retrainJob: RetrainJob;
   /** /view and /frame.jpg; `view.encoded()` counts the frames encoded for viewers. */
   readonly view: ReturnType<typeof viewRoutes>;
+  /** The game's companion API (polling only while on: --companion, or the /view switch). */
+  readonly companion: CompanionClient;
   private source!: CaptureSource;
   private demo: DemoSource | undefined;
   private hotkeys: Hotkeys | undefined;
@@ -127,19 +137,23 @@ export class Agent extends EventEmitter<AgentEvents> {
         if (kind === 'refused') this.lastError = m;
       },
     });
-    this.pipeline = new Pipeline(this.models, { detector: opts.detector, standInTruth: opts.standInTruth, track: opts.labelReuse === undefined ? {} : { refreshFrames: opts.labelReuse } });
+    this.pipeline = new Pipeline(this.models, { detector: opts.detector, standInTruth: opts.standInTruth, track: opts.labelReuse === undefined ? {} : { refreshFrames: opts.labelReuse }, detectEvery: opts.detectEvery });
     const root = opts.root ?? DEFAULT_ROOT;
     this.retrainJob = new RetrainJob({ ...opts.retrain, root, models: this.models.dir });
     this.view = viewRoutes(() => {
       const p = this.lastFrame;
       return p && { frameId: this.lastFrameId, image: p.frame.image, window: p.frame.window, detections: p.detections };
     });
+    this.companion = new CompanionClient(typeof opts.companion === 'object' ? opts.companion : {});
+    this.companion.on('status', () => this.server.broadcast({ type: 'status', state: this.state, message: this.message, companion: this.companionInfo() }));
+    const companionSwitch = { enabled: () => this.companion.started, status: () => this.companion.status(), setEnabled: (on: boolean) => (on ? this.companion.start() : this.companion.stop()) };
     this.server = new PublishServer({
-      routes: [labelRoutes({ root, predict: (image) => this.predictStill(image), retrain: this.retrainJob }), this.view],
+      // The companion's route first: the labelling routes answer every other /api/ path.
+      routes: [companionRoutes(companionSwitch), labelRoutes({ root, predict: (image) => this.predictStill(image), retrain: this.retrainJob }), this.view],
       port: opts.port ?? DEFAULT_PORT,
       host: opts.host ?? DEFAULT_HOST,
-      hello: () => ({ agent: AGENT_VERSION, models: this.models.info(), source: this.source?.describe() ?? {}, state: this.state, hotkeys: this.hotkeyNames(), collect: this.collector?.status() ?? null }),
-      status: () => ({ state: this.state, message: this.message }),
+      hello: () => ({ agent: AGENT_VERSION, models: this.models.info(), source: this.source?.describe() ?? {}, state: this.state, hotkeys: this.hotkeyNames(), collect: this.collector?.status() ?? null, companion: this.companionInfo() }),
+      status: () => ({ state: this.state, message: this.message, companion: this.companionInfo() }),
       onCommand: (cmd) => this.onCommand(cmd),
       onFrameSent: (frameId, at) => this.emit('sent', frameId, at),
       log: this.log,
@@ -150,6 +164,11 @@ export class Agent extends EventEmitter<AgentEvents> {
     const agent = new Agent(opts);
     await agent.init();
     return agent;
+  }
+
+  /** The `companion` object of hello and status messages: the client's status and whether it is on. */
+  companionInfo(): CompanionStatus & { enabled: boolean } {
+    return { enabled: this.companion.started, ...this.companion.status() };
   }
 
   private hotkeyNames(): Record<string, string> | null {
@@ -185,6 +204,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       this.log(this.collector.describe());
     }
     if (this.opts.hotkeys !== false) await this.installHotkeys();
+    if (this.opts.companion) this.companion.start();
     this.loopDone = this.loop();
   }
 
@@ -225,7 +245,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.state = state;
     this.message = message;
     this.log(state === 'running' ? message : `${state}: ${message}`);
-    this.server.broadcast({ type: 'status', state, message });
+    this.server.broadcast({ type: 'status', state, message, companion: this.companionInfo() });
     this.emit('status', { state, message });
   }
 
@@ -297,7 +317,7 @@ export class Agent extends EventEmitter<AgentEvents> {
         }
         if (g.waiting) this.setStatus('waiting-for-window', g.waiting);
         else if (this.state !== 'running' || this.message.startsWith('starting')) this.setStatus('running', `capturing ${describeFrame(g.frame)}`);
-        const p = await this.pipeline.process(g.frame);
+        const p = this.markTasks(await this.pipeline.process(g.frame));
         if (this.stopped) break;
         const frameId = ++this.frameId;
         this.lastFrame = p;
@@ -353,23 +373,39 @@ export class Agent extends EventEmitter<AgentEvents> {
    */
   async captureNow(): Promise<SavedCapture> {
     let p = this.lastFrame;
-    if (!p || this.paused || Date.now() - p.frame.capturedAt > 2000) {
+    // A fresh frame when paused, stale, or when the last frame's boxes were carried by the tracker (a
+    // capture's labels come from a detector run).
+    if (!p || this.paused || Date.now() - p.frame.capturedAt > 2000 || p.detector === 'tracked') {
       this.outsideRuns++;
       try {
         const g = await this.grab();
         if (!g.frame) throw new Error(`nothing to capture: ${g.waiting}`);
-        p = await this.pipeline.process(g.frame);
+        p = await this.pipeline.process(g.frame, { fresh: true });
       } finally {
         this.outsideRuns--;
       }
     }
-    const saving = saveCapture(this.opts.root ?? DEFAULT_ROOT, p.frame.image, p.detections);
+    const saving = saveCapture(this.opts.root ?? DEFAULT_ROOT, p.frame.image, this.ownToonLabelled(p));
     this.saving.add(saving);
     const saved = await saving.finally(() => this.saving.delete(saving));
     this.log(`saved ${saved.file} with ${saved.objects.length} object${saved.objects.length === 1 ? '' : 's'} (${saved.xml})`);
     this.server.broadcast({ type: 'capture', file: saved.file, xml: saved.xml, objects: saved.objects });
     this.emit('capture', saved);
     return saved;
+  }
+
+  /** The frame with the companion's marks on its Cogs (tasks, tasksUnsure, invasion), while it is on. */
+  private markTasks(p: ProcessedFrame): ProcessedFrame {
+    return this.companion.started ? { ...p, detections: markDetections(p.detections, this.companion.status()) } : p;
+  }
+
+  /** A capture's detections with the player's own Toon labelled by its species, when the companion knows it and the Toon can be told apart. */
+  private ownToonLabelled(p: ProcessedFrame): ProcessedFrame['detections'] {
+    const species = this.companion.started ? this.companion.status().toon?.species : undefined;
+    if (!species) return p.detections;
+    const own = labelOwnToon(p.detections, p.frame.image.width, p.frame.image.height, species);
+    this.log(own.picked >= 0 ? `capture: the player's own Toon labelled toon_${species.toLowerCase()} (${own.reason})` : `capture: own Toon not labelled (${own.reason})`);
+    return own.detections;
   }
 
   /** The current models' predictions on a still image (the labelling page), never during a model swap. */
@@ -392,6 +428,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     if (this.stopped) return;
     this.stopped = true;
     this.hotkeys?.stop();
+    this.companion.stop();
     // The frame in flight is finished (or dropped: a capture that never returns, a hung capture tool,
     // must not keep the agent from stopping), and a capture being saved is finished, within a second.
     let timer: NodeJS.Timeout | undefined;

@@ -40,8 +40,10 @@ interface AgentCliOptions {
   seed: number;
   labelReuse: number;
   nametags: boolean;
+  detectEvery?: number;
   collect?: boolean;
   collectMaxMb: number;
+  companion?: boolean;
 }
 
 export function register(program: Command): void {
@@ -63,7 +65,9 @@ export function register(program: Command): void {
     .option('--no-nametags', 'do not read the Cogs\' nametags (name, department, level)')
     .option('--collect', 'opt-in: keep deduplicated unlabelled game frames in <root>/raw/unlabelled/ (one every 3 s at most, capped on disk) for retrain to learn from')
     .option('--collect-max-mb <MB>', 'disk cap of the collected frames', parsePositiveInt('--collect-max-mb'), 500)
+    .option('--companion', "opt-in: read your Toon, ToonTasks and the invasion from ToonTown Rewritten's companion API (localhost:1547-1552; the game asks you to allow it) and mark the Cogs your tasks need")
     .option('--label-reuse <N>', 'frames a tracked character keeps its fine labels before they are computed again (also sooner when unsure or when its box changes size; 0: every frame)', parseIntOption('--label-reuse'), 15)
+    .option('--detect-every <N>', 'run the detector on every Nth frame; in between, tracked characters move on by their motion (default: 2 for the real-game detector, 1 for the demo scenes\' one)', parsePositiveInt('--detect-every'))
     .action(async (opts: AgentCliOptions) => {
       if (opts.labelReuse < 0) throw new UsageError(`--label-reuse must be 0 or more, got ${opts.labelReuse}`);
       if (opts.interval < 0) throw new UsageError(`--interval must be 0 or more, got ${opts.interval}`);
@@ -81,7 +85,9 @@ export function register(program: Command): void {
         seed: opts.seed,
         labelReuse: opts.labelReuse,
         nametags: opts.nametags,
+        ...(opts.detectEvery !== undefined ? { detectEvery: opts.detectEvery } : {}),
         collect: opts.collect ? { maxBytes: opts.collectMaxMb * 1024 * 1024 } : undefined,
+        companion: opts.companion === true,
       });
       if (opts.host !== DEFAULT_HOST) log(`warning: listening on ${opts.host}, not only loopback: anyone who can reach this address sees the frames`);
       log('running; Ctrl+C stops');

@@ -30,7 +30,7 @@ export async function startLabelServer(opts: { root: string; port: number; host?
   const server = new PublishServer({
     port: opts.port,
     host: opts.host ?? DEFAULT_HOST,
-    hello: () => ({ agent: 'label', models: models.info() }),
+    hello: () => ({ agent: 'label', models: models.info(), source: { kind: 'none' } }),
     routes: [
       labelRoutes({
         root: opts.root,

@@ -2,7 +2,7 @@
 import type { LayersModel, Tensor } from '@tensorflow/tfjs';
 import { initEngine, initInference, tf, type OnnxSession } from '../engine/index.ts';
 import type { RgbImage } from '../image.ts';
-import { loadModelFolder, readMetadata, type ModelMetadata } from '../model/folder.ts';
+import { loadModelFolder, ModelFolderError, readMetadata, type ModelMetadata } from '../model/folder.ts';
 import { isNanodetMetadata, loadNanodet } from './pretrained.ts';
 import { decodeGrid, DEFAULT_DECODE, type DecodeParams, type Detection } from './decode.ts';
 import { DETECTOR_CLASSES, OUT_CHANNELS } from './model.ts';
@@ -28,10 +28,10 @@ export function clipToFrame(dets: Detection[], width: number, height: number): D
 function checkDetectorInfo(dir: string, meta: ModelMetadata): DetectorMetadata {
   const d = (meta as Partial<DetectorMetadata>).detector;
   if (!d || typeof d !== 'object' || typeof d.stride !== 'number' || d.outChannels !== OUT_CHANNELS) {
-    throw new Error(`${dir}: metadata.json has no valid 'detector' section (stride, outChannels ${OUT_CHANNELS}, decode)`);
+    throw new ModelFolderError(dir, `metadata.json has no valid 'detector' section (stride, outChannels ${OUT_CHANNELS}, decode)`);
   }
   if (meta.classes.join(',') !== DETECTOR_CLASSES.join(',')) {
-    throw new Error(`${dir}: detector classes must be ${JSON.stringify(DETECTOR_CLASSES)}, got ${JSON.stringify(meta.classes)}`);
+    throw new ModelFolderError(dir, `detector classes must be ${JSON.stringify(DETECTOR_CLASSES)}, got ${JSON.stringify(meta.classes)}`);
   }
   return { ...meta, detector: { ...d, decode: { ...DEFAULT_DECODE, ...(d.decode ?? {}) } } } as DetectorMetadata;
 }
@@ -44,6 +44,7 @@ export function wrapDetector(model: LayersModel, metadata: DetectorMetadata, ses
   const gridH = out[1] ?? inputH / stride;
   const gridW = out[2] ?? inputW / stride;
   let disposed = false;
+  let spare: Float32Array | undefined;
   return {
     metadata,
     model,
@@ -54,15 +55,21 @@ export function wrapDetector(model: LayersModel, metadata: DetectorMetadata, ses
         throw new RangeError(`image ${img.width}x${img.height} has ${img.data.length} bytes, expected ${img.width * img.height * 3}`);
       }
       let raw: Float32Array;
-      const lb = letterboxRgbToFloat(img, inputH, inputW);
-      if (session) raw = (await session.run(lb.data, [1, inputH, inputW, 3])).data;
-      else {
-        const y = tf.tidy(() => model.predict(tf.tensor4d(lb.data, [1, inputH, inputW, 3])) as Tensor);
-        try {
-          raw = (await y.data()) as Float32Array;
-        } finally {
-          y.dispose();
+      // The last frame's input buffer is reused (taken, so that two overlapping calls never share one).
+      const lb = letterboxRgbToFloat(img, inputH, inputW, spare);
+      spare = undefined;
+      try {
+        if (session) raw = (await session.run(lb.data, [1, inputH, inputW, 3])).data;
+        else {
+          const y = tf.tidy(() => model.predict(tf.tensor4d(lb.data, [1, inputH, inputW, 3])) as Tensor);
+          try {
+            raw = (await y.data()) as Float32Array;
+          } finally {
+            y.dispose();
+          }
         }
+      } finally {
+        spare = lb.data;
       }
       // The letterboxed input covers inputW*scale x inputH*scale frame pixels: decode there, clip to the frame.
       const found = decodeGrid(
@@ -95,7 +102,7 @@ export async function loadDetector(dir: string): Promise<Detector> {
     meta = checkDetectorInfo(dir, metadata);
     const shape = model.outputs[0]!.shape;
     if (model.outputs.length !== 1 || shape.length !== 4 || shape[3] !== OUT_CHANNELS) {
-      throw new Error(`${dir}: network output ${JSON.stringify(shape)} is not a [grid, grid, ${OUT_CHANNELS}] detector grid`);
+      throw new ModelFolderError(dir, `network output ${JSON.stringify(shape)} is not a [grid, grid, ${OUT_CHANNELS}] detector grid`);
     }
   } catch (err) {
     model.dispose();

@@ -23,7 +23,8 @@ export interface DetectorMetadata extends ModelMetadata {
 
 export interface Detector {
   metadata: DetectorMetadata;
-  model: LayersModel;
+  /** The TensorFlow.js network; absent for a pretrained graph model that runs on ONNX Runtime. */
+  model?: LayersModel;
   /** The ONNX Runtime session `detect` runs on, when ONNX Runtime is the inference runtime. */
   session?: OnnxSession;
   /** Boxes in image pixels, best first. `opts` override the model's decode parameters. */

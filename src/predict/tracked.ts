@@ -27,6 +27,8 @@ interface TrackLabels {
   box?: Bbox;
   /** The character's nametag: read once and kept while tracked (again when unsure or the box changed). */
   tag?: { read?: NametagRead; at: number; box: Bbox };
+  /** The character's detection on the last frame it was seen (what a coasting frame shows). */
+  last?: LiveDetection;
 }
 
 export interface TrackedResult {
@@ -55,6 +57,27 @@ export class TrackedLabels {
   /** Forget every character's labels (after a model swap); the tracks and their ids stay. */
   forgetLabels(): void {
     for (const t of this.tracker.active) t.data = { at: -Infinity };
+  }
+
+  /**
+   * A frame the detector skipped: the characters seen on the last detected frame, moved on by their
+   * tracks' motion, with the labels they have (nothing is classified).
+   */
+  coast(width: number, height: number): LiveDetection[] {
+    this.frame++;
+    const out: LiveDetection[] = [];
+    for (const t of this.tracker.coast()) {
+      const last = t.data.last;
+      if (!last) continue;
+      const [x, y, w, h] = t.bbox;
+      const x0 = Math.max(0, Math.round(x));
+      const y0 = Math.max(0, Math.round(y));
+      const x1 = Math.min(width, Math.round(x + w));
+      const y1 = Math.min(height, Math.round(y + h));
+      if (x1 - x0 < 2 || y1 - y0 < 2) continue;
+      out.push({ ...last, bbox: [x0, y0, x1 - x0, y1 - y0], track: t.id });
+    }
+    return out;
   }
 
   clear(): void {
@@ -95,11 +118,14 @@ export class TrackedLabels {
       const trackOf = new Map(tracked.map((t) => [t.index, t.track]));
       fresh.forEach((i, k) => {
         const track = trackOf.get(i)!;
-        track.data = { labels: done[k]!, at: this.frame, box: [...dets[i]!.bbox] };
         out[i] = { ...done[k]!, track: track.id };
+        // The body's labels are new; the tag read stays with the track (it has its own staleness).
+        track.data = { ...track.data, labels: done[k]!, at: this.frame, box: [...dets[i]!.bbox] };
       });
     }
     const tagsRead = nametag ? await this.readTags(img, out, tracked, nametag) : 0;
+    // What a coasting frame shows: the detection as described now, tag and all.
+    for (const { index, track } of tracked) track.data.last = out[index];
     return { detections: out, reused: haveModels ? dets.length - fresh.length : 0, tagsRead };
   }
 

@@ -122,6 +122,18 @@ export class Tracker<T> {
     this.tracks = next;
     return out;
   }
+
+  /**
+   * A frame without detections (the detector skipped it): every track moves on by its velocity. Not
+   * counted as missed, since nothing looked. Returns the tracks matched on the last detected frame.
+   */
+  coast(): Track<T>[] {
+    for (const t of this.tracks) {
+      t.bbox = step(t.bbox, t.velocity);
+      t.age++;
+    }
+    return this.tracks.filter((t) => t.missed === 0);
+  }
 }
 
 function step(b: Bbox, v: Bbox): Bbox {
