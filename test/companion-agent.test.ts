@@ -4,16 +4,18 @@
 // counts towards, /api/companion switches the client (refusing foreign Origins), /view marks the Cog
 // in Chromium, and an F9 capture labels the player's own Toon with the API's species.
 //
-// Nametag reading is not part of this branch: the Cog's name, suit and level are put on its detection
-// from the tag legible in the frame (fixtures/real/nametags.tsv: "Flunky / Bossbot / Level 1"), as the
-// reader would; the Penny Pincher case puts "Penny Pincher / Cashbot / Level 3" on the same box.
+// The Flunky's name, suit and level come from its tag as the agent reads it (the shipped reader in the
+// agent's models folder; fixtures/real/nametags.tsv: "Flunky / Bossbot / Level 1"); the Penny Pincher
+// case puts "Penny Pincher / Cashbot / Level 3" on the same box with a stand-in of the reader (no real
+// frame of it; test/companion-nametag.test.ts reads such a tag drawn in the game's typeface).
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { cp, copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { Agent, type LiveDetection } from '../src/agent/index.ts';
 import { parseLabel, type Suit } from '../src/taxonomy.ts';
+import { SHIPPED_READER } from '../src/nametag/read.ts';
 import { CompanionStandIn } from './companion-helpers.ts';
 import { connect, type Recorder } from './agent-helpers.ts';
 import { httpRequest, needFixtures, REAL, tempDir, until } from './helpers.ts';
@@ -48,15 +50,16 @@ describe('the agent with the companion on a real frame', { skip: needFixtures() 
   let cleanup: () => Promise<void>;
   let base: string;
   let tag: Tag;
-  /** What the nametag reader would put on the Cog; changed by the Penny Pincher case. */
-  let onTag: Tag;
+  /** The Penny Pincher case's stand-in of the reader (undefined: the agent's own read). */
+  let onTag: Tag | undefined;
   /** An extra Toon detection (the player's own, for the capture case). */
   let extra: LiveDetection[] = [];
 
   before(async () => {
     ({ dir, cleanup } = await tempDir('toonvision-companion-'));
     tag = await flunkyTag();
-    onTag = tag;
+    // The shipped tag reader as the player's: the agent reads the Cog's tag itself.
+    await cp(SHIPPED_READER, path.join(dir, 'models', 'nametag'), { recursive: true });
     const frames = path.join(dir, 'frames');
     await mkdir(frames);
     await copyFile(path.join(REAL, FRAME), path.join(frames, FRAME));
@@ -84,11 +87,13 @@ describe('the agent with the companion on a real frame', { skip: needFixtures() 
       log: () => undefined,
     });
     base = `http://127.0.0.1:${agent.port}`;
-    // The nametag reader's stand-in: the tag's words on the Cog's detection (a whole read, as the protocol has it: score and card box too).
+    // The Penny Pincher's stand-in: the tag's words on the Cog's detection (a whole read, as the protocol has it: score and card box too).
     const process = agent.pipeline.process.bind(agent.pipeline);
     agent.pipeline.process = async (frame) => {
       const p = await process(frame);
-      const dets = p.detections.map((d) => (d.label === 'cog' ? { ...d, suit: onTag.suit, name: onTag.name, level: onTag.level, nametag: { text: onTag.text, name: onTag.name, suit: onTag.suit, level: onTag.level, score: 0.95, bbox: [d.bbox[0], Math.max(0, d.bbox[1] - 30), d.bbox[2], 24] as [number, number, number, number] } } : d));
+      const onTag_ = onTag;
+      if (!onTag_) return { ...p, detections: [...p.detections, ...extra] };
+      const dets = p.detections.map((d) => (d.label === 'cog' ? { ...d, suit: onTag_.suit, name: onTag_.name, level: onTag_.level, nametag: { text: onTag_.text, name: onTag_.name, suit: onTag_.suit, level: onTag_.level, score: 0.95, bbox: [d.bbox[0], Math.max(0, d.bbox[1] - 30), d.bbox[2], 24] as [number, number, number, number] } } : d));
       return { ...p, detections: [...dets, ...extra] };
     };
     ws = await connect(agent.port);
@@ -124,6 +129,8 @@ describe('the agent with the companion on a real frame', { skip: needFixtures() 
     const cog = await cogOfFrame('flunky');
     assert.deepEqual(cog.bbox, [tag.box[0], tag.box[1], tag.box[2] - tag.box[0], tag.box[3] - tag.box[1]]);
     assert.deepEqual([cog.suit, cog.level], ['bb', 1]);
+    assert.equal(cog.nametag.text, 'Flunky / Bossbot / Level 1', 'read by the agent off the frame');
+    assert.ok(cog.nametag.score >= 0.6);
     assert.deepEqual(cog.tasks, [0]);
     assert.equal(cog.tasksUnsure, undefined, 'not even unsure for the Lawbot task');
     assert.equal(cog.invasion, undefined);
@@ -135,13 +142,13 @@ describe('the agent with the companion on a real frame', { skip: needFixtures() 
       { text: 'Defeat 2 Level 4+ Lawbots', current: 0, target: 2 },
     ];
     api.info.invasion = { cog: 'Penny Pincher', quantity: 2000, mega: false };
-    onTag = { ...tag, suit: 'cb', name: 'pennypincher', level: 3, text: 'Penny Pincher\nCashbot\nLevel 3' };
+    onTag = { ...tag, suit: 'cb', name: 'pennypincher', level: 3, text: 'Penny Pincher / Cashbot / Level 3' };
     await until(() => agent.companion.status().tasks[0]?.text === 'Defeat 3 Cashbots', 10_000, 'the new tasks read');
     const cog = await cogOfFrame('pennypincher');
     assert.deepEqual(cog.tasks, [0]);
     assert.equal(cog.tasksUnsure, undefined);
     assert.equal(cog.invasion, true);
-    onTag = tag;
+    onTag = undefined;
     api.info.tasks = [
       { text: 'Defeat 3 Bossbots', current: 1, target: 3 },
       { text: 'Defeat 2 Level 4+ Lawbots', current: 0, target: 2 },
@@ -224,5 +231,6 @@ describe('the agent with the companion on a real frame', { skip: needFixtures() 
     const xml = await readFile(saved.xml, 'utf8');
     assert.match(xml, /<name>toon_dog<\/name>/);
     assert.match(xml, /<name>cog_bb_flunky<\/name>/);
+    assert.match(xml, /<nametag>Flunky \/ Bossbot \/ Level 1<\/nametag>/, 'the Cog labelled by its tag, marked as such');
   });
 });

@@ -68,6 +68,11 @@ describe('matching Cogs to ToonTasks', () => {
     assert.deepEqual(matchCog(skel, t).tasks, [0, 2]);
     const v2 = { label: 'cog', suit: 'bb', name: 'flunky', level: 2, nametag: { text: 'Flunky v2.0\nBossbot\nLevel 2', name: 'flunky', suit: 'bb', level: 2 } };
     assert.deepEqual(matchCog(v2, t).tasks, [1, 2]);
+    // A read that left out the name line (Skelecog?) or the level line (v2.0?) does not say.
+    const partial = matchCog({ label: 'cog', suit: 'bb', nametag: { text: 'Bossbot', suit: 'bb' } }, t);
+    assert.deepEqual([partial.tasks, partial.tasksUnsure.map((u) => u.task)], [[2], [0, 1]]);
+    const noLevel = matchCog({ label: 'cog', suit: 'bb', name: 'flunky', nametag: { text: 'Flunky / Bossbot', name: 'flunky', suit: 'bb' } }, t);
+    assert.deepEqual([noLevel.tasks, noLevel.tasksUnsure.map((u) => u.task)], [[2], [1]], 'not a Skelecog (its name was read); v2.0 not known');
     const untagged = matchCog({ label: 'cog', suit: 'bb', name: 'flunky', level: 2 }, t);
     assert.deepEqual(untagged.tasks, [2]);
     assert.deepEqual(untagged.tasksUnsure.map((u) => u.task), [0, 1]);

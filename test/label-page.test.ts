@@ -168,6 +168,34 @@ describe('labelling page in Chromium', { skip: needChromium() }, () => {
     assert.equal(await page.locator('#dirty').isVisible(), false);
   });
 
+  test('a Cog labelled by its nametag is marked in the list; saving keeps the mark, a person\'s new label drops it', async () => {
+    await writeFile(xmlFile(), formatVoc({ ...parseVoc(await readFile(xmlFile(), 'utf8'), xmlFile()), objects: [
+      { name: 'cog_cb_pennypincher', pose: 'Unspecified', truncated: 0, difficult: 0, bndbox: { xmin: 200, ymin: 100, xmax: 260, ymax: 200 }, nametag: 'Penny Pincher / Cashbot / Level 3' },
+      { name: 'toon_dog', pose: 'Unspecified', truncated: 0, difficult: 0, bndbox: { xmin: 300, ymin: 100, xmax: 350, ymax: 200 } },
+    ] }));
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+    await page.locator('#shots li[data-file="shot.png"]').click();
+    await page.waitForFunction(() => document.querySelectorAll('#boxes li.tagged').length === 1);
+    assert.match((await page.locator('#boxes li.tagged').textContent()) ?? '', /from its nametag "Penny Pincher \/ Cashbot \/ Level 3"/);
+    // An edit elsewhere, saved: the tag's mark stays on its Cog.
+    await page.locator('#boxes li').nth(1).click();
+    await page.locator('#difficult').check();
+    await page.keyboard.press('Control+s');
+    await page.waitForFunction(() => !document.querySelector('#dirty') || (document.querySelector('#dirty') as HTMLElement).offsetParent === null);
+    let saved = parseVoc(await readFile(xmlFile(), 'utf8'), xmlFile());
+    assert.deepEqual(saved.objects.map((o) => o.nametag), ['Penny Pincher / Cashbot / Level 3', undefined]);
+    // The player says it is another Cog: their label wins and the mark goes.
+    await page.locator('#boxes li.tagged').click();
+    await page.keyboard.press('1');
+    await page.waitForFunction(() => document.querySelectorAll('#boxes li.tagged').length === 0);
+    await page.keyboard.press('Control+s');
+    await until(async () => !(await readFile(xmlFile(), 'utf8')).includes('<nametag>'), 5000, 'the mark gone from the file');
+    saved = parseVoc(await readFile(xmlFile(), 'utf8'), xmlFile());
+    assert.notEqual(saved.objects[0]!.name, 'cog_cb_pennypincher');
+    assert.equal(saved.objects[0]!.nametag, undefined);
+  });
+
   test('a screenshot without labels starts from the predictions; accept all, save: the file holds them', async () => {
     const pred = await writeScene(shots, 'pred', SIZE, 11);
     const { rm } = await import('node:fs/promises');

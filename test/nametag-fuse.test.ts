@@ -84,6 +84,10 @@ test('a tracked Cog\'s tag is read once and kept while it stays in view, moving 
     }
     assert.equal(calls, 1, 'read once');
     assert.equal(last!.track, 1);
+    // A frame the detector skips (detectEvery): the tracked Cog coasts on with its tag, not read again.
+    const [coasted] = tracked.coast(1280, 960);
+    assert.deepEqual([coasted?.track, coasted?.name, coasted?.nametag?.text], [1, 'loanshark', last!.nametag?.text]);
+    assert.equal(calls, 1);
   } finally {
     await reader.dispose();
   }
@@ -115,6 +119,12 @@ test('a collected frame with tag-read Cogs gets a raw/tagged copy and VOC of tho
     const again = await extractScreenshots(t.dir, { raw: l.tagged, move: true, moveTo: path.join(l.tagged, 'done') });
     assert.equal(again.crops, 0, 'harvested once');
     assert.ok((await readdir(l.unlabelled)).includes('2026-12-04T16-00-00-000Z.jpg'), 'the frame stays for the teacher');
+    // retrain's fine-tuning learns the body classifiers from it, grouped by its frame for the cross-validation.
+    const { playerCrops } = await import('../src/train/retrain.ts');
+    for (const [task, cls] of [['binary', 'cog'], ['suit', 'sb'], ['name', 'coldcaller']] as const) {
+      const crops = await playerCrops(t.dir, task);
+      assert.deepEqual(crops.map((c) => [c.group, c.cls, c.image.width, c.image.height]), [['2026-12-04T16-00-00-000Z.jpg', cls, 114, 144]], task);
+    }
   } finally {
     await t.cleanup();
   }

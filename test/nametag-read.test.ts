@@ -81,6 +81,12 @@ test('nametags read --json and bench nametags --json on the real frames', { skip
   assert.equal(doc.tags[0].name, 'flunky');
   assert.equal(doc.tags[0].level, 1);
   assert.equal(doc.tags[0].bbox.length, 4);
+  // predict: the box's Cog described by its tag (suit, name, level), the body classifiers' answer in visual.
+  const p = await runCliInProcess(['predict', `${path.join(REAL, 'ttr_flunky_figure.png')}:150,160,365,470`, '--models', path.join(REAL, 'none'), '--json']);
+  assert.equal(p.code, 0, p.stderr);
+  const det = JSON.parse(p.stdout).detections[0];
+  assert.deepEqual([det.label, det.suit, det.name, det.level, det.nametag.text], ['cog', 'bb', 'flunky', 1, 'Flunky / Bossbot / Level 1']);
+  assert.ok(det.visual && typeof det.visual === 'object', 'the body classifiers\' own answer beside it');
   const b = await runCliInProcess(['bench', 'nametags', '--dir', REAL, '--models', path.join(REAL, 'none'), '--json']);
   assert.equal(b.code, 0, b.stderr);
   const bench = JSON.parse(b.stdout);

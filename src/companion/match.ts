@@ -13,7 +13,7 @@ export interface CogSighting {
   name?: string;
   level?: number;
   /** the nametag read, when there was one: its text tells Skelecogs and Version 2.0 Cogs */
-  nametag?: { text?: string; name?: string; suit?: string; level?: number };
+  nametag?: { text?: string; name?: string; suit?: string; level?: number; skelecog?: boolean; v2?: boolean };
 }
 
 /** A task as the matcher needs it: its parsed objective, the API's `where` and progress. */
@@ -64,14 +64,18 @@ interface Seen {
 }
 
 function seen(d: CogSighting): Seen {
-  const text = d.nametag?.text;
-  const name = d.name ?? d.nametag?.name;
+  const tag = d.nametag;
+  const text = tag?.text;
+  const name = d.name ?? tag?.name;
+  // "Skelecog" takes the name line and "v2.0" follows the level: a read that left that line out does not say.
+  const skelecog = tag?.skelecog || (text !== undefined && /skelecog/i.test(text));
+  const v2 = tag?.v2 || (text !== undefined && /v\s*2\.0|version 2\.0/i.test(text));
   return {
     name,
-    suit: d.suit ?? d.nametag?.suit ?? (name ? suitOfCog(name) : undefined),
-    level: d.level ?? d.nametag?.level,
-    skelecog: text === undefined ? undefined : /skelecog/i.test(text),
-    v2: text === undefined ? undefined : /v\s*2\.0|version 2\.0/i.test(text),
+    suit: d.suit ?? tag?.suit ?? (name ? suitOfCog(name) : undefined),
+    level: d.level ?? tag?.level,
+    skelecog: text === undefined ? undefined : skelecog ? true : tag?.name !== undefined ? false : undefined,
+    v2: text === undefined ? undefined : v2 ? true : tag?.level !== undefined ? false : undefined,
   };
 }
 

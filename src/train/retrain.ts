@@ -384,7 +384,8 @@ async function seenByDetector(dir: string): Promise<Set<string>> {
  */
 export async function playerCrops(root: string, task: ClassifierTask): Promise<PlayerCrop[]> {
   const l = layout(root);
-  const dirs = [l.screenshots, l.processed].filter((d) => existsSync(d));
+  // With the collected frames labelled by their Cogs' nametags (only those Cogs: for the classifiers, never the detector).
+  const dirs = [l.screenshots, l.processed, l.tagged, path.join(l.tagged, 'done')].filter((d) => existsSync(d));
   const scenes: DetectorScene[] = dirs.length ? (await loadScenes(dirs)).scenes : [];
   if (scenes.length) return playerCropsFromScenes(scenes, task);
   const out: PlayerCrop[] = [];
