@@ -60,7 +60,8 @@ test('npm pack: the built package holds what runs and nothing else, and runs fro
     );
     assert.deepEqual(unwanted, [], 'nothing the product does not run');
     const size = report.files.reduce((n, f) => n + f.size, 0);
-    assert.ok(size < 20 * 1024 * 1024, `unpacked ${(size / 1048576).toFixed(1)} MB`);
+    // 20 MB before the nametag reader (models/demo/nametag, 1.8 MB) joined the shipped models.
+    assert.ok(size < 23 * 1024 * 1024, `unpacked ${(size / 1048576).toFixed(1)} MB`);
 
     // Unpacked alone: bin/toonvision.js finds no src/ and runs dist/ with plain Node.
     const tgz = path.join(t.dir, report.filename);

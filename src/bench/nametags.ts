@@ -12,7 +12,8 @@ import { readTagLabels, type TagLabel } from '../nametag/labels.ts';
 import { UNSURE, type NametagRead, type TagReader } from '../nametag/read.ts';
 import { isCoarse, parseAnyLabel, type AnyLabel } from '../taxonomy.ts';
 import { TrackedLabels } from '../predict/tracked.ts';
-import type { LiveDetection } from '../predict/cascade.ts';
+import { classifyDetections, type CascadeModels, type LiveDetection } from '../predict/cascade.ts';
+import { applyTag } from '../nametag/fuse.ts';
 
 /** Frames each labelled frame is played for, its Cogs standing (boxes wobbling a pixel), for the tracked cost. */
 export const TRACKED_FRAMES = 30;
@@ -44,6 +45,16 @@ export interface NametagBench extends NametagCounts {
    * again when unsure): ms added per frame on average, Cogs per frame, tags read per frame.
    */
   tracked: { frames: number; cogsPerFrame: number; msPerFrame: number; readsPerFrame: number };
+  /**
+   * With body classifiers given: the Cogs' suit and name on their boxes (not difficult ones) from the
+   * body classifiers alone, and with the tag read from the box fused in (the cascade's answer).
+   */
+  labels?: {
+    suitBoxes: number;
+    nameBoxes: number;
+    body: { suit: number; name: number };
+    withTags: { suit: number; name: number };
+  };
   failed: { file: string; reason: string }[];
 }
 
@@ -53,6 +64,7 @@ interface Target {
   label: AnyLabel;
   /** listed as legible */
   legible: boolean;
+  difficult: boolean;
   level?: number;
 }
 
@@ -82,7 +94,7 @@ function score(c: NametagCounts, t: Target, r: NametagRead | undefined): void {
 }
 
 /** Runs the bench over every labelled frame in `dir` with `reader`. */
-export async function runNametagBench(dir: string, reader: TagReader): Promise<NametagBench> {
+export async function runNametagBench(dir: string, reader: TagReader, body?: Pick<CascadeModels, 'suit' | 'name'>): Promise<NametagBench> {
   const tsv = path.join(dir, 'nametags.tsv');
   const listed = existsSync(tsv) ? await readTagLabels(tsv) : undefined;
   const files = (await readdir(dir)).filter((f) => f.endsWith('.xml')).sort();
@@ -97,6 +109,7 @@ export async function runNametagBench(dir: string, reader: TagReader): Promise<N
   let boxReads = 0;
   let frameMs = 0;
   const tracked = { frames: 0, cogs: 0, ms: 0, reads: 0 };
+  const labels = { suitBoxes: 0, nameBoxes: 0, body: { suit: 0, name: 0 }, withTags: { suit: 0, name: 0 } };
   for (const xml of files) {
     let img: RgbImage;
     const targets: Target[] = [];
@@ -114,7 +127,7 @@ export async function runNametagBench(dir: string, reader: TagReader): Promise<N
         const box: Bbox = [o.bndbox.xmin, o.bndbox.ymin, o.bndbox.xmax - o.bndbox.xmin, o.bndbox.ymax - o.bndbox.ymin];
         const entry = listed?.find((l) => l.image === path.basename(imageFile) && sameBox(box, l.box));
         const legible = label.kind === 'cog' && (listed ? entry !== undefined : !isCoarse(label));
-        targets.push({ file: imageFile, box, label, legible, ...(entry?.level !== undefined ? { level: entry.level } : {}) });
+        targets.push({ file: imageFile, box, label, legible, difficult: o.difficult === 1, ...(entry?.level !== undefined ? { level: entry.level } : {}) });
       }
     } catch (err) {
       failed.push({ file: xml, reason: (err as Error).message.split('\n')[0]! });
@@ -136,6 +149,21 @@ export async function runNametagBench(dir: string, reader: TagReader): Promise<N
       boxMs += performance.now() - t0;
       boxReads++;
       score(byBox, t, r);
+      if (body && t.label.kind === 'cog' && !t.difficult) {
+        // The body classifiers' answer on the box, then the cascade's with the tag fused in.
+        const [alone] = await classifyDetections(img, [{ bbox: t.box, label: 'cog', score: 1 }], body);
+        const fused = applyTag(alone!, r);
+        if (t.label.suit !== undefined) {
+          labels.suitBoxes++;
+          if (alone!.suit === t.label.suit) labels.body.suit++;
+          if (fused.suit === t.label.suit) labels.withTags.suit++;
+        }
+        if (!isCoarse(t.label)) {
+          labels.nameBoxes++;
+          if (alone!.name === t.label.name) labels.body.name++;
+          if (fused.name === t.label.name) labels.withTags.name++;
+        }
+      }
     }
     // From the whole frame.
     const t0 = performance.now();
@@ -172,6 +200,7 @@ export async function runNametagBench(dir: string, reader: TagReader): Promise<N
     ...byBox,
     msPerTag: round(boxReads ? boxMs / boxReads : 0),
     fromFrame: { ...fromFrame, msPerFrame: round(frames ? frameMs / frames : 0) },
+    ...(body ? { labels } : {}),
     tracked: { frames: tracked.frames, cogsPerFrame: round(tracked.frames ? tracked.cogs / tracked.frames : 0), msPerFrame: round(tracked.frames ? tracked.ms / tracked.frames : 0), readsPerFrame: round(tracked.frames ? tracked.reads / tracked.frames : 0) },
     failed,
   };

@@ -8,6 +8,7 @@ import { Agent } from '../agent/index.ts';
 import { runLiveBench } from '../bench/live.ts';
 import { defaultRealDir, runRealBench } from '../bench/real.ts';
 import { runNametagBench } from '../bench/nametags.ts';
+import { ModelSet } from '../predict/models.ts';
 import { openTagReader, READERS, type ReaderKind } from '../nametag/read.ts';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
@@ -238,6 +239,7 @@ suit 95%, name and animal 60%. JSON: {"dir", "screenshots", "objects", "difficul
     .option('--dir <DIR>', 'labelled frames (image + VOC .xml, optional nametags.tsv); default ../shared/fixtures/real')
     .addOption(new Option('--reader <R>', 'tag reader: model or tesseract').choices([...READERS]).default('model'))
     .option('--models <DIR>', "models folder: its nametag/ reader, else the shipped one", 'models')
+    .option('--labels', "also the Cogs' suit and name from the body classifiers alone (the models folder's, else the shipped ones) and with the tags fused in")
     .option('--json', 'print one JSON document')
     .addHelpText('after', `
 Each Cog's tag is looked for above its VOC box and read, then again from the whole frame (tags found
@@ -248,13 +250,16 @@ counts). A read counts when its score is at least 0.6. JSON: {"dir", "reader", "
 "fromFrame": {"read", "correct", "wrong", "toonsReadAsCogs", "msPerFrame"}, "failed"}. "wrong" counts
 sure reads that contradict a label, over every Cog in the VOC files (legible or not). "tracked": {"frames",
 "cogsPerFrame", "msPerFrame", "readsPerFrame"}: each frame played 30 times with its Cogs tracked, as the
-live agent reads tags (once per track, again when unsure).`)
-    .action(async (opts: { dir?: string; reader: ReaderKind; models: string; json?: boolean }) => {
+live agent reads tags (once per track, again when unsure). With --labels: "labels": {"suitBoxes",
+"nameBoxes", "body": {"suit", "name"}, "withTags": {"suit", "name"}} (boxes right, difficult ones left out).`)
+    .action(async (opts: { dir?: string; reader: ReaderKind; models: string; labels?: boolean; json?: boolean }) => {
       const dir = opts.dir ?? path.join('..', 'shared', 'fixtures', 'real');
       if (!existsSync(dir)) throw new RunError(`${dir}: no such folder`);
       const reader = await openTagReader({ reader: opts.reader, models: opts.models });
+      const body = opts.labels ? new ModelSet({ dir: opts.models, watch: false, nametags: false }) : undefined;
       try {
-        const r = await runNametagBench(dir, reader);
+        if (body) await body.loadAll();
+        const r = await runNametagBench(dir, reader, body && { suit: body.classifier('suit'), name: body.classifier('name') });
         if (opts.json) return printJson(r);
         const f = (c: { read: number; correct: { name: number; suit: number; level: number }; wrong: number }) =>
           `${c.read} read surely; right: name ${c.correct.name}, suit ${c.correct.suit}, level ${c.correct.level}/${r.levels}; ${c.wrong} wrong`;
@@ -263,11 +268,13 @@ live agent reads tags (once per track, again when unsure).`)
             `from each box: ${f(r)}; ${r.msPerTag} ms per tag\n` +
             `from the whole frame: ${f(r.fromFrame)}; ${r.fromFrame.msPerFrame} ms per frame\n` +
             `live, tracked: ${r.tracked.msPerFrame} ms per frame added with ${r.tracked.cogsPerFrame} Cogs in view (${r.tracked.readsPerFrame} tags read per frame)\n` +
-            (r.toonsReadAsCogs || r.fromFrame.toonsReadAsCogs ? `Toons read as Cogs: ${r.toonsReadAsCogs} (box), ${r.fromFrame.toonsReadAsCogs} (frame)\n` : ''),
+            (r.toonsReadAsCogs || r.fromFrame.toonsReadAsCogs ? `Toons read as Cogs: ${r.toonsReadAsCogs} (box), ${r.fromFrame.toonsReadAsCogs} (frame)\n` : '') +
+            (r.labels ? `Cogs' suit right: ${r.labels.body.suit}/${r.labels.suitBoxes} body alone, ${r.labels.withTags.suit}/${r.labels.suitBoxes} with tags; name: ${r.labels.body.name}/${r.labels.nameBoxes}, ${r.labels.withTags.name}/${r.labels.nameBoxes}\n` : ''),
         );
         for (const b of r.failed) log(`skipped ${b.file}: ${b.reason}`);
       } finally {
         await reader.dispose();
+        await body?.close();
       }
     });
 }
