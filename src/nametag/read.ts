@@ -33,6 +33,9 @@ export interface NametagRead {
   cut?: boolean;
 }
 
+/** Cards narrower than this many line pitches are too narrow for a sure read. */
+export const NARROWEST_CARD_EM = 3.2;
+
 /** Reads scoring below this are unsure: a Cog's suit and name do not come from them. */
 export const UNSURE = 0.6;
 /** The level (its three answers together) counts when its probability is at least this: a wrong digit is the reader's commonest slip. */
@@ -75,6 +78,9 @@ function finish(parts: Parts, conf: { name: number; suit: number; level: number 
     c.suit = c.name;
   }
   if (p.name && p.level !== undefined && !levelFits(p.name, p.level)) penalty *= 0.6;
+  // A card narrower than a department's word (about 4 em) holds no legible line: what is read there is
+  // a guess (a small far Cog's or a Toon's blur in old low-resolution frames), never sure.
+  if (plate.bbox[2] < NARROWEST_CARD_EM * plate.em) penalty *= 0.5;
   const given = [p.name || p.skelecog ? c.name : undefined, p.suit ? c.suit : undefined, p.level !== undefined ? c.level : undefined].filter((v): v is number => v !== undefined);
   const score = given.length ? Math.pow(given.reduce((a, b) => a * b, 1), 1 / given.length) * penalty : 0;
   return {
