@@ -84,7 +84,8 @@ function score(c: NametagCounts, t: Target, r: NametagRead | undefined): void {
   if (!sure) return;
   const wantName = isCoarse(t.label) ? undefined : t.label.name;
   const wantSuit = t.label.suit;
-  const wrong = (r.name !== undefined && wantName !== undefined && r.name !== wantName) || (r.suit !== undefined && wantSuit !== undefined && r.suit !== wantSuit) || (r.level !== undefined && t.level !== undefined && r.level !== t.level);
+  // A Skelecog read on a Cog labelled by its name is a wrong name too (a Skelecog's tag gives none).
+  const wrong = (r.name !== undefined && wantName !== undefined && r.name !== wantName) || (r.skelecog === true && wantName !== undefined) || (r.suit !== undefined && wantSuit !== undefined && r.suit !== wantSuit) || (r.level !== undefined && t.level !== undefined && r.level !== t.level);
   if (wrong) c.wrong++;
   if (!t.legible) return;
   c.read++;
