@@ -81,6 +81,8 @@ function finish(parts: Parts, conf: { name: number; suit: number; level: number 
   // A card narrower than a department's word (about 4 em) holds no legible line: what is read there is
   // a guess (a small far Cog's or a Toon's blur in old low-resolution frames), never sure.
   if (plate.bbox[2] < NARROWEST_CARD_EM * plate.em) penalty *= 0.5;
+  // "Skelecog" alone, without the department every Skelecog's tag gives under it, is a blur read as a word.
+  if (p.skelecog && !p.suit) penalty *= 0.5;
   const given = [p.name || p.skelecog ? c.name : undefined, p.suit ? c.suit : undefined, p.level !== undefined ? c.level : undefined].filter((v): v is number => v !== undefined);
   const score = given.length ? Math.pow(given.reduce((a, b) => a * b, 1), 1 / given.length) * penalty : 0;
   return {
