@@ -121,10 +121,13 @@ describe('live agent', () => {
     assert.equal(tf.memory().numTensors, 0, 'every tensor disposed after stop');
   });
 
-  it('bench live measures frames to a loopback client', async () => {
+  it('bench live measures frames to a loopback client, the detector on every 2nd frame when asked', async () => {
     const empty = path.join(dir, 'bench-models');
     await mkdir(empty, { recursive: true });
-    const r = await runLiveBench({ source: 'demo', seconds: 1, warmupSeconds: 0.3, models: empty, soak: true, soakEverySeconds: 0.5 }, (o) => Agent.start(o));
+    const r = await runLiveBench({ source: 'demo', seconds: 1, warmupSeconds: 0.3, models: empty, soak: true, soakEverySeconds: 0.5, detectEvery: 2 }, (o) => Agent.start(o));
+    assert.ok(r.detectedFrames !== undefined && r.detectedFrames >= 0.3 && r.detectedFrames <= 0.7, `detector ran on ${r.detectedFrames} of the frames`);
+    assert.notEqual(r.detector, 'tracked', 'the detector named is the one that ran');
+    assert.ok(r.classifiedPerFrame !== undefined && r.classifiedPerFrame >= 0);
     assert.ok(r.frames > 0, `frames ${r.frames}`);
     assert.ok(r.fps > 0);
     assert.ok(r.latencyMs.p95 >= r.latencyMs.p50 && r.latencyMs.p50 > 0);

@@ -158,6 +158,15 @@ describe('bench frames and bench capture', () => {
       const c = JSON.parse(cap.stdout);
       assert.deepEqual([c.frames, c.width, c.height, c.inputSize], [2, 64, 36, 416]);
       for (const k of ['grab', 'rgbaToRgb', 'letterbox']) assert.ok(c.ms[k] >= 0 && c.cpuMs[k] >= 0, JSON.stringify(c));
+      // bench track: the detector on every 2nd of the 4 frames, the other 2 coasted and compared.
+      const tr = await run(['bench', 'track', '--source', `folder:${out}`, '--detect-every', '2', '--json']);
+      assert.equal(tr.code, 0, tr.stderr);
+      const t = JSON.parse(tr.stdout);
+      assert.deepEqual([t.frames, t.detectEvery, t.coastedFrames], [4, 2, 2], JSON.stringify(t));
+      assert.ok(t.matched <= t.detectorBoxes && t.recall >= 0 && t.recall <= 1 && t.classifiedPerFrame <= t.detectionsPerFrame, JSON.stringify(t));
+      const notFolder = await run(['bench', 'track', '--source', 'demo']);
+      assert.equal(notFolder.code, 2);
+      assert.match(notFolder.stderr, /folder:DIR/);
       const bad = await run(['bench', 'frames', '--from', from, '--out', out, '--size', '64by36']);
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /--size/);

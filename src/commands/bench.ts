@@ -6,6 +6,7 @@ import { writeMovingFrames } from '../bench/frames.ts';
 import { runInferBench } from '../bench/infer.ts';
 import { Agent } from '../agent/index.ts';
 import { runLiveBench } from '../bench/live.ts';
+import { runTrackBench } from '../bench/track.ts';
 import { defaultRealDir, runRealBench } from '../bench/real.ts';
 import { runNametagBench } from '../bench/nametags.ts';
 import { ModelSet } from '../predict/models.ts';
@@ -79,9 +80,10 @@ export function register(program: Command): void {
     .option('--warmup <S>', 'seconds of warm-up excluded from the figures', parseNumberOption('--warmup'))
     .option('--interval <MS>', 'minimum ms between frames (default 0: as fast as the pipeline keeps up; 100 runs both runtimes at 10 fps)', parseNumberOption('--interval'))
     .addOption(runtimeOption())
+    .option('--detect-every <N>', 'run the detector on every Nth frame, the tracker moving the characters in between (default: 2 for the real-game detector, 1 for the synthetic one)', parsePositiveInt('--detect-every'))
     .option('--json', 'print one JSON document')
     .option('--no-nametags', 'do not read the Cogs\' nametags (to measure what reading them costs)')
-    .action(async (opts: { source: string; seconds: number; models?: string; window?: string; warmup?: number; interval?: number; runtime?: RuntimeName; nametags: boolean; json?: boolean }) => {
+    .action(async (opts: { source: string; seconds: number; models?: string; window?: string; warmup?: number; interval?: number; runtime?: RuntimeName; detectEvery?: number; nametags: boolean; json?: boolean }) => {
       if (!(opts.seconds > 0)) throw new UsageError(`--seconds must be more than 0, got ${opts.seconds}`);
       const r = await runLiveBench({
         source: opts.source,
@@ -92,6 +94,7 @@ export function register(program: Command): void {
         ...(opts.runtime ? { runtime: opts.runtime } : {}),
         ...(opts.interval !== undefined ? { intervalMs: opts.interval } : {}),
         ...(opts.nametags === false ? { nametags: false } : {}),
+        ...(opts.detectEvery !== undefined ? { detectEvery: opts.detectEvery } : {}),
         log: (m: string) => log(m),
       }, (o) => Agent.start(o));
       if (opts.json) return printJson(r);
@@ -121,6 +124,30 @@ one pass through the folder: the first pass decodes the PNGs).`)
       const r = await writeMovingFrames({ from: opts.from, out: opts.out, width: Number(m[1]), height: Number(m[2]), frames: opts.frames });
       if (opts.json) return printJson(r);
       process.stdout.write(`${r.frames} frames of ${r.width}x${r.height} in ${r.out} (camera moves ${r.panPerFrame} source pixels per frame across ${r.source.width}x${r.source.height})\n`);
+    });
+
+  bench
+    .command('track')
+    .description('what detecting every Nth frame costs in boxes and what tracking saves in classifications, on a folder of moving frames')
+    .requiredOption('--source <folder:DIR>', 'folder of moving frames (made by bench frames), replayed in name order')
+    .option('--detect-every <N>', 'the compared pipeline runs the detector on every Nth frame', parsePositiveInt('--detect-every'), 2)
+    .option('--passes <N>', 'passes through the folder', parsePositiveInt('--passes'), 1)
+    .option('--models <DIR>', 'models folder')
+    .option('--json', 'print one JSON document')
+    .addHelpText('after', `
+Two pipelines with the same models see the same frames: one detects on every frame, the other on every
+Nth, the tracker moving the characters on in between. On the frames it coasted, its boxes are matched to
+the detector's (same kind, IoU >= 0.5). JSON: {"frames", "detectEvery", "coastedFrames", "detectorBoxes",
+"matched", "recall", "extra", "meanIou", "staleRecall", "staleMeanIou" (the frame before's boxes left
+where they were), "sameFineLabel", "detectionsPerFrame", "classifiedPerFrame"}.`)
+    .action(async (opts: { source: string; detectEvery: number; passes: number; models?: string; json?: boolean }) => {
+      if (!opts.source.startsWith('folder:') || opts.source.length <= 'folder:'.length) throw new UsageError(`--source must be folder:DIR, got '${opts.source}'`);
+      const r = await runTrackBench({ dir: opts.source.slice('folder:'.length), detectEvery: opts.detectEvery, passes: opts.passes, ...(opts.models ? { models: opts.models } : {}) });
+      if (opts.json) return printJson(r);
+      process.stdout.write(
+        `detector on every ${r.detectEvery} frames: on ${r.coastedFrames} coasted frames the moved boxes found ${r.matched} of the detector's ${r.detectorBoxes} (recall ${r.recall}, mean IoU ${r.meanIou}, ` +
+          `same fine label ${r.sameFineLabel}, ${r.extra} of the moved boxes extra; the frame before's boxes unmoved: recall ${r.staleRecall}, mean IoU ${r.staleMeanIou}); ${r.classifiedPerFrame} of ${r.detectionsPerFrame} characters per frame classified afresh\n`,
+      );
     });
 
   bench

@@ -29,6 +29,8 @@ interface TrackLabels {
   tag?: { read?: NametagRead; at: number; box: Bbox };
   /** The character's detection on the last frame it was seen (what a coasting frame shows). */
   last?: LiveDetection;
+  /** The frame (of this object's count) on which `last` was seen. */
+  lastFrame?: number;
 }
 
 export interface TrackedResult {
@@ -69,7 +71,12 @@ export class TrackedLabels {
     for (const t of this.tracker.coast()) {
       const last = t.data.last;
       if (!last) continue;
-      const [x, y, w, h] = t.bbox;
+      // The detector's own box moved on by the track's velocity (per frame): on moving real frames its
+      // boxes overlap the detector's next ones better (IoU 0.757) than the smoothed track box (0.716)
+      // or the box left where it was (0.742) (`bench track`, every 2nd frame).
+      const k = this.frame - (t.data.lastFrame ?? this.frame);
+      const v = t.velocity;
+      const [x, y, w, h] = [last.bbox[0] + v[0]! * k, last.bbox[1] + v[1]! * k, last.bbox[2] + v[2]! * k, last.bbox[3] + v[3]! * k];
       const x0 = Math.max(0, Math.round(x));
       const y0 = Math.max(0, Math.round(y));
       const x1 = Math.min(width, Math.round(x + w));
@@ -125,7 +132,10 @@ export class TrackedLabels {
     }
     const tagsRead = nametag ? await this.readTags(img, out, tracked, nametag) : 0;
     // What a coasting frame shows: the detection as described now, tag and all.
-    for (const { index, track } of tracked) track.data.last = out[index];
+    for (const { index, track } of tracked) {
+      track.data.last = out[index];
+      track.data.lastFrame = this.frame;
+    }
     return { detections: out, reused: haveModels ? dets.length - fresh.length : 0, tagsRead };
   }
 
