@@ -4,27 +4,17 @@
 // ("Penny Pincher / Cashbot / Level 3", the one the issue's street frame shows) drawn in the game's
 // typeface over a real frame at a player's window size (no real frame of it is among the fixtures).
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { classifyDetections, type LiveDetection } from '../src/predict/cascade.ts';
-import { openTagReader, SHIPPED_READER, type TagReader } from '../src/nametag/read.ts';
 import { markDetections } from '../src/companion/annotate.ts';
 import { parseObjective } from '../src/companion/objectives.ts';
 import type { CompanionStatus } from '../src/companion/client.ts';
 import { needFixtures } from './helpers.ts';
-import { drawTestTags, needFonts, realBackground, realFrame } from './nametag-helpers.ts';
+import { drawTestTags, needFonts, needShippedReader, realBackground, realFrame, useShippedReader } from './nametag-helpers.ts';
 
-const noReader = existsSync(path.join(SHIPPED_READER, 'metadata.json')) ? false : `needs the shipped tag reader in ${SHIPPED_READER}`;
+const noReader = needShippedReader();
 const skip = noReader || needFixtures();
-let reader: TagReader;
-
-before(async () => {
-  if (!skip) reader = await openTagReader({ dir: SHIPPED_READER });
-});
-after(async () => {
-  await reader?.dispose();
-});
+const reader = useShippedReader(skip);
 
 /** The companion's status with these ToonTasks (none done yet). */
 function withTasks(...texts: string[]): CompanionStatus {
@@ -38,7 +28,7 @@ function withTasks(...texts: string[]): CompanionStatus {
 
 /** A detected Cog whose body classifiers said nothing: what it is comes from its tag alone. */
 async function readAndMark(img: Parameters<typeof classifyDetections>[0], bbox: LiveDetection['bbox'], status: CompanionStatus) {
-  const [d] = await classifyDetections(img, [{ bbox, label: 'cog', score: 0.9 }], { nametag: reader });
+  const [d] = await classifyDetections(img, [{ bbox, label: 'cog', score: 0.9 }], { nametag: reader() });
   return markDetections([d!], status)[0]!;
 }
 

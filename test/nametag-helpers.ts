@@ -9,6 +9,8 @@ import { placeTag, randomStyle, type DrawnTag, type TagTruth } from '../src/name
 import { renderTag } from '../src/nametag/render.ts';
 import { tagLines } from '../src/nametag/vocabulary.ts';
 import { rngFor } from '../src/synth/rng.ts';
+import { openTagReader, SHIPPED_READER, type TagReader } from '../src/nametag/read.ts';
+import { after, before } from 'node:test';
 import { FIXTURES, REAL } from './helpers.ts';
 import sharp from 'sharp';
 
@@ -64,4 +66,24 @@ export async function drawTestTags(frame: RgbImage, tags: readonly TestTag[]): P
 
 export async function realFrame(name: string): Promise<RgbImage> {
   return readImage(path.join(REAL, name));
+}
+
+/** A skip message when the shipped tag reader (models/demo/nametag) is absent, else false. */
+export function needShippedReader(): string | false {
+  return existsSync(path.join(SHIPPED_READER, 'metadata.json')) ? false : `needs the shipped tag reader in ${SHIPPED_READER} (make it with 'toonvision nametags train --out models/demo/nametag')`;
+}
+
+/** Opens the shipped reader before the file's tests (unless they are skipped) and disposes of it after; call the result to get it. */
+export function useShippedReader(skip: string | false): () => TagReader {
+  let reader: TagReader | undefined;
+  before(async () => {
+    if (!skip) reader = await openTagReader({ dir: SHIPPED_READER });
+  });
+  after(async () => {
+    await reader?.dispose();
+  });
+  return () => {
+    if (!reader) throw new Error('the shipped tag reader is not open');
+    return reader;
+  };
 }

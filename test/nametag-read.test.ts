@@ -1,24 +1,16 @@
 // Reading Cog tags with the shipped reader network: made-up tags at the sizes players play, the real
 // frames, a tag cut by the frame's edge (a partial, honest read), a Toon's tag (no Cog read), the CLI.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { locateTag, type FoundPlate } from '../src/nametag/locate.ts';
-import { openTagReader, SHIPPED_READER, UNSURE, type TagReader } from '../src/nametag/read.ts';
+import { UNSURE } from '../src/nametag/read.ts';
 import { needFixtures, REAL, runCliInProcess } from './helpers.ts';
-import { drawTestTags, needFonts, realBackground, realFrame } from './nametag-helpers.ts';
+import { drawTestTags, needFonts, needShippedReader, realBackground, realFrame, useShippedReader } from './nametag-helpers.ts';
 
-const noReader = existsSync(path.join(SHIPPED_READER, 'metadata.json')) ? false : `needs the shipped tag reader in ${SHIPPED_READER} (make it with 'toonvision nametags train --out models/demo/nametag')`;
+const noReader = needShippedReader();
 const skip = noReader || needFixtures();
-let reader: TagReader;
-
-before(async () => {
-  if (!skip) reader = await openTagReader({ dir: SHIPPED_READER });
-});
-after(async () => {
-  await reader?.dispose();
-});
+const reader = useShippedReader(skip);
 
 test('made-up tags at 720p sizes over a real frame are read right from their boxes', { skip: skip || needFonts() }, async () => {
   const bg = await realBackground(1600, 1200);
@@ -31,7 +23,7 @@ test('made-up tags at 720p sizes over a real frame are read right from their box
   for (const d of drawn) {
     const plate = locateTag(frame, d.box);
     assert.ok(plate, `tag of ${d.truth!.name} found`);
-    const [r] = await reader.read(frame, [plate]);
+    const [r] = await reader().read(frame, [plate]);
     assert.ok(r!.score >= UNSURE, `${d.truth!.name}: sure (${JSON.stringify(r)})`);
     assert.equal(r!.name, d.truth!.name);
     assert.equal(r!.suit, d.truth!.suit);
@@ -43,12 +35,12 @@ test('made-up tags at 720p sizes over a real frame are read right from their box
 
 test('the real frames: the Flunky figure\'s tag and sample_img0\'s two tags read right', { skip }, async () => {
   const fig = await realFrame('ttr_flunky_figure.png');
-  const [flunky] = await reader.read(fig, [locateTag(fig, [150, 160, 215, 310])!]);
+  const [flunky] = await reader().read(fig, [locateTag(fig, [150, 160, 215, 310])!]);
   assert.deepEqual([flunky!.name, flunky!.suit, flunky!.level], ['flunky', 'bb', 1], JSON.stringify(flunky));
   assert.ok(flunky!.score >= UNSURE);
   assert.equal(flunky!.text, 'Flunky / Bossbot / Level 1');
   const img0 = await realFrame('sample_img0.png');
-  const [cold, blood] = await reader.read(img0, [locateTag(img0, [152, 279, 114, 144])!, locateTag(img0, [631, 174, 89, 336])!]);
+  const [cold, blood] = await reader().read(img0, [locateTag(img0, [152, 279, 114, 144])!, locateTag(img0, [631, 174, 89, 336])!]);
   assert.deepEqual([cold!.name, cold!.suit], ['coldcaller', 'sb'], JSON.stringify(cold));
   assert.deepEqual([blood!.name, blood!.suit], ['bloodsucker', 'lb'], JSON.stringify(blood));
 });
@@ -62,7 +54,7 @@ test('a tag cut by the frame\'s edge reads partly and never wrongly; a Toon\'s t
   const cut = drawn[0]!;
   const plate = locateTag(frame, cut.box);
   assert.ok(plate?.cut, 'the cut tag is found and said to be cut');
-  const [r] = await reader.read(frame, [plate!]);
+  const [r] = await reader().read(frame, [plate!]);
   assert.equal(r!.cut, true);
   assert.ok(r!.name === undefined || r!.name === 'numbercruncher', `no wrong name (${JSON.stringify(r)})`);
   assert.ok(r!.suit === undefined || r!.suit === 'cb', `no wrong suit (${JSON.stringify(r)})`);
@@ -70,7 +62,7 @@ test('a tag cut by the frame\'s edge reads partly and never wrongly; a Toon\'s t
   // The Toon's card read as if the finder had taken it: no sure Cog.
   const toon = drawn[1]!;
   const asPlate: FoundPlate = { bbox: toon.plate, em: toon.em, lines: [], cut: false, score: 1 };
-  const [t] = await reader.read(frame, [asPlate]);
+  const [t] = await reader().read(frame, [asPlate]);
   assert.ok(t!.score < UNSURE || (!t!.name && !t!.suit), `a Toon's tag is not a Cog's (${JSON.stringify(t)})`);
 });
 
