@@ -74,3 +74,18 @@ export async function standIn(label: string, height: number, colour: [number, nu
     headTop: [0, h, 0],
   };
 }
+
+/** A CharacterSource of stand-ins: Cogs 6 ft tall in their suit's colour, Toons 3.5 ft. */
+export function standInSource(labels: { cog: string[]; toon: string[] } = { cog: ['cog_cb_pennypincher', 'cog_sb_coldcaller'], toon: ['toon_dog', 'toon_cat'] }) {
+  const colours: Record<string, [number, number, number]> = { bb: [0.45, 0.3, 0.15], lb: [0.2, 0.3, 0.6], cb: [0.25, 0.5, 0.3], sb: [0.5, 0.1, 0.2] };
+  return {
+    cogLabels: labels.cog,
+    toonLabels: labels.toon,
+    describe: 'stand-in characters',
+    animations: async () => [] as string[],
+    build: async (label: string) => {
+      const cog = label.startsWith('cog_');
+      return standIn(label, cog ? 6 : 3.5, cog ? colours[label.split('_')[1]!] ?? [0.4, 0.4, 0.4] : [0.9, 0.55, 0.2]);
+    },
+  };
+}

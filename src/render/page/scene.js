@@ -7,6 +7,8 @@ import * as THREE from 'three';
 import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
 import { clone as cloneSkinned } from 'three/addons/utils/SkeletonUtils.js';
 
+// Panda3D lights and blends colours as stored (no linear-light conversion): so do we, for the game's look
+THREE.ColorManagement.enabled = false;
 const loader = new GLTFLoader();
 /** url -> Promise<THREE.Object3D> (the loaded character, materials made Lambert; cloned per use) */
 const glbCache = new Map();
@@ -27,7 +29,7 @@ function setup(width, height, antialias) {
     renderer?.dispose();
     renderer = new THREE.WebGLRenderer({ antialias, preserveDrawingBuffer: true, alpha: false, powerPreference: 'high-performance' });
     renderer.__antialias = antialias;
-    renderer.outputColorSpace = THREE.SRGBColorSpace;
+    renderer.outputColorSpace = THREE.LinearSRGBColorSpace;
     renderer.setPixelRatio(1);
     document.body.appendChild(renderer.domElement);
   }
@@ -47,6 +49,10 @@ function setup(width, height, antialias) {
 
 /** The game's materials drawn as Panda3D's default lighting draws them: diffuse only, no specular. */
 function lambertOf(m) {
+  if (m.map) {
+    m.map.colorSpace = THREE.NoColorSpace;
+    m.map.needsUpdate = true;
+  }
   const l = new THREE.MeshLambertMaterial({
     map: m.map ?? null,
     color: m.color ? m.color.clone() : new THREE.Color(1, 1, 1),
@@ -84,6 +90,17 @@ async function loadCharacter(url) {
   return cloneSkinned(root);
 }
 
+async function fetchTexture(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: ${res.status}`);
+  const bitmap = await createImageBitmap(await res.blob(), { imageOrientation: 'flipY' });
+  const t = new THREE.Texture(bitmap);
+  t.flipY = false;
+  t.colorSpace = THREE.NoColorSpace;
+  t.needsUpdate = true;
+  return t;
+}
+
 async function loadTexture(url, opts = {}) {
   const key = `${url}|${opts.repeat ?? ''}`;
   let p = textureCache.get(key);
@@ -94,7 +111,7 @@ async function loadTexture(url, opts = {}) {
       const bitmap = await createImageBitmap(await res.blob(), { imageOrientation: 'flipY' });
       const t = new THREE.Texture(bitmap);
       t.flipY = false;
-      t.colorSpace = THREE.SRGBColorSpace;
+      t.colorSpace = THREE.NoColorSpace;
       if (opts.repeat) {
         t.wrapS = t.wrapT = THREE.RepeatWrapping;
         t.repeat.set(opts.repeat[0], opts.repeat[1]);
@@ -146,7 +163,7 @@ function dropShadowTexture() {
 }
 
 function colour(c) {
-  return new THREE.Color().setRGB(c[0], c[1], c[2], THREE.SRGBColorSpace);
+  return new THREE.Color(c[0], c[1], c[2]);
 }
 
 /** Every mesh of a character with its world-space vertices projected to pixels: [x0, y0, x1, y1]. */
@@ -174,10 +191,11 @@ function projectedBox(root, camera, width, height) {
 }
 
 function buildLights(scene, light) {
-  scene.add(new THREE.AmbientLight(colour(light.ambient), light.ambientIntensity));
-  if (light.hemi) scene.add(new THREE.HemisphereLight(colour(light.hemi.sky), colour(light.hemi.ground), light.hemi.intensity));
+  // the plan gives shares of the surface colour; three's Lambert divides irradiance by pi
+  scene.add(new THREE.AmbientLight(colour(light.ambient), light.ambientIntensity * Math.PI));
+  if (light.hemi) scene.add(new THREE.HemisphereLight(colour(light.hemi.sky), colour(light.hemi.ground), light.hemi.intensity * Math.PI));
   for (const d of light.directional ?? []) {
-    const l = new THREE.DirectionalLight(colour(d.colour), d.intensity);
+    const l = new THREE.DirectionalLight(colour(d.colour), d.intensity * Math.PI);
     l.position.set(d.direction[0], d.direction[1], d.direction[2]);
     scene.add(l, l.target);
   }
@@ -334,7 +352,9 @@ async function renderScene(plan) {
   camera.updateProjectionMatrix();
 
   const loads = [];
-  if (plan.background?.image) loads.push(loadTexture(plan.background.image).then((t) => { scene.background = t; }));
+  // a backdrop serves one scene (street skies come back, but are small)
+  let backdrop = null;
+  if (plan.background?.image) loads.push(fetchTexture(plan.background.image).then((t) => { scene.background = backdrop = t; }));
   else scene.background = colour(plan.background?.colour ?? [0.5, 0.7, 0.9]);
   loads.push(buildSet(scene, plan.set));
   const fontsReady = Promise.all((plan.fonts ?? []).map((f) => loadFont(f.family, f.url)));
@@ -405,6 +425,8 @@ async function renderScene(plan) {
     if (o.isMesh && o.userData.notCharacter) o.geometry.dispose();
   });
   scene.clear();
+  backdrop?.dispose();
+  backdrop?.image?.close?.();
 
   return {
     objects: chars.map((c, k) => ({

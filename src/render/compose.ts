@@ -1,0 +1,325 @@
+// Composes one scene as the game's third-person camera sees it, from a seed and an index alone (same
+// seed and index, same scene): the light (day, dusk, night, indoor), the camera (behind and above the
+// player's Toon, looking slightly down), a backdrop (a real screenshot's empty region, or a street or room
+// built of the game's own textures), and 1-6 Cogs and Toons posed with the game's animations, from near
+// (half the frame high) to far (30-40 px in 600), from any side, in three layouts:
+//  - street: characters scattered over the ground, sometimes the player's own Toon from behind;
+//  - battle: Cogs in a row facing a row of Toons, the pair seen from any side;
+//  - crowd: characters close together, overlapping.
+import type { Rng } from '../synth/rng.ts';
+import { depthForShare, lookTarget, toNdc, type GameCamera } from './camera.ts';
+import type { CharacterSource, PoseOptions, PosedCharacter } from './characters.ts';
+import { cogNametag, toonNametag, COG_FONT, TOON_FONT } from './nametag.ts';
+import type { LightPlan, NametagPlan, PlanePlan, Rgb, Vec3 } from './plan.ts';
+import type { SetTextureKind } from './backgrounds.ts';
+
+export const LIGHTINGS = ['day', 'dusk', 'night', 'indoor'] as const;
+export type Lighting = (typeof LIGHTINGS)[number];
+export const LAYOUTS = ['street', 'battle', 'crowd'] as const;
+export type Layout = (typeof LAYOUTS)[number];
+
+export interface ComposeContext {
+  width: number;
+  height: number;
+  source: CharacterSource;
+  animations: { cog: readonly string[]; toon: readonly string[] };
+  /** real screenshots usable as backdrops (count), 0 when none */
+  screenshots: number;
+  textures: Partial<Record<SetTextureKind, string[]>>;
+  fonts: ReadonlyMap<string, string>;
+}
+
+export interface ComposedCharacter {
+  label: string;
+  kind: 'cog' | 'toon';
+  pose: PoseOptions;
+  built: PosedCharacter;
+  position: Vec3;
+  yaw: number;
+  player: boolean;
+  nametag?: NametagPlan;
+  /** VOC pose seen from the camera: Frontal, Rear, Left, Right */
+  vocPose: string;
+}
+
+export type Backdrop =
+  | { kind: 'screenshot'; pick: number; tint: Rgb; blurPx: number }
+  | { kind: 'street' | 'room'; sky?: string; colour: Rgb; planes: PlanePlan[] };
+
+export interface ComposedScene {
+  index: number;
+  lighting: Lighting;
+  layout: Layout;
+  camera: GameCamera;
+  light: LightPlan;
+  backdrop: Backdrop;
+  characters: ComposedCharacter[];
+  blurPx: number;
+}
+
+/** Light in shares of the surface colour (ambient + sun at full incidence): Panda3D's unlit-texture look at 1. */
+function lightFor(lighting: Lighting, rng: Rng): LightPlan {
+  const dir = (elevationDeg: number): Vec3 => {
+    const az = rng.range(0, 2 * Math.PI);
+    const el = (elevationDeg * Math.PI) / 180;
+    return [Math.cos(el) * Math.sin(az), Math.sin(el), Math.cos(el) * Math.cos(az)];
+  };
+  switch (lighting) {
+    case 'day':
+      return { name: 'day', ambient: [1, 1, 1], ambientIntensity: rng.range(0.55, 0.75), directional: [{ colour: [1, 0.97, 0.92], intensity: rng.range(0.35, 0.55), direction: dir(rng.range(35, 75)) }] };
+    case 'dusk':
+      return { name: 'dusk', ambient: [1, 0.82, 0.72], ambientIntensity: rng.range(0.45, 0.6), directional: [{ colour: [1, 0.65, 0.4], intensity: rng.range(0.35, 0.5), direction: dir(rng.range(8, 25)) }] };
+    case 'night':
+      return { name: 'night', ambient: [0.62, 0.68, 1], ambientIntensity: rng.range(0.35, 0.5), directional: [{ colour: [0.7, 0.78, 1], intensity: rng.range(0.2, 0.35), direction: dir(rng.range(30, 70)) }] };
+    case 'indoor':
+      return { name: 'indoor', ambient: [1, 0.96, 0.88], ambientIntensity: rng.range(0.55, 0.7), directional: [{ colour: [1, 0.95, 0.85], intensity: rng.range(0.3, 0.45), direction: dir(rng.range(55, 85)) }] };
+  }
+}
+
+/** Backdrop tints of real screenshots (multiplied per channel). */
+function tintFor(lighting: Lighting, rng: Rng): Rgb {
+  const j = () => rng.range(0.95, 1.05);
+  switch (lighting) {
+    case 'day':
+      return [j(), j(), j()];
+    case 'dusk':
+      return [1.0 * j(), 0.8 * j(), 0.66 * j()];
+    case 'night':
+      return [0.38 * j(), 0.44 * j(), 0.66 * j()];
+    case 'indoor':
+      return [0.95 * j(), 0.9 * j(), 0.82 * j()];
+  }
+}
+
+function weighted<T>(rng: Rng, items: readonly [T, number][]): T {
+  const total = items.reduce((s, [, w]) => s + w, 0);
+  let r = rng.next() * total;
+  for (const [v, w] of items) if ((r -= w) < 0) return v;
+  return items[items.length - 1]![0];
+}
+
+/** ToonTown's building colours (walls of the procedural streets). */
+const WALL_COLOURS: Rgb[] = [
+  [0.98, 0.63, 0.27], [0.99, 0.87, 0.35], [0.95, 0.52, 0.5], [0.55, 0.8, 0.55], [0.6, 0.75, 0.95], [0.93, 0.45, 0.25], [0.85, 0.7, 0.95],
+];
+
+function streetSet(ctx: ComposeContext, rng: Rng, lighting: Lighting): Backdrop {
+  const t = ctx.textures;
+  const planes: PlanePlan[] = [];
+  const tile = rng.range(7, 12);
+  const ground = t.ground ? rng.pick(t.ground) : undefined;
+  planes.push({
+    size: [600, 600], position: [0, 0, 250], rotation: [-Math.PI / 2, 0, 0],
+    colour: ground ? [1, 1, 1] : [0.85, 0.72, 0.5], ...(ground ? { texture: ground, repeat: [600 / tile, 600 / tile] as [number, number] } : {}),
+  });
+  // sidewalks or lawns on both sides, walls of buildings behind them, trees far away
+  const half = rng.range(14, 26);
+  for (const side of [-1, 1]) {
+    const lawn = t.grass && rng.chance(0.4) ? rng.pick(t.grass) : undefined;
+    planes.push({
+      size: [40, 600], position: [side * (half + 20), 0.05, 250], rotation: [-Math.PI / 2, 0, 0],
+      colour: lawn ? [1, 1, 1] : [0.9, 0.8, 0.6], ...(lawn ? { texture: lawn, repeat: [4, 60] as [number, number] } : {}),
+    });
+    let z = rng.range(-10, 10);
+    while (z < 300) {
+      const w = rng.range(20, 45);
+      const h = rng.range(18, 40);
+      const wall = t.wall && rng.chance(0.35) ? rng.pick(t.wall) : undefined;
+      planes.push({
+        size: [w, h], position: [side * (half + rng.range(6, 12)), h / 2, z + w / 2], rotation: [0, -side * Math.PI / 2, 0],
+        colour: rng.pick(WALL_COLOURS), ...(wall ? { texture: wall, repeat: [w / 10, h / 10] as [number, number] } : {}),
+      });
+      z += w + rng.range(0, 6);
+    }
+  }
+  const trees = t.trees ? rng.pick(t.trees) : undefined;
+  planes.push({
+    size: [700, 60], position: [0, 30, 320], rotation: [0, 0, 0],
+    colour: trees ? [1, 1, 1] : [0.3, 0.6, 0.3], ...(trees ? { texture: trees, repeat: [12, 1] as [number, number] } : {}),
+  });
+  const sky: Rgb = lighting === 'night' ? [0.1, 0.12, 0.3] : lighting === 'dusk' ? [0.95, 0.6, 0.45] : [0.35, 0.6, 0.95];
+  return { kind: 'street', ...(t.sky && lighting !== 'night' ? { sky: rng.pick(t.sky) } : {}), colour: sky, planes };
+}
+
+function roomSet(ctx: ComposeContext, rng: Rng): Backdrop {
+  const t = ctx.textures;
+  const planes: PlanePlan[] = [];
+  const floor = t.floor ? rng.pick(t.floor) : undefined;
+  const depth = rng.range(40, 120);
+  const half = rng.range(18, 40);
+  const high = rng.range(14, 24);
+  planes.push({ size: [2 * half, depth + 40], position: [0, 0, depth / 2 - 10], rotation: [-Math.PI / 2, 0, 0], colour: floor ? [1, 1, 1] : [0.6, 0.45, 0.3], ...(floor ? { texture: floor, repeat: [half / 4, (depth + 40) / 8] as [number, number] } : {}) });
+  const wall = t.wall ? rng.pick(t.wall) : undefined;
+  const wallColour = rng.pick(WALL_COLOURS);
+  const w = (size: [number, number], position: Vec3, rotation: Vec3): PlanePlan => ({ size, position, rotation, colour: wallColour, ...(wall ? { texture: wall, repeat: [size[0] / 8, size[1] / 8] as [number, number] } : {}) });
+  planes.push(w([2 * half, high], [0, high / 2, depth + 10], [0, Math.PI, 0]));
+  planes.push(w([depth + 40, high], [-half, high / 2, depth / 2 - 10], [0, Math.PI / 2, 0]));
+  planes.push(w([depth + 40, high], [half, high / 2, depth / 2 - 10], [0, -Math.PI / 2, 0]));
+  return { kind: 'room', colour: [0.2, 0.18, 0.15], planes };
+}
+
+function vocPose(yaw: number, position: Vec3, cam: GameCamera): string {
+  // facing (sin yaw, 0, cos yaw); the camera's right is +X... as seen on screen, +X is to the left
+  // (three.js looks down +Z with +X to the screen's left)
+  const fx = Math.sin(yaw);
+  const fz = Math.cos(yaw);
+  const tx = cam.position[0] - position[0];
+  const tz = cam.position[2] - position[2];
+  const n = Math.hypot(tx, tz) || 1;
+  const toward = (fx * tx + fz * tz) / n;
+  if (toward > 0.7) return 'Frontal';
+  if (toward < -0.7) return 'Rear';
+  return fx > 0 ? 'Left' : 'Right';
+}
+
+/** The characters of a layout: kinds first (labels and poses are drawn after). */
+function castFor(layout: Layout, rng: Rng): { kinds: ('cog' | 'toon')[]; player: boolean } {
+  if (layout === 'battle') {
+    const cogs = rng.int(1, 4);
+    const toons = rng.int(1, Math.min(4, 6 - cogs));
+    return { kinds: [...Array(cogs).fill('cog'), ...Array(toons).fill('toon')], player: false };
+  }
+  const n = layout === 'crowd' ? rng.int(3, 6) : weighted(rng, [[1, 2], [2, 3], [3, 3], [4, 2], [5, 1], [6, 1]] as [number, number][]);
+  const player = layout === 'street' && rng.chance(0.4);
+  const kinds: ('cog' | 'toon')[] = [];
+  for (let i = 0; i < n; i++) kinds.push(i === 0 && player ? 'toon' : rng.chance(0.5) ? 'cog' : 'toon');
+  return { kinds, player };
+}
+
+function logUniform(rng: Rng, a: number, b: number): number {
+  return Math.exp(rng.range(Math.log(a), Math.log(b)));
+}
+
+const height = (c: PosedCharacter) => c.bounds.max[1] - Math.min(0, c.bounds.min[1]);
+const radius = (c: PosedCharacter) => 0.5 * Math.max(c.bounds.max[0] - c.bounds.min[0], c.bounds.max[2] - c.bounds.min[2]);
+
+/** Shares of the frame height: far (about 33 px in 600) to near (half the frame). */
+export const MIN_SHARE = 0.055;
+export const MAX_SHARE = 0.5;
+
+export async function composeScene(ctx: ComposeContext, rng: Rng, index: number): Promise<ComposedScene> {
+  const lighting = weighted<Lighting>(rng, [['day', 0.5], ['dusk', 0.15], ['night', 0.15], ['indoor', 0.2]]);
+  const layout = weighted<Layout>(rng, [['street', 0.5], ['battle', 0.3], ['crowd', 0.2]]);
+  const { kinds, player } = castFor(layout, rng);
+  const labels = kinds.map((k) => rng.pick(k === 'cog' ? ctx.source.cogLabels : ctx.source.toonLabels));
+  const poses: PoseOptions[] = kinds.map((k) => {
+    const anims = ctx.animations[k];
+    const pose: PoseOptions = {};
+    if (anims.length) pose.animation = rng.pick(anims);
+    pose.frame = rng.int(0, 11);
+    if (k === 'toon') pose.seed = rng.int(0, 2 ** 31 - 1);
+    return pose;
+  });
+  const built = await Promise.all(labels.map((l, i) => ctx.source.build(l, poses[i]!)));
+
+  // the camera: behind and above the player's Toon, looking slightly down
+  const aspect = ctx.width / ctx.height;
+  const cam: GameCamera = {
+    fov: rng.range(34, 44),
+    aspect,
+    position: [0, rng.range(4, 8), 0],
+    pitch: (rng.range(2, 13) * Math.PI) / 180,
+  };
+  const tHalf = Math.tan((cam.fov * Math.PI) / 360) * aspect;
+  const positions: Vec3[] = [];
+  const yaws: number[] = [];
+  const fits = (p: Vec3, r: number, upTo: number) =>
+    positions.slice(0, upTo).every((q, j) => Math.hypot(q[0] - p[0], q[2] - p[2]) > 0.8 * (r + radius(built[j]!)));
+  const feetVisible = (p: Vec3) => toNdc(cam, p).y > -0.97;
+  /** a ground point for a character to cover `share` of the frame, at lateral fraction ux */
+  const place = (h: number, share: number, ux: number): Vec3 => {
+    let { x, z } = depthForShare(cam, h, share, ux);
+    // mostly keep the feet in the frame (the camera looks down): step back until they are
+    for (let k = 0; k < 60 && !feetVisible([x, 0, z]) && rng.chance(0.985); k++) {
+      z *= 1.05;
+      x = ux * tHalf * z;
+    }
+    return [x, 0, z];
+  };
+
+  if (layout === 'battle') {
+    // Cogs on one side, Toons on the other, the battle seen from any side
+    const cogs = built.filter((_, i) => kinds[i] === 'cog');
+    const share = logUniform(rng, MIN_SHARE * 1.3, MAX_SHARE * 0.7);
+    const tallest = Math.max(...cogs.map(height));
+    const centre = place(tallest, share, rng.range(-0.5, 0.5));
+    centre[2] += 6;
+    const theta = rng.range(0, 2 * Math.PI);
+    const gap = rng.range(3.5, 6);
+    const rows: Record<'cog' | 'toon', number[]> = { cog: [], toon: [] };
+    kinds.forEach((k, i) => rows[k].push(i));
+    for (const k of ['cog', 'toon'] as const) {
+      const row = rows[k];
+      const spacing = k === 'cog' ? rng.range(3.5, 5) : rng.range(2.8, 4);
+      row.forEach((i, j) => {
+        const along = (j - (row.length - 1) / 2) * spacing;
+        const across = (k === 'cog' ? 1 : -1) * gap + rng.range(-0.6, 0.6);
+        const lx = along;
+        const lz = across + Math.abs(along) * 0.15 * (k === 'cog' ? 1 : -1);
+        positions[i] = [centre[0] + lx * Math.cos(theta) + lz * Math.sin(theta), 0, centre[2] - lx * Math.sin(theta) + lz * Math.cos(theta)];
+        // face the other row
+        yaws[i] = theta + (k === 'cog' ? Math.PI : 0) + rng.range(-0.35, 0.35);
+      });
+    }
+  } else if (layout === 'crowd') {
+    const share = logUniform(rng, MIN_SHARE * 1.5, MAX_SHARE * 0.8);
+    const centre = place(height(built[0]!), share, rng.range(-0.6, 0.6));
+    const spread = rng.range(1.5, 4.5);
+    built.forEach((c, i) => {
+      let p: Vec3 = [centre[0], 0, centre[2]];
+      for (let k = 0; k < 30; k++) {
+        p = [centre[0] + rng.range(-spread, spread) * 1.5, 0, centre[2] + rng.range(-spread, spread)];
+        if (fits(p, radius(c), i)) break;
+      }
+      positions[i] = p;
+      yaws[i] = rng.range(0, 2 * Math.PI);
+    });
+  } else {
+    built.forEach((c, i) => {
+      if (i === 0 && player) {
+        // the player's own Toon from behind, low in the middle of the frame
+        const share = rng.range(0.25, 0.45);
+        const p = place(height(c), share, rng.range(-0.12, 0.12));
+        positions[i] = p;
+        yaws[i] = rng.range(-0.4, 0.4);
+        return;
+      }
+      let p: Vec3 = [0, 0, 10];
+      for (let k = 0; k < 30; k++) {
+        const ux = rng.chance(0.1) ? rng.range(0.9, 1.15) * (rng.chance(0.5) ? 1 : -1) : rng.range(-0.9, 0.9);
+        p = place(height(c), logUniform(rng, MIN_SHARE, MAX_SHARE), ux);
+        if (fits(p, radius(c), i)) break;
+      }
+      positions[i] = p;
+      yaws[i] = rng.range(0, 2 * Math.PI);
+    });
+  }
+
+  let backdrop: Backdrop;
+  if (ctx.screenshots > 0 && rng.chance(lighting === 'indoor' ? 0.3 : 0.6)) {
+    backdrop = { kind: 'screenshot', pick: rng.int(0, 1 << 30), tint: tintFor(lighting, rng), blurPx: rng.chance(0.3) ? rng.range(0.3, 1.2) : 0 };
+  } else backdrop = lighting === 'indoor' ? roomSet(ctx, rng) : streetSet(ctx, rng, lighting);
+
+  const characters: ComposedCharacter[] = built.map((b, i) => {
+    const kind = kinds[i]!;
+    const show = rng.chance(0.95);
+    const tag = kind === 'cog' ? cogNametag(labels[i]!, rng, ctx.fonts.has(COG_FONT)) : toonNametag(rng, ctx.fonts.has(TOON_FONT));
+    return {
+      label: labels[i]!,
+      kind,
+      pose: poses[i]!,
+      built: b,
+      position: positions[i]!,
+      yaw: yaws[i]!,
+      player: i === 0 && player,
+      ...(show ? { nametag: tag } : {}),
+      vocPose: vocPose(yaws[i]!, positions[i]!, cam),
+    };
+  });
+  return { index, lighting, layout, camera: cam, light: lightFor(lighting, rng), backdrop, characters, blurPx: rng.chance(0.35) ? rng.range(0.2, 0.6) : 0 };
+}
+
+/** The camera as the page takes it. */
+export function cameraPlan(cam: GameCamera): { fov: number; position: Vec3; target: Vec3; near: number; far: number } {
+  return { fov: cam.fov, position: cam.position, target: lookTarget(cam), near: 0.5, far: 1500 };
+}
