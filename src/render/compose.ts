@@ -207,7 +207,8 @@ export async function composeScene(ctx: ComposeContext, rng: Rng, index: number)
     const pose: PoseOptions = {};
     if (anims.length) pose.animation = rng.pick(anims);
     pose.frame = rng.int(0, 11);
-    if (k === 'toon') pose.seed = rng.int(0, 2 ** 31 - 1);
+    // a Toon's looks and clothes, a Cog's level
+    pose.seed = k === 'toon' ? rng.int(0, 2 ** 31 - 1) : rng.int(0, 4);
     return pose;
   });
   const built = await Promise.all(labels.map((l, i) => ctx.source.build(l, poses[i]!)));
@@ -303,7 +304,7 @@ export async function composeScene(ctx: ComposeContext, rng: Rng, index: number)
   const characters: ComposedCharacter[] = built.map((b, i) => {
     const kind = kinds[i]!;
     const show = rng.chance(0.95);
-    const tag = kind === 'cog' ? cogNametag(labels[i]!, rng, ctx.fonts.has(COG_FONT)) : toonNametag(rng, ctx.fonts.has(TOON_FONT));
+    const tag = kind === 'cog' ? cogNametag(labels[i]!, rng, ctx.fonts.has(COG_FONT), b.nametag) : toonNametag(rng, ctx.fonts.has(TOON_FONT));
     return {
       label: labels[i]!,
       kind,

@@ -63,10 +63,12 @@ const TOON_COLOURS: [number, number, number][] = [
   [51, 77, 204], [51, 77, 204], [51, 77, 204], [40, 60, 170], [0, 110, 40], [150, 40, 140], [200, 90, 0],
 ];
 
-export function cogNametag(label: string, rng: Rng, hasFont: boolean): NametagPlan {
+/** A Cog's nametag; `said` is what the game's builder says it reads (name, department, level), when it says. */
+export function cogNametag(label: string, rng: Rng, hasFont: boolean, said?: { name: string; suit: string; level: number }): NametagPlan {
   const grey = rng.int(196, 214);
+  const lines = cogNametagLines(label, rng);
   return {
-    lines: cogNametagLines(label, rng),
+    lines: said ? [said.name, said.suit, `Level ${said.level}`] : lines,
     family: hasFont ? COG_FONT : 'monospace',
     fallback: 'monospace',
     colour: [20, 20, 20],

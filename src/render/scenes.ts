@@ -192,6 +192,7 @@ export async function renderScenes(opts: RenderOptions): Promise<RenderResult> {
       pending = k + 1 < todo.length ? planScene(ctx, page, shots, opts.seed, todo[k + 1]!, opts.format) : null;
       pending?.catch(() => {});
       const drawn = await page.render(plan);
+      if (process.env.TOONVISION_RENDER_TIMINGS) log(`render: scene ${index} ${JSON.stringify(Object.fromEntries(Object.entries(drawn.ms).map(([k, v]) => [k, Math.round(v)])))}`);
       for (const key of cleanup) page.forget(key);
       const objects = drawn.objects
         .map((o) => {
