@@ -6,6 +6,7 @@ import cliProgress from 'cli-progress';
 import { ChromiumMissingError } from '../render/browser.ts';
 import { cachedSource } from '../render/characters.ts';
 import { NoCharactersError, openGameCharacters } from '../render/game-source.ts';
+import { PropSource } from '../render/props.ts';
 import { renderScenes, type ImageFormat } from '../render/scenes.ts';
 import { log, parseIntOption, parsePositiveInt, printJson, RunError, UsageError } from './common.ts';
 
@@ -80,6 +81,7 @@ interrupted scene (image without .xml) is finished first. Needs Chromium (softwa
           format: opts.format,
           assets,
           source: cachedSource(source),
+          props: new PropSource(source.assets),
           backgrounds,
           ...(opts.chromium ? { chromium: opts.chromium } : {}),
           log: (l) => (bar && started ? bar.updateETA() : log(l)),

@@ -70,12 +70,13 @@ function intersects(a: Box, b: Box): boolean {
 }
 
 /**
- * A free region of aspect `aspect` (width / height), at least `minFraction` of the screenshot's height,
- * or null when none is found in a few tries.
+ * A free region of aspect `aspect` (width / height), at least `minFraction` of the screenshot's height and
+ * `minHeight` pixels high (so that it is not blown up beyond recognition), or null when none is found in
+ * a few tries.
  */
-export function pickRegion(shot: RealScreenshot, aspect: number, rng: Rng, minFraction = 0.3): Region | null {
+export function pickRegion(shot: RealScreenshot, aspect: number, rng: Rng, opts: { minFraction?: number; minHeight?: number } = {}): Region | null {
   const maxH = Math.min(shot.height, shot.width / aspect);
-  const minH = Math.max(48, minFraction * shot.height);
+  const minH = Math.max(48, opts.minHeight ?? 0, (opts.minFraction ?? 0.3) * shot.height);
   if (maxH < minH) return null;
   for (let attempt = 0; attempt < 40; attempt++) {
     // larger regions first, smaller ones when those keep hitting characters

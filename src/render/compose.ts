@@ -1,7 +1,8 @@
 // Composes one scene as the game's third-person camera sees it, from a seed and an index alone (same
 // seed and index, same scene): the light (day, dusk, night, indoor), the camera (behind and above the
-// player's Toon, looking slightly down), a backdrop (a real screenshot's empty region, or a street or room
-// built of the game's own textures), and 1-6 Cogs and Toons posed with the game's animations, from near
+// player's Toon, looking slightly down), a set (sets.ts: streets, playgrounds and rooms of the game's own
+// buildings and textures, or a real screenshot's empty region), and 1-6 Cogs and Toons posed with the
+// game's animations, standing where the set lets them, from near
 // (half the frame high) to far (30-40 px in 600), from any side, in three layouts:
 //  - street: characters scattered over the ground, sometimes the player's own Toon from behind;
 //  - battle: Cogs in a row facing a row of Toons, the pair seen from any side;
@@ -10,8 +11,8 @@ import type { Rng } from '../synth/rng.ts';
 import { depthForShare, lookTarget, toNdc, type GameCamera } from './camera.ts';
 import type { CharacterSource, PoseOptions, PosedCharacter } from './characters.ts';
 import { cogNametag, toonNametag, COG_FONT, TOON_FONT } from './nametag.ts';
-import type { LightPlan, NametagPlan, PlanePlan, Rgb, Vec3 } from './plan.ts';
-import type { SetTextureKind } from './backgrounds.ts';
+import type { LightPlan, NametagPlan, Rgb, Vec3 } from './plan.ts';
+import { chooseSet, type SetContext, type SetPlan } from './sets.ts';
 
 export const LIGHTINGS = ['day', 'dusk', 'night', 'indoor'] as const;
 export type Lighting = (typeof LIGHTINGS)[number];
@@ -23,9 +24,7 @@ export interface ComposeContext {
   height: number;
   source: CharacterSource;
   animations: { cog: readonly string[]; toon: readonly string[] };
-  /** real screenshots usable as backdrops (count), 0 when none */
-  screenshots: number;
-  textures: Partial<Record<SetTextureKind, string[]>>;
+  sets: SetContext;
   fonts: ReadonlyMap<string, string>;
 }
 
@@ -42,9 +41,12 @@ export interface ComposedCharacter {
   vocPose: string;
 }
 
-export type Backdrop =
-  | { kind: 'screenshot'; pick: number; tint: Rgb; blurPx: number }
-  | { kind: 'street' | 'room'; sky?: string; colour: Rgb; planes: PlanePlan[] };
+/** A real screenshot's region behind the set: which (a number the backdrop picker draws from), tint, blur. */
+export interface ScreenshotBackdrop {
+  pick: number;
+  tint: Rgb;
+  blurPx: number;
+}
 
 export interface ComposedScene {
   index: number;
@@ -52,12 +54,16 @@ export interface ComposedScene {
   layout: Layout;
   camera: GameCamera;
   light: LightPlan;
-  backdrop: Backdrop;
+  set: SetPlan;
+  screenshot?: ScreenshotBackdrop;
   characters: ComposedCharacter[];
   blurPx: number;
 }
 
-/** Light in shares of the surface colour (ambient + sun at full incidence): Panda3D's unlit-texture look at 1. */
+/**
+ * Light in shares of the surface colour (ambient + sun at full incidence). ToonTown lights its characters
+ * brightly at every hour (its night is a dark sky, not dark Toons): dusk and night tint more than they dim.
+ */
 function lightFor(lighting: Lighting, rng: Rng): LightPlan {
   const dir = (elevationDeg: number): Vec3 => {
     const az = rng.range(0, 2 * Math.PI);
@@ -66,13 +72,13 @@ function lightFor(lighting: Lighting, rng: Rng): LightPlan {
   };
   switch (lighting) {
     case 'day':
-      return { name: 'day', ambient: [1, 1, 1], ambientIntensity: rng.range(0.55, 0.75), directional: [{ colour: [1, 0.97, 0.92], intensity: rng.range(0.35, 0.55), direction: dir(rng.range(35, 75)) }] };
+      return { name: 'day', ambient: [1, 1, 1], ambientIntensity: rng.range(0.7, 0.9), directional: [{ colour: [1, 0.97, 0.92], intensity: rng.range(0.3, 0.45), direction: dir(rng.range(35, 75)) }] };
     case 'dusk':
-      return { name: 'dusk', ambient: [1, 0.82, 0.72], ambientIntensity: rng.range(0.45, 0.6), directional: [{ colour: [1, 0.65, 0.4], intensity: rng.range(0.35, 0.5), direction: dir(rng.range(8, 25)) }] };
+      return { name: 'dusk', ambient: [1, 0.9, 0.82], ambientIntensity: rng.range(0.65, 0.8), directional: [{ colour: [1, 0.72, 0.5], intensity: rng.range(0.3, 0.45), direction: dir(rng.range(8, 25)) }] };
     case 'night':
-      return { name: 'night', ambient: [0.62, 0.68, 1], ambientIntensity: rng.range(0.35, 0.5), directional: [{ colour: [0.7, 0.78, 1], intensity: rng.range(0.2, 0.35), direction: dir(rng.range(30, 70)) }] };
+      return { name: 'night', ambient: [0.8, 0.85, 1], ambientIntensity: rng.range(0.55, 0.7), directional: [{ colour: [0.75, 0.82, 1], intensity: rng.range(0.2, 0.35), direction: dir(rng.range(30, 70)) }] };
     case 'indoor':
-      return { name: 'indoor', ambient: [1, 0.96, 0.88], ambientIntensity: rng.range(0.55, 0.7), directional: [{ colour: [1, 0.95, 0.85], intensity: rng.range(0.3, 0.45), direction: dir(rng.range(55, 85)) }] };
+      return { name: 'indoor', ambient: [1, 0.97, 0.9], ambientIntensity: rng.range(0.7, 0.85), directional: [{ colour: [1, 0.95, 0.85], intensity: rng.range(0.25, 0.4), direction: dir(rng.range(55, 85)) }] };
   }
 }
 
@@ -83,9 +89,9 @@ function tintFor(lighting: Lighting, rng: Rng): Rgb {
     case 'day':
       return [j(), j(), j()];
     case 'dusk':
-      return [1.0 * j(), 0.8 * j(), 0.66 * j()];
+      return [1.0 * j(), 0.84 * j(), 0.72 * j()];
     case 'night':
-      return [0.38 * j(), 0.44 * j(), 0.66 * j()];
+      return [0.5 * j(), 0.56 * j(), 0.78 * j()];
     case 'indoor':
       return [0.95 * j(), 0.9 * j(), 0.82 * j()];
   }
@@ -96,66 +102,6 @@ function weighted<T>(rng: Rng, items: readonly [T, number][]): T {
   let r = rng.next() * total;
   for (const [v, w] of items) if ((r -= w) < 0) return v;
   return items[items.length - 1]![0];
-}
-
-/** ToonTown's building colours (walls of the procedural streets). */
-const WALL_COLOURS: Rgb[] = [
-  [0.98, 0.63, 0.27], [0.99, 0.87, 0.35], [0.95, 0.52, 0.5], [0.55, 0.8, 0.55], [0.6, 0.75, 0.95], [0.93, 0.45, 0.25], [0.85, 0.7, 0.95],
-];
-
-function streetSet(ctx: ComposeContext, rng: Rng, lighting: Lighting): Backdrop {
-  const t = ctx.textures;
-  const planes: PlanePlan[] = [];
-  const tile = rng.range(7, 12);
-  const ground = t.ground ? rng.pick(t.ground) : undefined;
-  planes.push({
-    size: [600, 600], position: [0, 0, 250], rotation: [-Math.PI / 2, 0, 0],
-    colour: ground ? [1, 1, 1] : [0.85, 0.72, 0.5], ...(ground ? { texture: ground, repeat: [600 / tile, 600 / tile] as [number, number] } : {}),
-  });
-  // sidewalks or lawns on both sides, walls of buildings behind them, trees far away
-  const half = rng.range(14, 26);
-  for (const side of [-1, 1]) {
-    const lawn = t.grass && rng.chance(0.4) ? rng.pick(t.grass) : undefined;
-    planes.push({
-      size: [40, 600], position: [side * (half + 20), 0.05, 250], rotation: [-Math.PI / 2, 0, 0],
-      colour: lawn ? [1, 1, 1] : [0.9, 0.8, 0.6], ...(lawn ? { texture: lawn, repeat: [4, 60] as [number, number] } : {}),
-    });
-    let z = rng.range(-10, 10);
-    while (z < 300) {
-      const w = rng.range(20, 45);
-      const h = rng.range(18, 40);
-      const wall = t.wall && rng.chance(0.35) ? rng.pick(t.wall) : undefined;
-      planes.push({
-        size: [w, h], position: [side * (half + rng.range(6, 12)), h / 2, z + w / 2], rotation: [0, -side * Math.PI / 2, 0],
-        colour: rng.pick(WALL_COLOURS), ...(wall ? { texture: wall, repeat: [w / 10, h / 10] as [number, number] } : {}),
-      });
-      z += w + rng.range(0, 6);
-    }
-  }
-  const trees = t.trees ? rng.pick(t.trees) : undefined;
-  planes.push({
-    size: [700, 60], position: [0, 30, 320], rotation: [0, 0, 0],
-    colour: trees ? [1, 1, 1] : [0.3, 0.6, 0.3], ...(trees ? { texture: trees, repeat: [12, 1] as [number, number] } : {}),
-  });
-  const sky: Rgb = lighting === 'night' ? [0.1, 0.12, 0.3] : lighting === 'dusk' ? [0.95, 0.6, 0.45] : [0.35, 0.6, 0.95];
-  return { kind: 'street', ...(t.sky && lighting !== 'night' ? { sky: rng.pick(t.sky) } : {}), colour: sky, planes };
-}
-
-function roomSet(ctx: ComposeContext, rng: Rng): Backdrop {
-  const t = ctx.textures;
-  const planes: PlanePlan[] = [];
-  const floor = t.floor ? rng.pick(t.floor) : undefined;
-  const depth = rng.range(40, 120);
-  const half = rng.range(18, 40);
-  const high = rng.range(14, 24);
-  planes.push({ size: [2 * half, depth + 40], position: [0, 0, depth / 2 - 10], rotation: [-Math.PI / 2, 0, 0], colour: floor ? [1, 1, 1] : [0.6, 0.45, 0.3], ...(floor ? { texture: floor, repeat: [half / 4, (depth + 40) / 8] as [number, number] } : {}) });
-  const wall = t.wall ? rng.pick(t.wall) : undefined;
-  const wallColour = rng.pick(WALL_COLOURS);
-  const w = (size: [number, number], position: Vec3, rotation: Vec3): PlanePlan => ({ size, position, rotation, colour: wallColour, ...(wall ? { texture: wall, repeat: [size[0] / 8, size[1] / 8] as [number, number] } : {}) });
-  planes.push(w([2 * half, high], [0, high / 2, depth + 10], [0, Math.PI, 0]));
-  planes.push(w([depth + 40, high], [-half, high / 2, depth / 2 - 10], [0, Math.PI / 2, 0]));
-  planes.push(w([depth + 40, high], [half, high / 2, depth / 2 - 10], [0, -Math.PI / 2, 0]));
-  return { kind: 'room', colour: [0.2, 0.18, 0.15], planes };
 }
 
 function vocPose(yaw: number, position: Vec3, cam: GameCamera): string {
@@ -222,6 +168,22 @@ export async function composeScene(ctx: ComposeContext, rng: Rng, index: number)
     pitch: (rng.range(2, 13) * Math.PI) / 180,
   };
   const tHalf = Math.tan((cam.fov * Math.PI) / 360) * aspect;
+  const set = chooseSet(ctx.sets, rng, lighting);
+  const w = set.walkable;
+  /** the nearest point where the set lets a character of radius r stand */
+  const settle = (p: Vec3, r: number): Vec3 => {
+    let x = Math.min(w.centre + w.halfWidth - r, Math.max(w.centre - w.halfWidth + r, p[0]));
+    let z = Math.min(w.zMax, Math.max(w.zMin, p[2]));
+    for (const [bx, bz, br] of w.blocked) {
+      const d = Math.hypot(x - bx, z - bz);
+      if (d < br + r) {
+        const k = (br + r + 0.5) / (d || 1);
+        x = bx + (x - bx) * k;
+        z = bz + (z - bz) * k;
+      }
+    }
+    return [x, 0, z];
+  };
   const positions: Vec3[] = [];
   const yaws: number[] = [];
   const fits = (p: Vec3, r: number, upTo: number) =>
@@ -245,6 +207,9 @@ export async function composeScene(ctx: ComposeContext, rng: Rng, index: number)
     const tallest = Math.max(...cogs.map(height));
     const centre = place(tallest, share, rng.range(-0.5, 0.5));
     centre[2] += 6;
+    const roomy = settle(centre, 7);
+    centre[0] = roomy[0];
+    centre[2] = roomy[2];
     const theta = rng.range(0, 2 * Math.PI);
     const gap = rng.range(3.5, 6);
     const rows: Record<'cog' | 'toon', number[]> = { cog: [], toon: [] };
@@ -257,19 +222,19 @@ export async function composeScene(ctx: ComposeContext, rng: Rng, index: number)
         const across = (k === 'cog' ? 1 : -1) * gap + rng.range(-0.6, 0.6);
         const lx = along;
         const lz = across + Math.abs(along) * 0.15 * (k === 'cog' ? 1 : -1);
-        positions[i] = [centre[0] + lx * Math.cos(theta) + lz * Math.sin(theta), 0, centre[2] - lx * Math.sin(theta) + lz * Math.cos(theta)];
+        positions[i] = settle([centre[0] + lx * Math.cos(theta) + lz * Math.sin(theta), 0, centre[2] - lx * Math.sin(theta) + lz * Math.cos(theta)], 1);
         // face the other row
         yaws[i] = theta + (k === 'cog' ? Math.PI : 0) + rng.range(-0.35, 0.35);
       });
     }
   } else if (layout === 'crowd') {
     const share = logUniform(rng, MIN_SHARE * 1.5, MAX_SHARE * 0.8);
-    const centre = place(height(built[0]!), share, rng.range(-0.6, 0.6));
+    const centre = settle(place(height(built[0]!), share, rng.range(-0.6, 0.6)), 4);
     const spread = rng.range(1.5, 4.5);
     built.forEach((c, i) => {
       let p: Vec3 = [centre[0], 0, centre[2]];
       for (let k = 0; k < 30; k++) {
-        p = [centre[0] + rng.range(-spread, spread) * 1.5, 0, centre[2] + rng.range(-spread, spread)];
+        p = settle([centre[0] + rng.range(-spread, spread) * 1.5, 0, centre[2] + rng.range(-spread, spread)], radius(c));
         if (fits(p, radius(c), i)) break;
       }
       positions[i] = p;
@@ -280,15 +245,14 @@ export async function composeScene(ctx: ComposeContext, rng: Rng, index: number)
       if (i === 0 && player) {
         // the player's own Toon from behind, low in the middle of the frame
         const share = rng.range(0.25, 0.45);
-        const p = place(height(c), share, rng.range(-0.12, 0.12));
-        positions[i] = p;
+        positions[i] = settle(place(height(c), share, rng.range(-0.12, 0.12)), radius(c));
         yaws[i] = rng.range(-0.4, 0.4);
         return;
       }
       let p: Vec3 = [0, 0, 10];
       for (let k = 0; k < 30; k++) {
         const ux = rng.chance(0.1) ? rng.range(0.9, 1.15) * (rng.chance(0.5) ? 1 : -1) : rng.range(-0.9, 0.9);
-        p = place(height(c), logUniform(rng, MIN_SHARE, MAX_SHARE), ux);
+        p = settle(place(height(c), logUniform(rng, MIN_SHARE, MAX_SHARE), ux), radius(c));
         if (fits(p, radius(c), i)) break;
       }
       positions[i] = p;
@@ -296,10 +260,9 @@ export async function composeScene(ctx: ComposeContext, rng: Rng, index: number)
     });
   }
 
-  let backdrop: Backdrop;
-  if (ctx.screenshots > 0 && rng.chance(lighting === 'indoor' ? 0.3 : 0.6)) {
-    backdrop = { kind: 'screenshot', pick: rng.int(0, 1 << 30), tint: tintFor(lighting, rng), blurPx: rng.chance(0.3) ? rng.range(0.3, 1.2) : 0 };
-  } else backdrop = lighting === 'indoor' ? roomSet(ctx, rng) : streetSet(ctx, rng, lighting);
+  const screenshot: ScreenshotBackdrop | undefined = set.screenshot
+    ? { pick: rng.int(0, 1 << 30), tint: tintFor(lighting, rng), blurPx: rng.chance(0.3) ? rng.range(0.3, 1) : 0 }
+    : undefined;
 
   const characters: ComposedCharacter[] = built.map((b, i) => {
     const kind = kinds[i]!;
@@ -317,7 +280,7 @@ export async function composeScene(ctx: ComposeContext, rng: Rng, index: number)
       vocPose: vocPose(yaws[i]!, positions[i]!, cam),
     };
   });
-  return { index, lighting, layout, camera: cam, light: lightFor(lighting, rng), backdrop, characters, blurPx: rng.chance(0.35) ? rng.range(0.2, 0.6) : 0 };
+  return { index, lighting, layout, camera: cam, light: lightFor(lighting, rng), set, ...(screenshot ? { screenshot } : {}), characters, blurPx: rng.chance(0.35) ? rng.range(0.2, 0.6) : 0 };
 }
 
 /** The camera as the page takes it. */

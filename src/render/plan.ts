@@ -57,6 +57,15 @@ export interface CharacterPlan {
   nametag?: NametagPlan;
 }
 
+/** A set piece (a building, a room): drawn, hides what is behind it, never labelled. */
+export interface PropPlan {
+  glb: string;
+  position: Vec3;
+  yaw: number;
+  /** meshes whose name contains `match` get this colour (and texture, repeated) */
+  tints?: { match: string; colour: Rgb; texture?: string; repeat?: [number, number] }[];
+}
+
 export interface ScenePlan {
   width: number;
   height: number;
@@ -65,7 +74,7 @@ export interface ScenePlan {
   light: LightPlan;
   /** a backdrop image filling the frame (URL), else a flat colour */
   background: { image?: string; colour?: Rgb };
-  set?: { planes: PlanePlan[] };
+  set?: { planes: PlanePlan[]; props?: PropPlan[] };
   characters: CharacterPlan[];
   fonts?: { family: string; url: string }[];
   blurPx?: number;

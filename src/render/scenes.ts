@@ -16,7 +16,9 @@ import type { CharacterSource } from './characters.ts';
 import { cameraPlan, composeScene, type ComposeContext, type ComposedScene } from './compose.ts';
 import { labelObject, type LabelledObject } from './labels.ts';
 import { findFonts } from './nametag.ts';
-import type { CharacterPlan, ScenePlan } from './plan.ts';
+import type { CharacterPlan, PropPlan, ScenePlan } from './plan.ts';
+import { PropSource, PROP_MODELS, type PropRole } from './props.ts';
+import type { SetContext } from './sets.ts';
 
 export type ImageFormat = 'jpg' | 'png';
 
@@ -30,6 +32,8 @@ export interface RenderOptions {
   /** asset folders (textures and fonts are looked up there) */
   assets: readonly string[];
   source: CharacterSource;
+  /** the game's buildings and rooms for the sets (else the sets are built of planes only) */
+  props?: PropSource;
   /** real screenshots (folders or files, each with its VOC) whose empty regions serve as backdrops */
   backgrounds?: readonly string[];
   chromium?: string;
@@ -102,7 +106,7 @@ function safeKey(s: string): string {
 }
 
 /** Scene `index` of `seed`, composed and turned into the page's plan (resources handed to the page). */
-async function planScene(ctx: ComposeContext, page: RenderPage, shots: RealScreenshot[], seed: number, index: number, format: ImageFormat): Promise<{ composed: ComposedScene; plan: ScenePlan; cleanup: string[] }> {
+async function planScene(ctx: ComposeContext & { propSource?: PropSource }, page: RenderPage, shots: RealScreenshot[], seed: number, index: number, format: ImageFormat): Promise<{ composed: ComposedScene; plan: ScenePlan; cleanup: string[] }> {
   const rng = new Rng(`toonvision-render:${seed}:${index}`);
   const composed = await composeScene(ctx, rng, index);
   const cleanup: string[] = [];
@@ -134,23 +138,31 @@ async function planScene(ctx: ComposeContext, page: RenderPage, shots: RealScree
     output: format === 'png' ? { type: 'image/png' } : { type: 'image/jpeg', quality: 0.92 },
     ...(composed.blurPx ? { blurPx: composed.blurPx } : {}),
   };
-  const b = composed.backdrop;
-  if (b.kind === 'screenshot') {
-    const pickRng = new Rng(`toonvision-render-backdrop:${b.pick}`);
-    let region = null;
-    for (let k = 0; k < shots.length && !region; k++) region = pickRegion(shots[(b.pick + k) % shots.length]!, ctx.width / ctx.height, pickRng);
-    if (region) {
-      const key = `backdrop-${seed}-${index}.jpg`;
-      plan.background.image = page.provide(key, { bytes: await regionImage(region, ctx.width, ctx.height, b.tint, b.blurPx), type: 'image/jpeg' });
-      cleanup.push(key);
-    } else plan.background.colour = [0.55, 0.7, 0.9];
-  } else {
-    plan.background.colour = b.colour;
-    if (b.sky) plan.background.image = page.provide(safeKey(`tex-${b.sky}`), { file: b.sky });
-    plan.set = {
-      planes: b.planes.map((p) => (p.texture ? { ...p, texture: page.provide(safeKey(`tex-${p.texture}`), { file: p.texture }) } : p)),
-    };
+  const set = composed.set;
+  const shot = composed.screenshot;
+  let region = null;
+  if (shot) {
+    const pickRng = new Rng(`toonvision-render-backdrop:${shot.pick}`);
+    for (let k = 0; k < shots.length && !region; k++) region = pickRegion(shots[(shot.pick + k) % shots.length]!, ctx.width / ctx.height, pickRng, { minHeight: ctx.height / 3 });
   }
+  if (region && shot) {
+    const key = `backdrop-${seed}-${index}.jpg`;
+    plan.background.image = page.provide(key, { bytes: await regionImage(region, ctx.width, ctx.height, shot.tint, shot.blurPx), type: 'image/jpeg' });
+    cleanup.push(key);
+  } else {
+    plan.background.colour = set.colour;
+    if (set.sky) plan.background.image = page.provide(safeKey(`tex-${set.sky}`), { file: set.sky });
+  }
+  const texture = (f: string) => page.provide(safeKey(`tex-${f}`), { file: f });
+  const props: PropPlan[] = [];
+  for (const p of set.props) {
+    const prop = await ctx.propSource?.get(p.path);
+    if (!prop) continue;
+    const key = safeKey(`prop-${p.path}.glb`);
+    if (!page.has(key)) page.provide(key, { bytes: prop.glb, type: 'model/gltf-binary' });
+    props.push({ glb: page.url(key), position: p.position, yaw: p.yaw, ...(p.tints ? { tints: p.tints.map((t) => (t.texture ? { ...t, texture: texture(t.texture) } : t)) } : {}) });
+  }
+  plan.set = { planes: set.planes.map((p) => (p.texture ? { ...p, texture: texture(p.texture) } : p)), props };
   return { composed, plan, cleanup };
 }
 
@@ -168,16 +180,38 @@ export async function renderScenes(opts: RenderOptions): Promise<RenderResult> {
   const fonts = findFonts(opts.assets);
   for (const f of ['vtRemingtonPortable', 'ImpressBT']) if (!fonts.has(f)) log(`render: the game's ${f}.ttf is not in the asset folders; nametags use a system font instead`);
   const textures = findSetTextures(opts.assets);
-  const { shots, skipped } = opts.backgrounds?.length ? await loadScreenshots(opts.backgrounds) : { shots: [], skipped: [] };
-  for (const s of skipped) log(`render: backdrop skipped: ${s}`);
-  const ctx: ComposeContext = {
+  const loaded = opts.backgrounds?.length ? await loadScreenshots(opts.backgrounds) : { shots: [], skipped: [] };
+  for (const s of loaded.skipped) log(`render: backdrop skipped: ${s}`);
+  // only screenshots with room for a backdrop of this frame (large enough, clear of characters)
+  const shots = loaded.shots.filter((s) => {
+    const probe = new Rng(`toonvision-render-probe:${s.file}`);
+    for (let k = 0; k < 10; k++) if (pickRegion(s, opts.width / opts.height, probe, { minHeight: opts.height / 3 })) return true;
+    return false;
+  });
+  if (loaded.shots.length > shots.length) {
+    const names = loaded.shots.filter((s) => !shots.includes(s)).map((s) => path.basename(s.file));
+    log(`render: ${shots.length} of ${loaded.shots.length} screenshots have a region without characters large enough for ${opts.width}x${opts.height} backdrops (not: ${names.slice(0, 5).join(', ')}${names.length > 5 ? `, and ${names.length - 5} more` : ''})`);
+  }
+  // the set pieces the assets have, built once (their footprints place them)
+  const setProps: SetContext['props'] = {};
+  if (opts.props) {
+    for (const role of Object.keys(PROP_MODELS) as PropRole[]) {
+      const built = [];
+      for (const p of opts.props.available(role)) {
+        const prop = await opts.props.get(p);
+        if (prop) built.push({ path: p, bounds: prop.bounds });
+      }
+      if (built.length) setProps[role] = built;
+    }
+  }
+  const ctx: ComposeContext & { propSource?: PropSource } = {
     width: opts.width,
     height: opts.height,
     source: opts.source,
     animations: { cog: await opts.source.animations('cog'), toon: await opts.source.animations('toon') },
-    screenshots: shots.length,
-    textures,
+    sets: { textures, props: setProps, screenshots: shots.length },
     fonts,
+    ...(opts.props ? { propSource: opts.props } : {}),
   };
 
   const page = opts.page ?? (await RenderPage.open({ chromium: opts.chromium }));

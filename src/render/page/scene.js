@@ -67,8 +67,11 @@ function lambertOf(m) {
   return l;
 }
 
-async function loadCharacter(url) {
-  let p = glbCache.get(url);
+/** url -> Promise<THREE.Object3D>: set pieces (few, reused scene after scene) */
+const propCache = new Map();
+
+async function loadCharacter(url, cache = glbCache) {
+  let p = cache.get(url);
   if (!p) {
     p = (async () => {
       const res = await fetch(url);
@@ -83,8 +86,8 @@ async function loadCharacter(url) {
       });
       return root;
     })();
-    glbCache.set(url, p);
-    if (glbCache.size > GLB_CACHE_SIZE) glbCache.delete(glbCache.keys().next().value);
+    cache.set(url, p);
+    if (cache === glbCache && glbCache.size > GLB_CACHE_SIZE) glbCache.delete(glbCache.keys().next().value);
   }
   const root = await p;
   return cloneSkinned(root);
@@ -201,8 +204,34 @@ function buildLights(scene, light) {
   }
 }
 
+/** Set pieces: drawn, hiding what is behind them in the id pass, never measured. */
+async function addProps(scene, props) {
+  await Promise.all((props ?? []).map(async (p) => {
+    const root = await loadCharacter(p.glb, propCache);
+    for (const t of p.tints ?? []) {
+      const map = t.texture ? await loadTexture(t.texture, { repeat: t.repeat ?? [1, 1] }) : null;
+      root.traverse((o) => {
+        if (!o.isMesh) return;
+        let named = false;
+        for (let a = o; a && !named; a = a.parent) named = (a.name ?? '').includes(t.match);
+        if (!named) return;
+        o.material = o.material.clone();
+        o.material.color = colour(t.colour);
+        if (map) o.material.map = map;
+      });
+    }
+    root.traverse((o) => {
+      if (o.isMesh) o.userData.occluder = true;
+    });
+    root.position.set(...p.position);
+    root.rotation.y = p.yaw;
+    scene.add(root);
+  }));
+}
+
 async function buildSet(scene, set) {
   if (!set) return;
+  await addProps(scene, set.props);
   for (const p of set.planes ?? []) {
     const geo = new THREE.PlaneGeometry(p.size[0], p.size[1]);
     const mat = new THREE.MeshLambertMaterial({ color: colour(p.colour ?? [1, 1, 1]) });
@@ -210,6 +239,7 @@ async function buildSet(scene, set) {
       mat.map = await loadTexture(p.texture, { repeat: p.repeat ?? [1, 1] });
     }
     const mesh = new THREE.Mesh(geo, mat);
+    mesh.userData.disposable = true;
     mesh.position.set(p.position[0], p.position[1], p.position[2]);
     mesh.rotation.set(p.rotation[0], p.rotation[1], p.rotation[2]);
     scene.add(mesh);
@@ -261,6 +291,13 @@ function visibility(scene, camera, chars, boxes, width, height, scale) {
   });
   const wasVisible = new Map(saved.map(([o, vis]) => [o, vis]));
   for (const [o] of saved) o.visible = false;
+  // set pieces hide what stands behind them: drawn into depth only
+  const depthOnly = new THREE.MeshBasicMaterial({ colorWrite: false });
+  const occluders = saved.filter(([o, vis]) => vis && o.userData.occluder).map(([o]) => o);
+  for (const o of occluders) {
+    o.visible = true;
+    o.material = depthOnly;
+  }
   const drawn = (o) => o.isMesh && !o.userData.notCharacter && wasVisible.get(o) === true;
   chars.forEach((c, k) => c.root.traverse((o) => {
     if (drawn(o)) {
@@ -323,6 +360,7 @@ function visibility(scene, camera, chars, boxes, width, height, scale) {
     chars.forEach((o, j) => o.root.traverse((m) => {
       if (drawn(m)) m.visible = j === k;
     }));
+    for (const o of occluders) o.visible = false;
     renderer.setScissor(b[0], h - b[3], b[2] - b[0], b[3] - b[1]);
     renderer.clear();
     renderer.render(scene, camera);
@@ -336,6 +374,7 @@ function visibility(scene, camera, chars, boxes, width, height, scale) {
     o.material = mat;
   }
   idMats.forEach((m) => m.dispose());
+  depthOnly.dispose();
   const inv = 1 / scale;
   return { visible, alone, pixelBoxes: pixelBoxes.map((b) => b && b.map((v) => Math.round(v * inv))) };
 }
@@ -422,7 +461,10 @@ async function renderScene(plan) {
 
   // free this scene's GPU resources (cached textures and characters stay)
   scene.traverse((o) => {
-    if (o.isMesh && o.userData.notCharacter) o.geometry.dispose();
+    if (o.isMesh && (o.userData.notCharacter || o.userData.disposable)) {
+      o.geometry.dispose();
+      o.material.dispose();
+    }
   });
   scene.clear();
   backdrop?.dispose();
