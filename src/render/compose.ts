@@ -168,7 +168,7 @@ export async function composeScene(ctx: ComposeContext, rng: Rng, index: number)
     pitch: (rng.range(2, 13) * Math.PI) / 180,
   };
   const tHalf = Math.tan((cam.fov * Math.PI) / 360) * aspect;
-  const set = chooseSet(ctx.sets, rng, lighting);
+  const set = await chooseSet(ctx.sets, rng, lighting);
   const w = set.walkable;
   /** the nearest point where the set lets a character of radius r stand */
   const settle = (p: Vec3, r: number): Vec3 => {

@@ -192,24 +192,21 @@ export async function renderScenes(opts: RenderOptions): Promise<RenderResult> {
     const names = loaded.shots.filter((s) => !shots.includes(s)).map((s) => path.basename(s.file));
     log(`render: ${shots.length} of ${loaded.shots.length} screenshots have a region without characters large enough for ${opts.width}x${opts.height} backdrops (not: ${names.slice(0, 5).join(', ')}${names.length > 5 ? `, and ${names.length - 5} more` : ''})`);
   }
-  // the set pieces the assets have, built once (their footprints place them)
+  // the set pieces the assets have (each built when a scene first uses it)
   const setProps: SetContext['props'] = {};
   if (opts.props) {
     for (const role of Object.keys(PROP_MODELS) as PropRole[]) {
-      const built = [];
-      for (const p of opts.props.available(role)) {
-        const prop = await opts.props.get(p);
-        if (prop) built.push({ path: p, bounds: prop.bounds });
-      }
-      if (built.length) setProps[role] = built;
+      const paths = opts.props.available(role);
+      if (paths.length) setProps[role] = paths;
     }
   }
+  const propSource = opts.props;
   const ctx: ComposeContext & { propSource?: PropSource } = {
     width: opts.width,
     height: opts.height,
     source: opts.source,
     animations: { cog: await opts.source.animations('cog'), toon: await opts.source.animations('toon') },
-    sets: { textures, props: setProps, screenshots: shots.length },
+    sets: { textures, props: setProps, screenshots: shots.length, bounds: async (p) => (await propSource?.get(p))?.bounds ?? null },
     fonts,
     ...(opts.props ? { propSource: opts.props } : {}),
   };

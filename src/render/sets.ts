@@ -43,11 +43,28 @@ export interface SetPlan {
   walkable: Walkable;
 }
 
+export type Bounds = { min: [number, number, number]; max: [number, number, number] };
+
 /** What a set may use: the game's textures by kind, its set pieces by role and their footprints. */
 export interface SetContext {
   textures: Partial<Record<SetTextureKind, string[]>>;
-  props: Partial<Record<PropRole, { path: string; bounds: { min: [number, number, number]; max: [number, number, number] } }[]>>;
+  /** game paths of the set pieces the assets have, by role */
+  props: Partial<Record<PropRole, string[]>>;
+  /** a set piece's bounds (built on first use), null when it cannot be read */
+  bounds(path: string): Promise<Bounds | null>;
   screenshots: number;
+}
+
+/** One of `paths` that can be read, with its bounds (null when none). */
+async function pickProp(ctx: SetContext, rng: Rng, paths: readonly string[] | undefined): Promise<{ path: string; bounds: Bounds } | null> {
+  if (!paths?.length) return null;
+  const first = rng.int(0, paths.length - 1);
+  for (let k = 0; k < paths.length; k++) {
+    const path = paths[(first + k) % paths.length]!;
+    const bounds = await ctx.bounds(path);
+    if (bounds) return { path, bounds };
+  }
+  return null;
 }
 
 /** ToonTown's building colours (walls of the plain houses). */
@@ -89,12 +106,12 @@ function house(rng: Rng, side: number, x: number, z0: number, width: number, cog
 }
 
 /** A set piece's footprint along the road when its front faces the road from `side`. */
-function alongRoad(b: { min: [number, number, number]; max: [number, number, number] }, side: number): { width: number; depth: number; front: number } {
+function alongRoad(b: Bounds, side: number): { width: number; depth: number; front: number } {
   // turned by -side * 90 degrees: local X runs along the road, local +Z (its front) towards the road
   return { width: b.max[0] - b.min[0], depth: b.max[2] - b.min[2], front: b.max[2] };
 }
 
-function streetSet(ctx: SetContext, rng: Rng, lighting: string, cog: boolean): SetPlan {
+async function streetSet(ctx: SetContext, rng: Rng, lighting: string, cog: boolean): Promise<SetPlan> {
   const t = ctx.textures;
   const planes: PlanePlan[] = [];
   const props: PropPlacement[] = [];
@@ -116,12 +133,12 @@ function streetSet(ctx: SetContext, rng: Rng, lighting: string, cog: boolean): S
       colour: swTex ? [1, 1, 1] : cog ? [0.6, 0.6, 0.62] : [0.92, 0.82, 0.62], ...(swTex ? { texture: swTex, repeat: [walk / 6, 700 / 6] as [number, number] } : {}),
     });
     // the buildings: the game's landmarks now and then, plain houses between
-    const landmarks = (cog ? ctx.props['cog-street'] : ctx.props['toon-street']) ?? [];
+    const landmarks = cog ? ctx.props['cog-street'] : ctx.props['toon-street'];
     const frontX = centre + side * (half + walk);
     let z = rng.range(-40, 0);
     while (z < 420) {
-      if (landmarks.length && rng.chance(cog ? 0.5 : 0.3)) {
-        const lm = rng.pick(landmarks);
+      const lm = landmarks?.length && rng.chance(cog ? 0.5 : 0.3) ? await pickProp(ctx, rng, landmarks) : null;
+      if (lm) {
         const f = alongRoad(lm.bounds, side);
         const yaw = -side * Math.PI / 2;
         // world = (x cos + z sin, y, -x sin + z cos) + position; with sin = -side: local z -> -side x, local x -> side z
@@ -150,7 +167,7 @@ function streetSet(ctx: SetContext, rng: Rng, lighting: string, cog: boolean): S
   };
 }
 
-function playgroundSet(ctx: SetContext, rng: Rng, lighting: string): SetPlan {
+async function playgroundSet(ctx: SetContext, rng: Rng, lighting: string): Promise<SetPlan> {
   const t = ctx.textures;
   const grass = t.grass ? rng.pick(t.grass) : undefined;
   const planes: PlanePlan[] = [{
@@ -164,10 +181,11 @@ function playgroundSet(ctx: SetContext, rng: Rng, lighting: string): SetPlan {
   planes.push({ size: [pw, 900], position: [px, 0.1, 300], rotation: [-Math.PI / 2, 0, 0], colour: path ? [1, 1, 1] : [0.85, 0.72, 0.5], ...(path ? { texture: path, repeat: [pw / 9, 900 / 9] as [number, number] } : {}) });
   const props: PropPlacement[] = [];
   const blocked: [number, number, number][] = [];
-  const pieces = ctx.props.playground ?? [];
-  const count = pieces.length ? rng.int(1, 3) : 0;
+  const pieces = ctx.props.playground;
+  const count = pieces?.length ? rng.int(1, 3) : 0;
   for (let i = 0; i < count; i++) {
-    const p = rng.pick(pieces);
+    const p = await pickProp(ctx, rng, pieces);
+    if (!p) break;
     const r = 0.5 * Math.max(p.bounds.max[0] - p.bounds.min[0], p.bounds.max[2] - p.bounds.min[2]);
     const pos: Vec3 = [rng.range(-80, 80), 0, rng.range(30 + r, 220)];
     if (blocked.some(([x, z, rr]) => Math.hypot(x - pos[0], z - pos[2]) < r + rr)) continue;
@@ -187,11 +205,10 @@ function playgroundSet(ctx: SetContext, rng: Rng, lighting: string): SetPlan {
   };
 }
 
-function roomSet(ctx: SetContext, rng: Rng): SetPlan {
-  const rooms = ctx.props.room ?? [];
+async function roomSet(ctx: SetContext, rng: Rng): Promise<SetPlan> {
   const t = ctx.textures;
-  if (rooms.length) {
-    const room = rng.pick(rooms);
+  const room = await pickProp(ctx, rng, ctx.props.room);
+  if (room) {
     const b = room.bounds;
     // the camera stands inside, near one end, looking along the room
     const yaw = rng.chance(0.5) ? 0 : Math.PI;
@@ -230,7 +247,7 @@ function roomSet(ctx: SetContext, rng: Rng): SetPlan {
 }
 
 /** The set of a scene under `lighting` ('indoor' ones are rooms, or real screenshots now and then). */
-export function chooseSet(ctx: SetContext, rng: Rng, lighting: string): SetPlan {
+export async function chooseSet(ctx: SetContext, rng: Rng, lighting: string): Promise<SetPlan> {
   if (lighting === 'indoor') {
     if (ctx.screenshots > 0 && rng.chance(0.2)) return { kind: 'screenshot', screenshot: true, colour: [0.5, 0.5, 0.5], planes: [], props: [], walkable: unlimited() };
     return roomSet(ctx, rng);
