@@ -43,8 +43,8 @@ export function register(program: Command): void {
 Each scene: 1-6 Cogs and Toons posed with the game's animations, seen by the game's third-person camera
 (from half the frame high down to 30-40 px in 600), from any side, overlapping, under day, dusk, night or
 indoor light, with the game's nametags. Boxes are the characters' projected vertices, head (or hat) to
-feet, clipped to the frame; nametags are left out. <difficult>1</difficult>: less than 40% of the
-character seen (behind others or out of the frame) or a box under 16 px high. Scene i of a seed is the
+feet, clipped to the frame; nametags are left out. <difficult>1</difficult>: less than half of the
+character seen (behind others or the set, or out of the frame) or a box under 16 px high. Scene i of a seed is the
 same in every run: a run adds --count scenes after the last one of that seed in --out, and an
 interrupted scene (image without .xml) is finished first. Needs Chromium (software WebGL).`)
     .action(async (opts: RenderCommandOptions) => {

@@ -74,9 +74,9 @@ function lightFor(lighting: Lighting, rng: Rng): LightPlan {
     case 'day':
       return { name: 'day', ambient: [1, 1, 1], ambientIntensity: rng.range(0.7, 0.9), directional: [{ colour: [1, 0.97, 0.92], intensity: rng.range(0.3, 0.45), direction: dir(rng.range(35, 75)) }] };
     case 'dusk':
-      return { name: 'dusk', ambient: [1, 0.9, 0.82], ambientIntensity: rng.range(0.65, 0.8), directional: [{ colour: [1, 0.72, 0.5], intensity: rng.range(0.3, 0.45), direction: dir(rng.range(8, 25)) }] };
+      return { name: 'dusk', ambient: [1, 0.93, 0.86], ambientIntensity: rng.range(0.7, 0.85), directional: [{ colour: [1, 0.78, 0.58], intensity: rng.range(0.3, 0.45), direction: dir(rng.range(8, 25)) }] };
     case 'night':
-      return { name: 'night', ambient: [0.8, 0.85, 1], ambientIntensity: rng.range(0.55, 0.7), directional: [{ colour: [0.75, 0.82, 1], intensity: rng.range(0.2, 0.35), direction: dir(rng.range(30, 70)) }] };
+      return { name: 'night', ambient: [0.88, 0.9, 1], ambientIntensity: rng.range(0.65, 0.8), directional: [{ colour: [0.8, 0.86, 1], intensity: rng.range(0.2, 0.35), direction: dir(rng.range(30, 70)) }] };
     case 'indoor':
       return { name: 'indoor', ambient: [1, 0.97, 0.9], ambientIntensity: rng.range(0.7, 0.85), directional: [{ colour: [1, 0.95, 0.85], intensity: rng.range(0.25, 0.4), direction: dir(rng.range(55, 85)) }] };
   }
@@ -132,6 +132,24 @@ function castFor(layout: Layout, rng: Rng): { kinds: ('cog' | 'toon')[]; player:
   return { kinds, player };
 }
 
+/**
+ * Characters on the streets mostly stand, walk or run (Toons) and stand or walk (Cogs); the game's other
+ * animations (battle reactions, emotes) make up the rest.
+ */
+const COMMON_ANIMATIONS: Record<'cog' | 'toon', [string, number][]> = {
+  cog: [['neutral', 0.35], ['walk', 0.35]],
+  toon: [['neutral', 0.3], ['walk', 0.2], ['run', 0.1]],
+};
+
+function pickAnimation(anims: readonly string[], kind: 'cog' | 'toon', rng: Rng): string | undefined {
+  if (!anims.length) return undefined;
+  let r = rng.next();
+  for (const [name, w] of COMMON_ANIMATIONS[kind]) {
+    if ((r -= w) < 0 && anims.includes(name)) return name;
+  }
+  return rng.pick(anims);
+}
+
 function logUniform(rng: Rng, a: number, b: number): number {
   return Math.exp(rng.range(Math.log(a), Math.log(b)));
 }
@@ -144,14 +162,14 @@ export const MIN_SHARE = 0.055;
 export const MAX_SHARE = 0.5;
 
 export async function composeScene(ctx: ComposeContext, rng: Rng, index: number): Promise<ComposedScene> {
-  const lighting = weighted<Lighting>(rng, [['day', 0.5], ['dusk', 0.15], ['night', 0.15], ['indoor', 0.2]]);
+  const lighting = weighted<Lighting>(rng, [['day', 0.55], ['dusk', 0.12], ['night', 0.08], ['indoor', 0.25]]);
   const layout = weighted<Layout>(rng, [['street', 0.5], ['battle', 0.3], ['crowd', 0.2]]);
   const { kinds, player } = castFor(layout, rng);
   const labels = kinds.map((k) => rng.pick(k === 'cog' ? ctx.source.cogLabels : ctx.source.toonLabels));
   const poses: PoseOptions[] = kinds.map((k) => {
-    const anims = ctx.animations[k];
     const pose: PoseOptions = {};
-    if (anims.length) pose.animation = rng.pick(anims);
+    const anim = pickAnimation(ctx.animations[k], k, rng);
+    if (anim) pose.animation = anim;
     pose.frame = rng.int(0, 11);
     // a Toon's looks and clothes, a Cog's level
     pose.seed = k === 'toon' ? rng.int(0, 2 ** 31 - 1) : rng.int(0, 4);

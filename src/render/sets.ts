@@ -129,7 +129,7 @@ async function streetSet(ctx: SetContext, rng: Rng, lighting: string, cog: boole
   const swTex = sidewalks?.length ? rng.pick(sidewalks) : undefined;
   for (const side of [-1, 1]) {
     planes.push({
-      size: [walk, 700], position: [centre + side * (half + walk / 2), 0.25, 320], rotation: [-Math.PI / 2, 0, 0],
+      size: [walk, 700], position: [centre + side * (half + walk / 2), 0.03, 320], rotation: [-Math.PI / 2, 0, 0],
       colour: swTex ? [1, 1, 1] : cog ? [0.6, 0.6, 0.62] : [0.92, 0.82, 0.62], ...(swTex ? { texture: swTex, repeat: [walk / 6, 700 / 6] as [number, number] } : {}),
     });
     // the buildings: the game's landmarks now and then, plain houses between
@@ -178,7 +178,7 @@ async function playgroundSet(ctx: SetContext, rng: Rng, lighting: string): Promi
   const path = t.ground ? rng.pick(t.ground) : undefined;
   const pw = rng.range(12, 30);
   const px = rng.range(-20, 20);
-  planes.push({ size: [pw, 900], position: [px, 0.1, 300], rotation: [-Math.PI / 2, 0, 0], colour: path ? [1, 1, 1] : [0.85, 0.72, 0.5], ...(path ? { texture: path, repeat: [pw / 9, 900 / 9] as [number, number] } : {}) });
+  planes.push({ size: [pw, 900], position: [px, 0.03, 300], rotation: [-Math.PI / 2, 0, 0], colour: path ? [1, 1, 1] : [0.85, 0.72, 0.5], ...(path ? { texture: path, repeat: [pw / 9, 900 / 9] as [number, number] } : {}) });
   const props: PropPlacement[] = [];
   const blocked: [number, number, number][] = [];
   const pieces = ctx.props.playground;
@@ -252,7 +252,7 @@ export async function chooseSet(ctx: SetContext, rng: Rng, lighting: string): Pr
     if (ctx.screenshots > 0 && rng.chance(0.2)) return { kind: 'screenshot', screenshot: true, colour: [0.5, 0.5, 0.5], planes: [], props: [], walkable: unlimited() };
     return roomSet(ctx, rng);
   }
-  const kinds: [SetKind, number][] = [['street', 0.5], ['playground', 0.2], ['cogstreet', ctx.props['cog-street']?.length ? 0.1 : 0], ['screenshot', ctx.screenshots > 0 ? 0.25 : 0]];
+  const kinds: [SetKind, number][] = [['street', 0.5], ['playground', 0.2], ['cogstreet', ctx.props['cog-street']?.length ? 0.07 : 0], ['screenshot', ctx.screenshots > 0 ? 0.25 : 0]];
   const total = kinds.reduce((s, [, w]) => s + w, 0);
   let r = rng.next() * total;
   let kind: SetKind = 'street';

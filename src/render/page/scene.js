@@ -6,6 +6,7 @@
 import * as THREE from 'three';
 import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
 import { clone as cloneSkinned } from 'three/addons/utils/SkeletonUtils.js';
+import { mergeGeometries } from 'three/addons/utils/BufferGeometryUtils.js';
 
 // Panda3D lights and blends colours as stored (no linear-light conversion): so do we, for the game's look
 THREE.ColorManagement.enabled = false;
@@ -206,10 +207,14 @@ function buildLights(scene, light) {
 
 /** Set pieces: drawn, hiding what is behind them in the id pass, never measured. */
 async function addProps(scene, props) {
-  await Promise.all((props ?? []).map(async (p) => {
-    const root = await loadCharacter(p.glb, propCache);
-    for (const t of p.tints ?? []) {
-      const map = t.texture ? await loadTexture(t.texture, { repeat: t.repeat ?? [1, 1] }) : null;
+  // loaded in parallel, put together in the plan's order (the same scene, the same draw order)
+  const list = props ?? [];
+  const roots = await Promise.all(list.map((p) => loadCharacter(p.glb, propCache)));
+  const maps = await Promise.all(list.map((p) => Promise.all((p.tints ?? []).map((t) => (t.texture ? loadTexture(t.texture, { repeat: t.repeat ?? [1, 1] }) : null)))));
+  list.forEach((p, i) => {
+    const root = roots[i];
+    (p.tints ?? []).forEach((t, k) => {
+      const map = maps[i][k];
       root.traverse((o) => {
         if (!o.isMesh) return;
         let named = false;
@@ -218,30 +223,50 @@ async function addProps(scene, props) {
         o.material = o.material.clone();
         o.material.color = colour(t.colour);
         if (map) o.material.map = map;
+        o.userData.disposableMaterial = true;
       });
-    }
+    });
     root.traverse((o) => {
       if (o.isMesh) o.userData.occluder = true;
     });
     root.position.set(...p.position);
     root.rotation.y = p.yaw;
     scene.add(root);
-  }));
+  });
 }
 
 async function buildSet(scene, set) {
   if (!set) return;
-  await addProps(scene, set.props);
-  for (const p of set.planes ?? []) {
+  const planes = set.planes ?? [];
+  const [, maps] = await Promise.all([addProps(scene, set.props), Promise.all(planes.map((p) => (p.texture ? loadTexture(p.texture, { repeat: p.repeat ?? [1, 1] }) : null)))]);
+  // untextured planes (house fronts, windows, doors) are merged into one mesh of vertex colours: one draw
+  const flat = [];
+  planes.forEach((p, i) => {
     const geo = new THREE.PlaneGeometry(p.size[0], p.size[1]);
-    const mat = new THREE.MeshLambertMaterial({ color: colour(p.colour ?? [1, 1, 1]) });
-    if (p.texture) {
-      mat.map = await loadTexture(p.texture, { repeat: p.repeat ?? [1, 1] });
+    const m = new THREE.Matrix4().compose(
+      new THREE.Vector3(p.position[0], p.position[1], p.position[2]),
+      new THREE.Quaternion().setFromEuler(new THREE.Euler(p.rotation[0], p.rotation[1], p.rotation[2])),
+      new THREE.Vector3(1, 1, 1),
+    );
+    if (!p.texture) {
+      geo.applyMatrix4(m);
+      const c = p.colour ?? [1, 1, 1];
+      const n = geo.attributes.position.count;
+      geo.setAttribute('color', new THREE.Float32BufferAttribute(Array.from({ length: n }, () => c).flat(), 3));
+      geo.deleteAttribute('uv');
+      flat.push(geo);
+      return;
     }
-    const mesh = new THREE.Mesh(geo, mat);
+    const mesh = new THREE.Mesh(geo, new THREE.MeshLambertMaterial({ color: colour(p.colour ?? [1, 1, 1]), map: maps[i] }));
     mesh.userData.disposable = true;
-    mesh.position.set(p.position[0], p.position[1], p.position[2]);
-    mesh.rotation.set(p.rotation[0], p.rotation[1], p.rotation[2]);
+    mesh.applyMatrix4(m);
+    scene.add(mesh);
+  });
+  if (flat.length) {
+    const merged = mergeGeometries(flat);
+    flat.forEach((g) => g.dispose());
+    const mesh = new THREE.Mesh(merged, new THREE.MeshLambertMaterial({ vertexColors: true }));
+    mesh.userData.disposable = true;
     scene.add(mesh);
   }
 }
@@ -291,12 +316,21 @@ function visibility(scene, camera, chars, boxes, width, height, scale) {
   });
   const wasVisible = new Map(saved.map(([o, vis]) => [o, vis]));
   for (const [o] of saved) o.visible = false;
-  // set pieces hide what stands behind them: drawn into depth only
-  const depthOnly = new THREE.MeshBasicMaterial({ colorWrite: false });
+  // set pieces hide what stands behind them: drawn into depth only, with their own sides and cut-outs
+  const depthOnly = new Map();
+  const depthMaterial = (m) => {
+    let d = depthOnly.get(m);
+    if (!d) {
+      const cut = m.alphaTest > 0 ? m.alphaTest : m.transparent && m.map ? 0.5 : 0;
+      d = new THREE.MeshBasicMaterial({ colorWrite: false, side: m.side, ...(cut > 0 && m.map ? { map: m.map, alphaTest: cut } : {}) });
+      depthOnly.set(m, d);
+    }
+    return d;
+  };
   const occluders = saved.filter(([o, vis]) => vis && o.userData.occluder).map(([o]) => o);
   for (const o of occluders) {
     o.visible = true;
-    o.material = depthOnly;
+    o.material = Array.isArray(o.material) ? o.material.map(depthMaterial) : depthMaterial(o.material);
   }
   const drawn = (o) => o.isMesh && !o.userData.notCharacter && wasVisible.get(o) === true;
   chars.forEach((c, k) => c.root.traverse((o) => {
@@ -374,7 +408,7 @@ function visibility(scene, camera, chars, boxes, width, height, scale) {
     o.material = mat;
   }
   idMats.forEach((m) => m.dispose());
-  depthOnly.dispose();
+  for (const d of depthOnly.values()) d.dispose();
   const inv = 1 / scale;
   return { visible, alone, pixelBoxes: pixelBoxes.map((b) => b && b.map((v) => Math.round(v * inv))) };
 }
@@ -395,27 +429,29 @@ async function renderScene(plan) {
   let backdrop = null;
   if (plan.background?.image) loads.push(fetchTexture(plan.background.image).then((t) => { scene.background = backdrop = t; }));
   else scene.background = colour(plan.background?.colour ?? [0.5, 0.7, 0.9]);
-  loads.push(buildSet(scene, plan.set));
+  const setGroup = new THREE.Group();
+  scene.add(setGroup);
+  loads.push(buildSet(setGroup, plan.set));
   const fontsReady = Promise.all((plan.fonts ?? []).map((f) => loadFont(f.family, f.url)));
-  const chars = await Promise.all(plan.characters.map(async (c) => {
-    const root = await loadCharacter(c.glb);
+  const roots = await Promise.all(plan.characters.map((c) => loadCharacter(c.glb)));
+  const chars = plan.characters.map((c, i) => {
     const holder = new THREE.Group();
-    holder.add(root);
+    holder.add(roots[i]);
     holder.position.set(...c.position);
     holder.rotation.y = c.yaw;
     holder.scale.setScalar(c.scale ?? 1);
     if (c.shadow) {
       const s = new THREE.Mesh(new THREE.PlaneGeometry(1, 1), new THREE.MeshBasicMaterial({ map: dropShadowTexture(), transparent: true, opacity: c.shadow.opacity, depthWrite: false }));
       s.rotation.x = -Math.PI / 2;
-      s.position.y = 0.02;
+      s.position.y = 0.08;
       s.scale.set(c.shadow.radius * 2, c.shadow.radius * 2, 1);
       s.userData.notCharacter = true;
       s.renderOrder = -1;
       holder.add(s);
     }
-    scene.add(holder);
     return { plan: c, root: holder };
-  }));
+  });
+  for (const c of chars) scene.add(c.root);
   await Promise.all(loads);
   buildLights(scene, plan.light);
   scene.updateMatrixWorld(true);
@@ -464,7 +500,7 @@ async function renderScene(plan) {
     if (o.isMesh && (o.userData.notCharacter || o.userData.disposable)) {
       o.geometry.dispose();
       o.material.dispose();
-    }
+    } else if (o.isMesh && o.userData.disposableMaterial) o.material.dispose();
   });
   scene.clear();
   backdrop?.dispose();
