@@ -37,6 +37,22 @@ function boxGeometry(p: Part, base: number): { pos: number[]; nrm: number[]; idx
   return { pos, nrm, idx };
 }
 
+/** A plain box GLB (a wall for the set), width x height x depth feet, standing on y = 0, centred. */
+export async function standInBox(width: number, height: number, depth: number): Promise<Uint8Array> {
+  const doc = new Document();
+  const buffer = doc.createBuffer();
+  const scene = doc.createScene();
+  const g = boxGeometry({ min: [-width / 2, 0, -depth / 2], max: [width / 2, height, depth / 2], colour: [0.5, 0.5, 0.5] }, 0);
+  const prim = doc
+    .createPrimitive()
+    .setAttribute('POSITION', doc.createAccessor().setType('VEC3').setArray(new Float32Array(g.pos)).setBuffer(buffer))
+    .setAttribute('NORMAL', doc.createAccessor().setType('VEC3').setArray(new Float32Array(g.nrm)).setBuffer(buffer))
+    .setIndices(doc.createAccessor().setType('SCALAR').setArray(new Uint16Array(g.idx)).setBuffer(buffer))
+    .setMaterial(doc.createMaterial('wall').setBaseColorFactor([0.5, 0.5, 0.5, 1]));
+  scene.addChild(doc.createNode('wall').setMesh(doc.createMesh('wall').addPrimitive(prim)));
+  return new NodeIO().writeBinary(doc);
+}
+
 /** A figure of `height` feet: two legs, a body, two arms and a head, in flat colours. */
 export async function standIn(label: string, height: number, colour: [number, number, number]): Promise<StandIn> {
   const h = height;

@@ -12,7 +12,7 @@ import { labelObject } from '../src/render/labels.ts';
 import type { CharacterPlan, ScenePlan } from '../src/render/plan.ts';
 import { FIXTURES } from './helpers.ts';
 import { needChromium } from './overlay-helpers.ts';
-import { standIn } from './render-helpers.ts';
+import { standIn, standInBox } from './render-helpers.ts';
 
 const W = 320;
 const H = 240;
@@ -114,6 +114,24 @@ describe('render page (three.js in headless Chromium)', { skip: needChromium() }
     for (const o of [f, b, cut]) {
       assert.ok(o.bndbox.xmin >= 0 && o.bndbox.ymin >= 0 && o.bndbox.xmax <= W && o.bndbox.ymax <= H, 'inside the image');
     }
+  });
+
+  test('a character behind a set piece is hidden: no box; half behind it: difficult', async () => {
+    const toon = await standIn('toon_dog', 3.5, [0.9, 0.55, 0.2]);
+    const wall = await standInBox(3, 8, 0.5);
+    const tu = page.provide('hidden.glb', { bytes: toon.glb, type: 'model/gltf-binary' });
+    const wu = page.provide('wall.glb', { bytes: wall, type: 'model/gltf-binary' });
+    const r = await page.render({
+      ...plan([
+        { id: 0, label: toon.label, glb: tu, position: [0, 0, 6], yaw: 0 },
+        { id: 1, label: toon.label, glb: tu, position: [-1.6, 0, 6], yaw: 0 },
+      ]),
+      set: { planes: [], props: [{ glb: wu, position: [0, 0, 2], yaw: 0 }] },
+    });
+    assert.equal(labelObject(toon.label, 'Unspecified', r.objects[0]!, W, H), null, 'wholly behind the wall: not labelled');
+    const half = labelObject(toon.label, 'Unspecified', r.objects[1]!, W, H);
+    assert.ok(half && half.visible > 0.05 && half.visible < 0.5, `partly behind it (${half?.visible.toFixed(2)} seen)`);
+    assert.equal(half!.difficult, 1);
   });
 
   test("the game's own Cog and Toon: boxes snug from head (or hat) to feet", { skip: existsSync(GAME_ASSETS) ? false : `needs the game's assets at ${GAME_ASSETS} (not found)` }, async () => {

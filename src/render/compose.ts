@@ -72,13 +72,13 @@ function lightFor(lighting: Lighting, rng: Rng): LightPlan {
   };
   switch (lighting) {
     case 'day':
-      return { name: 'day', ambient: [1, 1, 1], ambientIntensity: rng.range(0.7, 0.9), directional: [{ colour: [1, 0.97, 0.92], intensity: rng.range(0.3, 0.45), direction: dir(rng.range(35, 75)) }] };
+      return { name: 'day', ambient: [1, 1, 1], ambientIntensity: rng.range(0.8, 0.95), directional: [{ colour: [1, 0.97, 0.92], intensity: rng.range(0.3, 0.45), direction: dir(rng.range(35, 75)) }] };
     case 'dusk':
-      return { name: 'dusk', ambient: [1, 0.93, 0.86], ambientIntensity: rng.range(0.7, 0.85), directional: [{ colour: [1, 0.78, 0.58], intensity: rng.range(0.3, 0.45), direction: dir(rng.range(8, 25)) }] };
+      return { name: 'dusk', ambient: [1, 0.95, 0.9], ambientIntensity: rng.range(0.75, 0.9), directional: [{ colour: [1, 0.82, 0.65], intensity: rng.range(0.3, 0.45), direction: dir(rng.range(8, 25)) }] };
     case 'night':
-      return { name: 'night', ambient: [0.88, 0.9, 1], ambientIntensity: rng.range(0.65, 0.8), directional: [{ colour: [0.8, 0.86, 1], intensity: rng.range(0.2, 0.35), direction: dir(rng.range(30, 70)) }] };
+      return { name: 'night', ambient: [0.9, 0.92, 1], ambientIntensity: rng.range(0.7, 0.85), directional: [{ colour: [0.8, 0.86, 1], intensity: rng.range(0.2, 0.35), direction: dir(rng.range(30, 70)) }] };
     case 'indoor':
-      return { name: 'indoor', ambient: [1, 0.97, 0.9], ambientIntensity: rng.range(0.7, 0.85), directional: [{ colour: [1, 0.95, 0.85], intensity: rng.range(0.25, 0.4), direction: dir(rng.range(55, 85)) }] };
+      return { name: 'indoor', ambient: [1, 0.97, 0.9], ambientIntensity: rng.range(0.78, 0.9), directional: [{ colour: [1, 0.95, 0.85], intensity: rng.range(0.25, 0.4), direction: dir(rng.range(55, 85)) }] };
   }
 }
 
@@ -126,7 +126,7 @@ function castFor(layout: Layout, rng: Rng): { kinds: ('cog' | 'toon')[]; player:
     return { kinds: [...Array(cogs).fill('cog'), ...Array(toons).fill('toon')], player: false };
   }
   const n = layout === 'crowd' ? rng.int(3, 6) : weighted(rng, [[1, 2], [2, 3], [3, 3], [4, 2], [5, 1], [6, 1]] as [number, number][]);
-  const player = layout === 'street' && rng.chance(0.4);
+  const player = layout === 'street' && rng.chance(0.25);
   const kinds: ('cog' | 'toon')[] = [];
   for (let i = 0; i < n; i++) kinds.push(i === 0 && player ? 'toon' : rng.chance(0.5) ? 'cog' : 'toon');
   return { kinds, player };
@@ -148,6 +148,15 @@ function pickAnimation(anims: readonly string[], kind: 'cog' | 'toon', rng: Rng)
     if ((r -= w) < 0 && anims.includes(name)) return name;
   }
   return rng.pick(anims);
+}
+
+/**
+ * Which way a character faces (yaw) at `p`: any side, a third of the time turned towards the camera
+ * (people on the streets look at the player's Toon; the rest walk about).
+ */
+function facing(rng: Rng, p: Vec3, cam: GameCamera): number {
+  const towards = Math.atan2(cam.position[0] - p[0], cam.position[2] - p[2]);
+  return rng.chance(0.35) ? towards + rng.range(-Math.PI / 2, Math.PI / 2) : rng.range(0, 2 * Math.PI);
 }
 
 function logUniform(rng: Rng, a: number, b: number): number {
@@ -256,7 +265,7 @@ export async function composeScene(ctx: ComposeContext, rng: Rng, index: number)
         if (fits(p, radius(c), i)) break;
       }
       positions[i] = p;
-      yaws[i] = rng.range(0, 2 * Math.PI);
+      yaws[i] = facing(rng, p, cam);
     });
   } else {
     built.forEach((c, i) => {
@@ -274,7 +283,7 @@ export async function composeScene(ctx: ComposeContext, rng: Rng, index: number)
         if (fits(p, radius(c), i)) break;
       }
       positions[i] = p;
-      yaws[i] = rng.range(0, 2 * Math.PI);
+      yaws[i] = facing(rng, p, cam);
     });
   }
 

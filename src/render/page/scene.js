@@ -328,9 +328,12 @@ function visibility(scene, camera, chars, boxes, width, height, scale) {
     return d;
   };
   const occluders = saved.filter(([o, vis]) => vis && o.userData.occluder).map(([o]) => o);
+  const renderOrders = occluders.map((o) => o.renderOrder);
   for (const o of occluders) {
     o.visible = true;
     o.material = Array.isArray(o.material) ? o.material.map(depthMaterial) : depthMaterial(o.material);
+    // first: depth only cannot paint over an id drawn before it
+    o.renderOrder = -1000;
   }
   const drawn = (o) => o.isMesh && !o.userData.notCharacter && wasVisible.get(o) === true;
   chars.forEach((c, k) => c.root.traverse((o) => {
@@ -387,7 +390,8 @@ function visibility(scene, camera, chars, boxes, width, height, scale) {
   chars.forEach((c, k) => {
     const b = ib[k];
     if (!b) return;
-    if (!ib.some((o, j) => j !== k && overlaps(b, o))) {
+    // nothing in front of it but perhaps the set: drawn alone only when the set could hide it
+    if (!occluders.length && !ib.some((o, j) => j !== k && overlaps(b, o))) {
       alone[k] = visible[k];
       return;
     }
@@ -408,6 +412,7 @@ function visibility(scene, camera, chars, boxes, width, height, scale) {
     o.material = mat;
   }
   idMats.forEach((m) => m.dispose());
+  occluders.forEach((o, i) => (o.renderOrder = renderOrders[i]));
   for (const d of depthOnly.values()) d.dispose();
   const inv = 1 / scale;
   return { visible, alone, pixelBoxes: pixelBoxes.map((b) => b && b.map((v) => Math.round(v * inv))) };
