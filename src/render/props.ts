@@ -1,7 +1,8 @@
 // The game's buildings and rooms as set pieces for rendered scenes: its landmark buildings (bank, gag
 // shop, library, pet shop, clothing store, trolley station, Toon HQ, Cog buildings) and shop and house
 // interiors, read with src/game's BAM reader and written as GLB once per run. Their fronts face +Z.
-// Models whose walls the game builds from its street DNA (the plain TT_* buildings) are left out.
+// Models whose walls the game builds from its street DNA (the plain TT_* buildings) and the L- and T-shaped
+// rooms (their corners hide whoever stands there) are left out.
 import type { AssetSource } from '../game/index.ts';
 import { writeGlb } from '../game/gltf.ts';
 import { poseModel } from '../game/model.ts';
@@ -21,8 +22,8 @@ export const PROP_MODELS: Record<PropRole, readonly string[]> = {
   ],
   playground: ['phase_4/models/modules/gazebo.bam', 'phase_4/models/modules/trolley_station_TT.bam', 'phase_4/models/modules/TT_pond.bam'],
   room: [
-    'phase_3.5/models/modules/toon_interior.bam', 'phase_3.5/models/modules/toon_interior_2.bam', 'phase_3.5/models/modules/toon_interior_L.bam',
-    'phase_3.5/models/modules/toon_interior_T.bam', 'phase_4/models/modules/gagShop_interior.bam', 'phase_4/models/modules/PetShopInterior.bam',
+    'phase_3.5/models/modules/toon_interior.bam', 'phase_3.5/models/modules/toon_interior_2.bam',
+    'phase_4/models/modules/gagShop_interior.bam', 'phase_4/models/modules/PetShopInterior.bam',
     'phase_3.5/models/modules/HQ_interior.bam',
   ],
 };
