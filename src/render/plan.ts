@@ -78,8 +78,8 @@ export interface ScenePlan {
   characters: CharacterPlan[];
   fonts?: { family: string; url: string }[];
   blurPx?: number;
-  /** the encoded frame the page sends back */
-  output: { type: 'image/png' | 'image/jpeg'; quality?: number };
+  /** the frame the page sends back: encoded, or raw RGBA rows for Node to encode */
+  output: { type: 'image/png' | 'image/jpeg' | 'raw'; quality?: number };
   measureVisibility?: boolean;
   /** size of the id pass against the frame (default 0.5) */
   idScale?: number;

@@ -39,7 +39,8 @@ function setup(width, height, antialias) {
     renderer.setSize(width, height, false);
   }
   if (!outCanvas) {
-    outCanvas = document.createElement('canvas');
+    // an OffscreenCanvas encodes at once (a page canvas's toBlob waits for idle time: 0.6 s a frame)
+    outCanvas = new OffscreenCanvas(width, height);
     out2d = outCanvas.getContext('2d', { willReadFrequently: true });
   }
   if (outCanvas.width !== width || outCanvas.height !== height) {
@@ -473,6 +474,8 @@ async function renderScene(plan) {
 
   out2d.filter = 'none';
   out2d.drawImage(renderer.domElement, 0, 0);
+  if (plan.syncTimings) out2d.getImageData(0, 0, 1, 1);
+  const tCopy = performance.now();
   await fontsReady;
   chars.forEach((c, k) => {
     const tag = c.plan.nametag;
@@ -495,9 +498,12 @@ async function renderScene(plan) {
   }
   const tDraw = performance.now();
   const out = plan.output ?? { type: 'image/png' };
-  const blob = await new Promise((resolve) => outCanvas.toBlob(resolve, out.type, out.quality));
+  // 'raw': the RGBA pixels go to Node, which encodes them (the page's encoder can starve on a busy machine)
+  const bytes = out.type === 'raw'
+    ? out2d.getImageData(0, 0, width, height).data.buffer
+    : await (await outCanvas.convertToBlob({ type: out.type, ...(out.quality !== undefined ? { quality: out.quality } : {}) })).arrayBuffer();
   const tEncode = performance.now();
-  await send(await blob.arrayBuffer());
+  await send(bytes);
   const tPost = performance.now();
 
   // free this scene's GPU resources (cached textures and characters stay)
@@ -519,7 +525,7 @@ async function renderScene(plan) {
       alonePixels: vis ? vis.alone[k] : null,
       pixelBox: vis ? vis.pixelBoxes[k] : null,
     })),
-    ms: { load: tLoad - t0, render: tRender - tLoad, visibility: tVis - tRender, draw: tDraw - tVis, encode: tEncode - tDraw, send: tPost - tEncode },
+    ms: { load: tLoad - t0, render: tRender - tLoad, visibility: tVis - tRender, copy: tCopy - tVis, draw: tDraw - tCopy, encode: tEncode - tDraw, send: tPost - tEncode },
   };
 }
 
