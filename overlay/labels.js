@@ -1,5 +1,5 @@
-// Generated from src/taxonomy.ts by src/overlay/labels.ts: do not edit by hand.
-// Regenerate with: node --import tsx src/overlay/labels.ts --write
+// Generated from src/taxonomy.ts by src/publish/labels.ts: do not edit by hand.
+// Regenerate with: node --import tsx src/publish/labels.ts --write
 export const SUITS = ["bb","lb","cb","sb"];
 export const SUIT_NAMES = {"bb":"Bossbot","lb":"Lawbot","cb":"Cashbot","sb":"Sellbot"};
 export const SUIT_COLOURS = {"bb":"#8b5a2b","lb":"#3b5ba5","cb":"#3f8f4f","sb":"#8b1c3a"};

@@ -1,10 +1,14 @@
 // The overlay page: connects to the agent's WebSocket (protocol v1, ../shared/CLI.md), draws each
-// `frame` on a full-size transparent canvas, shows a small HUD (connection, FPS, latency, paused)
-// and a toast when a capture was saved. Reconnects by itself with backoff; old boxes fade out.
+// `frame` on a full-size transparent canvas, shows a small HUD (connection, FPS, latency, paused;
+// with the companion on, the player's ToonTasks in their marking colours) and a toast when a capture
+// was saved. Reconnects by itself with backoff; old boxes fade out. Every message is checked with the
+// agent's own rules (protocol.js): a malformed one is ignored and the HUD says so; a message type of
+// a newer agent is passed over.
 //
 // Query parameters: ?ws=ws://host:port/ (another agent), ?hud=0 (no HUD, e.g. for OBS),
 // ?hold=MS (how long boxes stay at full opacity after the last frame before fading).
-import { drawDetections } from './render.js';
+import { countMarked, drawDetections, taskLegend } from './render.js';
+import { checkMessage, isKnownMessage, PROTOCOL_VERSION } from './protocol.js';
 
 const params = new URLSearchParams(location.search);
 const WS_URL = params.get('ws') || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`;
@@ -19,7 +23,9 @@ const hud = document.getElementById('hud');
 const hudConn = document.getElementById('hud-conn');
 const hudStats = document.getElementById('hud-stats');
 const hudState = document.getElementById('hud-state');
+const hudWarn = document.getElementById('hud-warn');
 const toast = document.getElementById('toast');
+const tasksBox = document.getElementById('tasks');
 const root = document.documentElement;
 if (!SHOW_HUD) hud.hidden = true;
 
@@ -30,6 +36,7 @@ const state = {
   agent: null,
   status: null,
   statusMessage: '',
+  companion: null,
   frame: null,
   frameAt: 0,
   frameTimes: [],
@@ -37,6 +44,8 @@ const state = {
   latencyCaptured: null,
   dirty: true,
   drawnAlpha: -1,
+  ignored: 0,
+  lastIgnored: '',
 };
 
 // ---- connection -----------------------------------------------------------------------------
@@ -72,9 +81,14 @@ function connect() {
     try {
       msg = JSON.parse(ev.data);
     } catch {
+      ignore('message: not JSON');
       return;
     }
-    if (msg && msg.v === 1) handle(msg);
+    // A type this page does not know (a newer agent's) is not an error: it is passed over.
+    if (msg && msg.v === PROTOCOL_VERSION && typeof msg.type === 'string' && !isKnownMessage(msg)) return;
+    const err = checkMessage(msg);
+    if (err) ignore(err);
+    else handle(msg);
   };
   ws.onclose = () => {
     const delay = backoff(state.attempt++);
@@ -82,6 +96,15 @@ function connect() {
     setConn('disconnected');
     setTimeout(connect, delay);
   };
+}
+
+/** A malformed message is dropped whole (never half-drawn), counted, and named in the HUD. */
+function ignore(reason) {
+  state.ignored++;
+  state.lastIgnored = reason;
+  root.dataset.ignored = String(state.ignored);
+  console.warn(`toonvision overlay: ignored a malformed message (${reason})`);
+  updateHud();
 }
 
 function epochMs(t) {
@@ -108,6 +131,7 @@ function handle(msg) {
         state.status = msg.state;
         root.dataset.status = msg.state;
       }
+      if ('companion' in msg) setCompanion(msg.companion);
       break;
     case 'frame': {
       const now = performance.now();
@@ -128,6 +152,7 @@ function handle(msg) {
       state.status = msg.state ?? null;
       state.statusMessage = msg.message ?? '';
       root.dataset.status = String(msg.state ?? '');
+      if ('companion' in msg) setCompanion(msg.companion);
       break;
     case 'capture':
       showToast(msg);
@@ -136,6 +161,32 @@ function handle(msg) {
       return;
   }
   updateHud();
+}
+
+/** The companion's Toon and ToonTasks: kept for the marks' progress, listed under the HUD. */
+function setCompanion(c) {
+  state.companion = c && typeof c === 'object' ? c : null;
+  state.dirty = true;
+  root.dataset.companion = state.companion ? (state.companion.connected ? 'connected' : String(state.companion.state ?? 'off')) : '';
+  if (!tasksBox) return;
+  tasksBox.replaceChildren();
+  const lines = state.companion?.connected ? taskLegend(state.companion.tasks) : [];
+  for (const line of lines) {
+    const li = document.createElement('li');
+    li.dataset.task = String(line.task);
+    const dot = document.createElement('span');
+    dot.className = 'task-dot';
+    dot.style.background = line.colour;
+    li.append(dot, line.text);
+    tasksBox.append(li);
+  }
+  if (state.companion?.invasion?.cog) {
+    const li = document.createElement('li');
+    li.className = 'invasion';
+    li.textContent = `Invasion: ${String(state.companion.invasion.cog).replace(/[\x00-\x1f]/g, '')}`;
+    tasksBox.append(li);
+  }
+  tasksBox.hidden = !SHOW_HUD || tasksBox.childElementCount === 0;
 }
 
 // ---- HUD and toast --------------------------------------------------------------------------
@@ -173,6 +224,9 @@ function updateHud() {
   hudState.textContent = s === 'paused' ? 'paused' : s === 'waiting-for-window' ? 'waiting for the game' : s ?? '';
   hudState.title = state.statusMessage;
   hudState.dataset.state = s ?? '';
+  hudWarn.hidden = state.ignored === 0;
+  hudWarn.textContent = state.ignored ? `ignored ${state.ignored} malformed message${state.ignored === 1 ? '' : 's'}` : '';
+  hudWarn.title = state.lastIgnored;
 }
 
 let toastTimer = 0;
@@ -239,11 +293,13 @@ function render() {
   if (state.dirty || a !== state.drawnAlpha) {
     ctx.clearRect(0, 0, cssW, cssH);
     let drawn = 0;
-    if (state.frame && a > 0) drawn = drawDetections(ctx, state.frame.detections, state.frame.window, cssW, cssH, a);
+    const tasks = state.companion?.tasks ?? [];
+    if (state.frame && a > 0) drawn = drawDetections(ctx, state.frame.detections, state.frame.window, cssW, cssH, a, tasks);
     state.drawnAlpha = a;
     state.dirty = false;
     root.dataset.drawnFrame = a > 0 && state.frame ? String(state.frame.frameId ?? '') : '';
     root.dataset.boxes = String(drawn);
+    root.dataset.marked = String(a > 0 && state.frame ? countMarked(state.frame.detections) : 0);
   }
   requestAnimationFrame(render);
 }

@@ -1,7 +1,12 @@
 // Drawing of one `frame` (protocol v1, ../shared/CLI.md) on a 2D canvas: a box per detection in its
-// colour (a Cog in its suit's department colour, a Toon in gold) and an outlined label above it.
+// colour (a Cog in its suit's department colour, a Toon in gold) and an outlined label above it; a Cog
+// that counts towards one of the player's ToonTasks (its `tasks`) gets a ring in the task's colour and
+// a badge per task ("1 of 3"), dashed and with a '?' where it only may count (`tasksUnsure`), and an
+// "invasion" badge when it is of the invading type.
 // Pure functions, no DOM access: the page (overlay.js) and the Node tests both import this module.
+// A detection that breaks the protocol's rules (protocol.js) or has an empty box is not drawn.
 import { COG_DISPLAY_NAMES, SUIT_COLOURS, SUIT_NAMES, SUIT_OF_COG } from './labels.js';
+import { checkDetection } from './protocol.js';
 
 /** Toons: a warm gold, far from the four department colours. */
 export const TOON_COLOUR = '#f2b705';
@@ -9,6 +14,12 @@ export const TOON_COLOUR = '#f2b705';
 export const COG_COLOUR = '#8f9aa6';
 /** Anything else the agent may report. */
 export const OTHER_COLOUR = '#d0d0d0';
+
+/** ToonTask colours by task index: bright, apart from the department colours and the Toon gold. */
+export const TASK_COLOURS = ['#ff3fd2', '#00d8ff', '#a6ff00', '#ff7a00', '#b388ff', '#ffffff'];
+/** The invasion badge. */
+export const INVASION_COLOUR = '#ff2d2d';
+export const BADGE_HEIGHT = 16;
 
 export const BOX_WIDTH = 3;
 export const LABEL_FONT_PX = 13;
@@ -109,9 +120,63 @@ export function scaleBox(bbox, win, width, height) {
   return { x: x * sx, y: y * sy, w: w * sx, h: h * sy };
 }
 
+/** True for a detection the protocol allows whose box can be drawn (a positive size). */
+export function drawable(det) {
+  return checkDetection(det) === null && validBox(det.bbox);
+}
+
 /** True for a usable bbox: four finite numbers and a positive size. */
 export function validBox(bbox) {
   return Array.isArray(bbox) && bbox.length === 4 && bbox.every((v) => typeof v === 'number' && Number.isFinite(v)) && bbox[2] > 0 && bbox[3] > 0;
+}
+
+/** The colour of the ToonTask at index `i`. */
+export function taskColour(i) {
+  const n = Number(i);
+  return TASK_COLOURS[(Number.isInteger(n) && n >= 0 ? n : 0) % TASK_COLOURS.length];
+}
+
+/** "1 of 3" from a task's progress; "task 2" when the progress is not known. */
+export function progressText(task, i) {
+  const p = task?.progress;
+  return p && Number.isFinite(p.current) && Number.isFinite(p.target) && p.target > 0 ? `${p.current} of ${p.target}` : `task ${Number(i) + 1}`;
+}
+
+/**
+ * The badges of one detection, in order: `{task, text, colour, unsure}` per task it counts towards,
+ * then per task it may count towards (text ending in '?'), then `{invasion: true}` for the invader.
+ * `tasks` is the companion's task list (hello/status `companion.tasks`), for the progress.
+ */
+export function taskBadges(det, tasks) {
+  const out = [];
+  const seen = new Set();
+  for (const i of Array.isArray(det?.tasks) ? det.tasks : []) {
+    if (!Number.isInteger(i) || seen.has(i)) continue;
+    seen.add(i);
+    out.push({ task: i, text: progressText(tasks?.[i], i), colour: taskColour(i), unsure: false });
+  }
+  for (const u of Array.isArray(det?.tasksUnsure) ? det.tasksUnsure : []) {
+    const i = typeof u === 'number' ? u : u?.task;
+    if (!Number.isInteger(i) || seen.has(i)) continue;
+    seen.add(i);
+    out.push({ task: i, text: `${progressText(tasks?.[i], i)}?`, colour: taskColour(i), unsure: true, reason: typeof u === 'object' ? String(u.reason ?? '') : '' });
+  }
+  if (det?.invasion === true) out.push({ text: 'invasion', colour: INVASION_COLOUR, unsure: false, invasion: true });
+  return out;
+}
+
+/** How many detections carry a ToonTask or invasion mark (sure ones only). */
+export function countMarked(detections) {
+  return Array.isArray(detections) ? detections.filter((d) => (Array.isArray(d?.tasks) && d.tasks.length > 0) || d?.invasion === true).length : 0;
+}
+
+/** The companion's tasks as legend lines `{task, text, colour}`: those that mark Cogs (objective kind 'cog'). */
+export function taskLegend(tasks) {
+  if (!Array.isArray(tasks)) return [];
+  return tasks
+    .map((t, i) => ({ t, i }))
+    .filter(({ t }) => t && (t.objective?.kind ?? 'cog') === 'cog')
+    .map(({ t, i }) => ({ task: i, text: `${t.text} · ${progressText(t, i)}`, colour: taskColour(i) }));
 }
 
 function overlaps(a, b) {
@@ -143,6 +208,14 @@ export function layoutLabels(items, width, height) {
   return placed;
 }
 
+/** Order of label places: tracked characters by track id (oldest first), then the untracked by score. */
+export function labelRank(a, b) {
+  const ta = Number.isFinite(a?.track) ? a.track : Infinity;
+  const tb = Number.isFinite(b?.track) ? b.track : Infinity;
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  return (b?.score ?? 0) - (a?.score ?? 0);
+}
+
 function roundRect(ctx, x, y, w, h, r) {
   ctx.beginPath();
   ctx.moveTo(x + r, y);
@@ -153,11 +226,54 @@ function roundRect(ctx, x, y, w, h, r) {
   ctx.closePath();
 }
 
+/** The rings and badges of the detections that count towards a task or are the invader. */
+function drawTaskMarks(ctx, items, tasks, width, height) {
+  ctx.save();
+  ctx.font = `700 ${LABEL_FONT_PX - 1}px system-ui, "Segoe UI", "DejaVu Sans", Arial, sans-serif`;
+  for (const { det, box: b } of items) {
+    const badges = taskBadges(det, tasks);
+    if (badges.length === 0) continue;
+    const ring = badges.find((x) => !x.unsure) ?? badges[0];
+    const pad = BOX_WIDTH + 3;
+    ctx.setLineDash(ring.unsure ? [6, 4] : []);
+    ctx.strokeStyle = 'rgba(0, 0, 0, 0.5)';
+    ctx.lineWidth = 5;
+    roundRect(ctx, Math.round(b.x) - pad + 0.5, Math.round(b.y) - pad + 0.5, Math.round(b.w) + 2 * pad - 1, Math.round(b.h) + 2 * pad - 1, 6);
+    ctx.stroke();
+    ctx.strokeStyle = ring.colour;
+    ctx.lineWidth = 3;
+    ctx.stroke();
+    ctx.setLineDash([]);
+    // Badges in a row under the box (inside its bottom edge when the overlay ends there).
+    let x = Math.max(0, Math.round(b.x) - pad);
+    const below = Math.round(b.y + b.h) + pad + 2;
+    const y = below + BADGE_HEIGHT <= height ? below : Math.max(0, Math.round(b.y + b.h) - BADGE_HEIGHT - 2);
+    for (const badge of badges) {
+      const w = Math.ceil(ctx.measureText(badge.text).width) + 10;
+      if (x + w > width) x = Math.max(0, width - w);
+      const alpha = ctx.globalAlpha;
+      ctx.fillStyle = badge.colour;
+      if (badge.unsure) ctx.globalAlpha = alpha * 0.7;
+      roundRect(ctx, x, y, w, BADGE_HEIGHT, BADGE_HEIGHT / 2);
+      ctx.fill();
+      ctx.globalAlpha = alpha;
+      ctx.strokeStyle = 'rgba(0, 0, 0, 0.8)';
+      ctx.lineWidth = 1;
+      ctx.stroke();
+      ctx.fillStyle = badge.invasion ? '#ffffff' : '#111111';
+      ctx.fillText(badge.text, x + 5, y + BADGE_HEIGHT / 2 + 0.5);
+      x += w + 3;
+    }
+  }
+  ctx.restore();
+}
+
 /**
  * Draws the detections of one frame on `ctx` (already scaled to CSS pixels), `width` x `height`
- * being the overlay's size. `alpha` fades the whole drawing. Returns the number of boxes drawn.
+ * being the overlay's size. `alpha` fades the whole drawing. `tasks` (the companion's ToonTasks) gives
+ * the progress shown on the marks of detections with `tasks`. Returns the number of boxes drawn.
  */
-export function drawDetections(ctx, detections, win, width, height, alpha = 1) {
+export function drawDetections(ctx, detections, win, width, height, alpha = 1, tasks = []) {
   if (!Array.isArray(detections) || alpha <= 0) return 0;
   ctx.save();
   ctx.globalAlpha = alpha;
@@ -165,7 +281,7 @@ export function drawDetections(ctx, detections, win, width, height, alpha = 1) {
   ctx.font = `600 ${LABEL_FONT_PX}px system-ui, "Segoe UI", "DejaVu Sans", Arial, sans-serif`;
   ctx.textBaseline = 'middle';
   const items = detections
-    .filter((det) => validBox(det?.bbox))
+    .filter(drawable)
     .map((det) => {
       const text = labelText(det);
       return { det, box: scaleBox(det.bbox, win, width, height), colour: colourOf(det), text, textWidth: ctx.measureText(text).width };
@@ -184,8 +300,11 @@ export function drawDetections(ctx, detections, win, width, height, alpha = 1) {
     ctx.lineWidth = BOX_WIDTH;
     ctx.strokeRect(x, y, w, h);
   }
-  // Labels on top of all boxes; the most confident get the places closest to their box.
-  const order = items.map((_, i) => i).sort((a, b) => (items[b].det.score ?? 0) - (items[a].det.score ?? 0));
+  drawTaskMarks(ctx, items, tasks, width, height);
+  // Labels on top of all boxes. Tracked characters (a `track` id) keep their order from frame to frame,
+  // the longest-tracked first, so a tab does not jump between places as scores change; untracked ones
+  // after them, the most confident first.
+  const order = items.map((_, i) => i).sort((a, b) => labelRank(items[a].det, items[b].det));
   const tabs = layoutLabels(order.map((i) => items[i]), width, height);
   order.forEach((i, k) => {
     const { box: b, colour, text } = items[i];

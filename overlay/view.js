@@ -1,7 +1,11 @@
 // /view: the agent's live frames (GET /frame.jpg) with the labels of exactly that frame (its
 // X-Toonvision-Frame header) drawn over them by the overlay's own drawing code. One request at a
-// time, none while the tab is hidden: the agent encodes a frame only when someone looks.
-import { drawDetections } from './render.js';
+// time, none while the tab is hidden: the agent encodes a frame only when someone looks. The header is
+// checked with the agent's own rules (protocol.js): a malformed one is not drawn, and the page says so.
+// A switch turns the companion (the player's ToonTasks from the game) on and off (POST /api/companion);
+// its tasks are listed in their marking colours and the marks on the Cogs show their progress.
+import { countMarked, drawDetections, taskLegend } from './render.js';
+import { checkFrameView } from './protocol.js';
 
 const canvas = document.getElementById('view');
 const ctx = canvas.getContext('2d');
@@ -9,6 +13,12 @@ const info = document.getElementById('info');
 const MIN_GAP_MS = 40;
 let shown = 0;
 let lastId = -1;
+let ignored = 0;
+let companion = null;
+const companionBox = document.getElementById('companion');
+const toggle = document.getElementById('companion-toggle');
+const companionState = document.getElementById('companion-state');
+const tasksList = document.getElementById('tasks');
 
 function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
@@ -31,9 +41,10 @@ function paint(bitmap, meta) {
   ctx.clearRect(0, 0, cw, ch);
   ctx.drawImage(bitmap, x, y, w, h);
   ctx.translate(x, y);
-  const n = drawDetections(ctx, meta.detections ?? [], meta.window ?? { width: bitmap.width, height: bitmap.height }, w, h);
+  const n = drawDetections(ctx, meta.detections, meta.window, w, h, 1, companion?.tasks ?? []);
   shown++;
   document.body.dataset.frames = String(shown);
+  document.body.dataset.marked = String(countMarked(meta.detections));
   info.textContent = `frame ${meta.frameId} · ${bitmap.width}x${bitmap.height} · ${n} box${n === 1 ? '' : 'es'}`;
 }
 
@@ -51,7 +62,21 @@ async function run() {
         await sleep(500);
         continue;
       }
-      const meta = JSON.parse(res.headers.get('x-toonvision-frame') ?? '{}');
+      let meta;
+      let problem;
+      try {
+        meta = JSON.parse(res.headers.get('x-toonvision-frame') ?? 'null');
+        problem = checkFrameView(meta);
+      } catch {
+        problem = 'X-Toonvision-Frame: not JSON';
+      }
+      if (problem) {
+        ignored++;
+        document.body.dataset.ignored = String(ignored);
+        info.textContent = `ignored a malformed frame (${problem}); waiting for the next one`;
+        await sleep(500);
+        continue;
+      }
       const blob = await res.blob();
       if (meta.frameId !== lastId) {
         lastId = meta.frameId;
@@ -68,4 +93,52 @@ async function run() {
   }
 }
 
+function showCompanion(c) {
+  companion = c;
+  companionBox.hidden = false;
+  toggle.checked = c.enabled === true;
+  document.body.dataset.companion = c.enabled ? (c.connected ? 'connected' : String(c.state ?? '')) : 'off';
+  companionState.textContent = c.message ?? '';
+  tasksList.replaceChildren();
+  for (const line of c.connected ? taskLegend(c.tasks) : []) {
+    const li = document.createElement('li');
+    li.dataset.task = String(line.task);
+    const dot = document.createElement('span');
+    dot.className = 'task-dot';
+    dot.style.background = line.colour;
+    li.append(dot, line.text);
+    tasksList.append(li);
+  }
+  if (c.connected && c.invasion?.cog) {
+    const li = document.createElement('li');
+    li.className = 'invasion';
+    li.textContent = `Invasion: ${String(c.invasion.cog).replace(/[\x00-\x1f]/g, '')}`;
+    tasksList.append(li);
+  }
+}
+
+async function refreshCompanion() {
+  try {
+    const res = await fetch('/api/companion', { cache: 'no-store' });
+    if (res.ok) showCompanion(await res.json());
+  } catch {
+    /* the agent is away: run() says so */
+  }
+}
+
+toggle.addEventListener('change', async () => {
+  toggle.disabled = true;
+  try {
+    const res = await fetch('/api/companion', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ on: toggle.checked }) });
+    if (res.ok) showCompanion(await res.json());
+    else companionState.textContent = `not switched (${res.status})`;
+  } finally {
+    toggle.disabled = false;
+  }
+});
+
+setInterval(() => {
+  if (!document.hidden) void refreshCompanion();
+}, 2000);
+void refreshCompanion();
 void run();

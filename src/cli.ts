@@ -1,10 +1,11 @@
 // The `toonvision` command line (contract: ../shared/CLI.md). Each command lives in src/commands/.
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { RunError, UsageError } from './commands/common.ts';
+import { exitCodeOf, RunError, UsageError } from './errors.ts';
 import * as agent from './commands/agent.ts';
 import * as bench from './commands/bench.ts';
 import * as capture from './commands/capture.ts';
+import * as characters from './commands/characters.ts';
 import * as classify from './commands/classify.ts';
 import * as dataset from './commands/dataset.ts';
 import * as detect from './commands/detect.ts';
@@ -26,13 +27,13 @@ export function buildProgram(): Command {
     .description('Sees ToonTown: finds and classifies Toons and Cogs, trains its models from your screenshots.')
     .version(version)
     .showHelpAfterError('(run with --help for usage)');
-  for (const mod of [doctor, synth, render, dataset, train, classify, importKeras, exportOnnx, explain, detect, predict, agent, capture, label, overlay, bench]) {
+  for (const mod of [doctor, synth, render, dataset, train, classify, importKeras, exportOnnx, explain, detect, predict, agent, capture, label, overlay, bench, characters]) {
     mod.register(program);
   }
   return program;
 }
 
-/** Runs the CLI; resolves to the exit code (0 ok, 1 failed run, 2 bad usage). */
+/** Runs the CLI; resolves to the exit code (0 ok, 1 failed run, 2 bad usage: an error's own exitCode). */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   // Subcommands copy these settings only when created, so apply them to every command (else a bad
@@ -50,15 +51,13 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
       return 2;
     }
-    if (err instanceof UsageError) {
-      process.stderr.write(`toonvision: ${err.message}\n`);
-      return 2;
-    }
+    // Every error made for people (src/errors.ts) carries its exit code; anything else is a failed run.
+    const code = exitCodeOf(err);
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`toonvision: ${message.split('\n')[0]}\n`);
-    if (process.env.TOONVISION_DEBUG && err instanceof Error && !(err instanceof RunError)) {
+    process.stderr.write(`toonvision: ${code === 2 ? message : message.split('\n')[0]}\n`);
+    if (process.env.TOONVISION_DEBUG && err instanceof Error && !(err instanceof RunError) && !(err instanceof UsageError)) {
       process.stderr.write(`${err.stack}\n`);
     }
-    return 1;
+    return code;
   }
 }

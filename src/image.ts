@@ -1,5 +1,6 @@
 // Image files in and out: decode by content (a JPEG named .png is fine), crop, encode PNG.
 import sharp from 'sharp';
+import { ToonVisionError } from './errors.ts';
 
 /** Raw interleaved RGB pixels, row-major. */
 export interface RgbImage {
@@ -16,10 +17,9 @@ export interface Box {
   ymax: number;
 }
 
-export class ImageError extends Error {
+export class ImageError extends ToonVisionError {
   constructor(readonly file: string, reason: string) {
-    super(`${file}: ${reason}`);
-    this.name = 'ImageError';
+    super(`${file}: ${reason}`, { code: 'image' });
   }
 }
 

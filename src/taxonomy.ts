@@ -1,6 +1,7 @@
 // The ToonTown label taxonomy: 4 Cog suits x 8 names, and 11 Toon animals.
 // Label strings are those of labelImg's predefined_classes.txt used by the ToonVision article:
 //   cog_<bb|lb|cb|sb>_<name>[_<index>]   toon_<animal>[_<index>]
+import { ToonVisionError } from './errors.ts';
 
 /** Suits in the article's order; the fixture models' softmax uses this order. */
 export const SUITS = ['bb', 'lb', 'cb', 'sb'] as const;
@@ -109,10 +110,9 @@ export const COARSE_LABELS: readonly string[] = ['cog', ...SUITS.map((s) => `cog
 /** Every label a VOC object may carry: the 43 taxonomy labels, then the coarse ones. */
 export const ALL_LABELS: readonly string[] = [...LABELS, ...COARSE_LABELS];
 
-export class LabelError extends Error {
+export class LabelError extends ToonVisionError {
   constructor(readonly label: string, reason: string) {
-    super(`bad label '${label}': ${reason}`);
-    this.name = 'LabelError';
+    super(`bad label '${label}': ${reason}`, { code: 'label' });
   }
 }
 

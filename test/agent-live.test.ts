@@ -11,6 +11,7 @@ import { Agent } from '../src/agent/index.ts';
 import { main } from '../src/cli.ts';
 import { runLiveBench } from '../src/bench/live.ts';
 import { parseVoc } from '../src/dataset/voc.ts';
+import { checkMessage } from '../src/publish/protocol.ts';
 import { initEngine, tf } from '../src/engine/index.ts';
 import { imageSize } from '../src/image.ts';
 import { makeClassifier } from '../src/model/architectures.ts';
@@ -106,6 +107,9 @@ describe('live agent', () => {
       await until(() => c.frames().length > n + 3, 15000, 'frames after the refusal');
       assert.ok(c.frames().at(-1)!.detections.some((d: { kindScore?: number }) => typeof d.kindScore === 'number'), 'the old model still classifies');
       assert.equal(agent.models.swaps, before, 'the broken model was not swapped in');
+      // Every message the agent sent (hello, status, frames with track ids and classified detections) keeps the protocol's rules.
+      for (const m of c.messages) assert.equal(checkMessage(m), null, JSON.stringify(m).slice(0, 300));
+      assert.equal(agent.server.malformed, 0);
       // No frame was dropped: ids consecutive, no long stall while models loaded.
       for (let i = 1; i < ids.length; i++) assert.equal(ids[i], ids[i - 1]! + 1);
       const gaps = times.slice(1).map((t, i) => t - times[i]!);
@@ -120,7 +124,7 @@ describe('live agent', () => {
   it('bench live measures frames to a loopback client', async () => {
     const empty = path.join(dir, 'bench-models');
     await mkdir(empty, { recursive: true });
-    const r = await runLiveBench({ source: 'demo', seconds: 1, warmupSeconds: 0.3, models: empty, soak: true, soakEverySeconds: 0.5 });
+    const r = await runLiveBench({ source: 'demo', seconds: 1, warmupSeconds: 0.3, models: empty, soak: true, soakEverySeconds: 0.5 }, (o) => Agent.start(o));
     assert.ok(r.frames > 0, `frames ${r.frames}`);
     assert.ok(r.fps > 0);
     assert.ok(r.latencyMs.p95 >= r.latencyMs.p50 && r.latencyMs.p50 > 0);

@@ -78,7 +78,7 @@ describe('/view and /frame.jpg', () => {
 
 test('/frame.jpg is 503 before the first frame, and encodes nothing for it', async () => {
   const view = viewRoutes(() => undefined);
-  const server = new PublishServer({ port: 0, hello: () => ({}), routes: [view] });
+  const server = new PublishServer({ port: 0, hello: () => ({ agent: 'test', models: {}, source: {} }), routes: [view] });
   const { port } = await server.start();
   try {
     const r = await httpRequest(`http://127.0.0.1:${port}/frame.jpg`);
@@ -94,8 +94,8 @@ describe('toonvision agent stops promptly', () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     test(`${signal}: exits with code 0, well within the 5 s it used to take`, async () => {
       const { dir, cleanup } = await tempDir('toonvision-stop-');
+      const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'toonvision.js'), 'agent', '--source', 'demo', '--port', '0', '--no-hotkeys', '--no-watch', '--root', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
       try {
-        const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'toonvision.js'), 'agent', '--source', 'demo', '--port', '0', '--no-hotkeys', '--no-watch', '--root', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
         let err = '';
         child.stderr!.on('data', (d) => (err += d));
         const exited = new Promise<{ code: number | null; at: number }>((r) => child.once('exit', (code) => r({ code, at: performance.now() })));
@@ -107,6 +107,8 @@ describe('toonvision agent stops promptly', () => {
         // The target is 1 s; the bound leaves room for a loaded CI machine and still fails the old 5 s.
         assert.ok(at - t < 2500, `exited ${Math.round(at - t)} ms after ${signal}`);
       } finally {
+        // A run that failed before the signal (e.g. a start slower than the wait) leaves no agent behind.
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
         await cleanup();
       }
     });

@@ -1,11 +1,12 @@
-// `toonvision bench train|infer`: JSON shape only (speed targets live in the benchmark, not in tests).
+// `toonvision bench train|infer|live|frames`: JSON shape only (speed targets live in the benchmark, not in tests).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { ROOT, runCli } from './helpers.ts';
 import { PRESET_INPUT } from '../src/model/architectures.ts';
 import { defaultOrtThreads } from '../src/engine/onnx.ts';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import sharp from 'sharp';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 
@@ -128,5 +129,40 @@ describe('bench commands', { concurrency: true }, () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--test-seed must differ/);
     assert.equal(r.stdout, '');
+  });
+});
+
+// Its own suite, after the concurrent one: four more CLI runs at once would only slow the others down.
+describe('bench frames and bench capture', () => {
+  test('bench frames writes a folder of moving frames at the asked size, bench capture measures them; a bad --size is bad usage', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tv-bench-frames-'));
+    try {
+      const from = path.join(dir, 'shot.png');
+      const w = 120;
+      const h = 90;
+      await sharp(Buffer.from(Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 13 + (i % 7) * 40) % 256)), { raw: { width: w, height: h, channels: 3 } }).png().toFile(from);
+      const out = path.join(dir, 'frames');
+      const r = await run(['bench', 'frames', '--from', from, '--out', out, '--size', '64x36', '--frames', '4', '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      const j = JSON.parse(r.stdout);
+      assert.deepEqual([j.frames, j.width, j.height, j.source.width, j.source.height], [4, 64, 36, w, h]);
+      assert.ok(j.panPerFrame > 0);
+      const files = (await readdir(out)).sort();
+      assert.deepEqual(files, ['frame-0001.png', 'frame-0002.png', 'frame-0003.png', 'frame-0004.png']);
+      const pixels = await Promise.all(files.map((f) => sharp(path.join(out, f)).raw().toBuffer({ resolveWithObject: true })));
+      for (const p of pixels) assert.deepEqual([p.info.width, p.info.height, p.info.channels], [64, 36, 3]);
+      for (let k = 1; k < pixels.length; k++) assert.ok(!pixels[k]!.data.equals(pixels[k - 1]!.data), `frame ${k + 1} moved`);
+      // bench capture measures the capture stage on any source, here the folder just written.
+      const cap = await run(['bench', 'capture', '--source', `folder:${out}`, '--frames', '2', '--json']);
+      assert.equal(cap.code, 0, cap.stderr);
+      const c = JSON.parse(cap.stdout);
+      assert.deepEqual([c.frames, c.width, c.height, c.inputSize], [2, 64, 36, 416]);
+      for (const k of ['grab', 'rgbaToRgb', 'letterbox']) assert.ok(c.ms[k] >= 0 && c.cpuMs[k] >= 0, JSON.stringify(c));
+      const bad = await run(['bench', 'frames', '--from', from, '--out', out, '--size', '64by36']);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--size/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

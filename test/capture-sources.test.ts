@@ -3,7 +3,7 @@
 // for when it is minimised or closed.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DemoSource, FolderSource, WindowSource, createSource, findWindows, parseSourceSpec, pixelWindow } from '../src/capture/index.ts';
 import { rgbaToRgb } from '../src/capture/native.ts';
@@ -38,6 +38,13 @@ describe('capture sources', () => {
     shifted.set(rgba, 1);
     assert.deepEqual([...rgbaToRgb(shifted.subarray(1), 3, 1).data], [1, 2, 3, 4, 5, 6, 7, 8, 9]);
     assert.throws(() => rgbaToRgb(rgba, 4, 1), /expected 16 RGBA bytes/);
+    // 7x3 pixels: five groups of four packed as 32-bit words, one pixel left over; every byte distinct mod 256.
+    const many = Uint8Array.from({ length: 7 * 3 * 4 }, (_, i) => (i * 37 + 11) % 256);
+    const want = [...many].filter((_, i) => i % 4 !== 3);
+    assert.deepEqual([...rgbaToRgb(many, 7, 3).data], want);
+    const off = new Uint8Array(many.length + 2);
+    off.set(many, 2);
+    assert.deepEqual([...rgbaToRgb(off.subarray(2), 7, 3).data], want, 'unaligned');
   });
 
   it('demo frames carry their objects, inside the frame, deterministic per time', async () => {
@@ -58,13 +65,15 @@ describe('capture sources', () => {
     assert.ok(!Buffer.from(later.image.data).equals(Buffer.from(fa.image.data)), 'the scene moves');
   });
 
-  it('replays a folder of screenshots in name order with the VOC boxes beside them', async () => {
+  it('replays a folder of screenshots (decoded ahead) in name order with the VOC boxes beside them', async () => {
     const folder = path.join(dir, 'replay');
     await mkdir(folder);
     const s1 = await writeScene(folder, 'a_first', { width: 160, height: 120 }, 1);
     await writeScene(folder, 'b_second', { width: 200, height: 150 }, 2);
     await writeFile(path.join(folder, 'notes.txt'), 'not an image');
     const src = await createSource(`folder:${folder}`);
+    // Decoded ahead at start: the screenshots replay from memory even once the files are gone.
+    await rename(folder, `${folder}-moved`);
     const f1 = (await src.grab()).frame!;
     const f2 = (await src.grab()).frame!;
     const f3 = (await src.grab()).frame!;

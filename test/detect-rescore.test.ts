@@ -4,15 +4,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { copyFile, cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import seedrandom from 'seedrandom';
 import { FIXTURES, ROOT as REPO, runCli, tempDir } from './helpers.ts';
 import { fakeNanodetOutputs } from './detect-helpers.ts';
 import { DEFAULT_DECODE } from '../src/detect/decode.ts';
 import { decodeNanodet, type NanodetCell } from '../src/detect/pretrained.ts';
-import { cellTarget, fitRescorer, rescoreCell, rescorerProblem, type RescoreSample } from '../src/detect/rescore.ts';
-import { crossValidatedAp, samplesAp } from '../src/detect/rescore-eval.ts';
+import { cellTarget, fitRescorer, rescoreCell, rescorerBaseProblem, rescorerProblem, summariseRescorerFit, type RescoreSample } from '../src/detect/rescore.ts';
+import { crossValidatedAp, foldSpread, samplesAp } from '../src/detect/rescore-eval.ts';
 
 const REAL_EVAL = path.join(FIXTURES, 'real-eval', 'screenshots');
 const skipReal = existsSync(REAL_EVAL) ? false : `needs the real-eval screenshots at ${REAL_EVAL} (not found)`;
@@ -84,6 +84,37 @@ describe('rescorer (unit)', () => {
     assert.ok(Math.abs(kept.weights[5]! - 1.5) < 0.15, `a strong pull keeps the prior's bus weight (${kept.weights[5]})`);
     assert.ok(Math.abs(fresh.weights[5]! - 1.5) > 0.5, `a weak pull lets the data move it (${fresh.weights[5]})`);
     assert.ok(kept.weights[16]! < fresh.weights[16]! / 2, `the dog is learnt less under a strong pull (${kept.weights[16]} vs ${fresh.weights[16]})`);
+  });
+
+  test('fitting on a base summary (Laplace) and new samples is fitting on the union; with no new samples it keeps the base', () => {
+    // A base where characters score as dog (16), and a player whose characters score as bird (14).
+    const base = madeUp(8, 'base');
+    const rand = seedrandom('player');
+    const player = madeUp(4, 'player').map((s) => ({ ...s, cells: s.cells.map((c, j) => (j < 4 ? cell(c.box, { 14: 0.3 + 0.1 * rand() }, rand) : c)) }));
+    const fitted = fitRescorer(base);
+    const summary = summariseRescorerFit(base, fitted);
+    assert.equal(rescorerBaseProblem(summary), undefined);
+    assert.equal(summary.positives, 32);
+    const exact = fitRescorer([...base, ...player]);
+    const laplace = fitRescorer(player, { base: summary, playerWeight: 1 });
+    assert.deepEqual(laplace.fittedOn!.base, { screenshots: 8, positives: 32, negatives: 240, playerWeight: 1 });
+    for (const k of [14, 16, 0]) assert.ok(Math.abs(laplace.weights[k]! - exact.weights[k]!) < 0.25 * Math.max(1, Math.abs(exact.weights[k]!)), `class ${k}: union ${exact.weights[k]} vs Laplace ${laplace.weights[k]}`);
+    assert.ok(laplace.weights[14]! > 0.3 && laplace.weights[16]! > 0.3, 'learns the bird and keeps the dog');
+    const alone = fitRescorer(player);
+    const probe = cell([0, 0, 1, 1], { 16: 0.25, 77: 0.15 }, seedrandom('probe'));
+    assert.ok(rescoreCell(laplace, probe.scores) > 0.8, 'a base character still scores high after learning the player\'s');
+    assert.ok(rescoreCell(alone, probe.scores) < rescoreCell(laplace, probe.scores), 'fitted on the player alone it forgets the base');
+    // (Gradient descent goes on from the base's weights, a little further towards its optimum than the base's own 300 steps.)
+    const kept = fitRescorer([], { base: summary });
+    for (const k of [0, 14, 16, 77]) assert.ok(Math.abs(kept.weights[k]! - fitted.weights[k]!) < 0.15 * Math.max(1, Math.abs(fitted.weights[k]!)), `class ${k}: ${kept.weights[k]} vs ${fitted.weights[k]}`);
+    assert.match(rescorerBaseProblem({ ...summary, theta: [1] }) ?? '', /wrong length/);
+  });
+
+  test('the folds\' spread is the standard error of the per-fold differences', () => {
+    assert.equal(foldSpread([0.1]), 0);
+    assert.ok(foldSpread([0.1, 0.1, 0.1]) < 1e-12, 'the same gain in every fold: no spread');
+    assert.ok(Math.abs(foldSpread([0, 0.2]) - 0.1) < 1e-12);
+    assert.ok(Math.abs(foldSpread([0.1, 0.3, 0.2, 0.4]) - Math.sqrt(((0.15 ** 2 + 0.05 ** 2) * 2) / 3 / 4)) < 1e-12);
   });
 
   test('refuses to fit without characters, and names what is wrong with a stored rescorer', () => {
@@ -219,6 +250,7 @@ describe('rescore on real screenshots', { skip: skipReal }, () => {
       delete meta0.detector.rescore;
       meta0.detector.decode.threshold = 0.3;
       await writeFile(path.join(det, 'metadata.json'), JSON.stringify(meta0));
+      await rm(path.join(det, 'rescore-base.json'), { force: true });
       const res = await retrain({ root, models, tasks: ['detector'], seed: 2, plots: false });
       const o = res.tasks[0]!;
       assert.equal(o.error, undefined, o.reason);
@@ -227,12 +259,15 @@ describe('rescore on real screenshots', { skip: skipReal }, () => {
       assert.ok(o.old && 'anyAP50' in o.old);
       assert.ok(o.new.anyAP50 > o.old.anyAP50 + 0.05, `rescored ${o.new.anyAP50} vs zero-shot ${o.old.anyAP50}`);
       assert.equal(o.installed, true, o.reason);
+      assert.ok(o.judgement && o.judgement.margin > o.judgement.spread && o.judgement.perFold.length === 5, JSON.stringify(o.judgement));
+      assert.match(o.message ?? '', /^learnt from your 7 screenshots \(\d+ characters\): finds .* on screenshots it had not seen, the current detector .*: installed$/);
       const meta = JSON.parse(await readFile(path.join(det, 'metadata.json'), 'utf8'));
       assert.equal(meta.detector.rescore.fittedOn.screenshots, 7);
+      assert.equal(meta.detector.rescore.fittedOn.seen.length, 7, 'the screenshots it learnt from are named');
       assert.match(meta.detector.rescore.fittedOn.source, /retrain of/);
       assert.ok(meta.detector.decode.threshold > 0.3, 'the drawing threshold follows the rescorer');
       assert.deepEqual((await readdir(models)).sort(), ['detector'], 'no candidate left behind');
-      const { loadPredictor } = await import('../src/agent/predict.ts');
+      const { loadPredictor } = await import('../src/predict/predict.ts');
       const p = await loadPredictor(models);
       const info = p.models.info().detector;
       await p.models.close();

@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { initEngine } from '../src/engine/index.ts';
 import { readImage } from '../src/image.ts';
@@ -137,3 +137,23 @@ test('explain --filters writes one titled grid per conv layer; --layer one; an u
   assert.equal(jpg.code, 2);
   assert.match(jpg.stderr, /--filters '.*f\.jpg' must be a \.png file/);
 });
+
+test('explain --filters F.png IMAGE:box without --out puts the heatmap and activations beside the filters (../shared/CLI.md)', { skip }, async () => {
+  const { renderScene } = await import('../src/synth/index.ts');
+  const scene = path.join(tmp.dir, 'scene.png');
+  await writeFile(scene, (await renderScene({ seed: 5, index: 0, width: 200, height: 160 })).png);
+  const filters = path.join(tmp.dir, 'with-image.png');
+  const r = await runCli(['explain', '--model', DEMO, '--filters', filters, '--steps', '1', `${scene}:20,10,120,150`, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as { heatmap: string; activations: string; filters: string; label: string; input: string };
+  assert.equal(report.filters, filters);
+  assert.equal(report.heatmap, path.join(tmp.dir, 'with-image-heatmap.png'));
+  assert.equal(report.activations, path.join(tmp.dir, 'with-image-heatmap-activations.png'));
+  assert.equal(report.input, `${scene}:20,10,120,150`);
+  for (const f of [filters, report.heatmap, report.activations]) assert.ok((await readImage(await readFile(f))).width > 0, f);
+  // Without --filters, an image still needs --out.
+  const bare = await runCli(['explain', '--model', DEMO, scene]);
+  assert.equal(bare.code, 2);
+  assert.match(bare.stderr, /--out FILE\.png is needed/);
+});
+

@@ -175,6 +175,12 @@ describe('labelling API', () => {
     assert.equal(r.status, 200);
     assert.match(String(r.headers['content-security-policy']), /default-src 'none'; script-src 'self'/);
     assert.match(String(r.headers['content-security-policy']), /frame-ancestors 'none'/);
-    assert.match(r.text, /<script type="module" src="\/overlay\/label\.js">/);
+    assert.match(r.text, /<script type="module" src="\/overlay\/label\/page\.js">/);
+    // The page's modules (overlay/label/) are served as JavaScript by the same server.
+    for (const m of ['page', 'api', 'geometry', 'draw', 'search', 'retrain']) {
+      const js = await httpRequest(`${base}/overlay/label/${m}.js`);
+      assert.equal(js.status, 200, m);
+      assert.match(String(js.headers['content-type']), /javascript/, m);
+    }
   });
 });

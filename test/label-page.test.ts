@@ -263,6 +263,8 @@ describe('labelling page in Chromium', { skip: needChromium() }, () => {
     // Installed, or kept when the model the agent runs (here the shipped demo model) is better.
     assert.match((await row.nth(3).textContent()) ?? '', /^(installed|kept)$/);
     assert.ok(((await page.locator('#retrain-result tr[data-task="binary"]').getAttribute('title')) ?? '').length > 0, 'the reason is given');
+    // Below it, what the task learnt from the player's screenshots, in words.
+    assert.match((await page.locator('#retrain-result tr[data-message="binary"]').textContent()) ?? '', /(learnt from your \d+ Cog and Toon crops|too few characters).*(installed|kept the current one)/);
     // The screenshots were extracted and moved to raw/processed: the list now says so.
     await page.waitForFunction(() => document.querySelectorAll('#shots li[data-file]').length === 0);
   });

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import { serveOverlay } from '../src/overlay/http.ts';
+import { serveOverlay } from '../src/publish/pages.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -26,8 +26,8 @@ export function needChromium(): string | false {
 export interface TestAgent {
   port: number;
   clients: Set<WebSocket>;
-  /** Sends a message (an object, JSON-encoded) to every connected client. */
-  broadcast(msg: object): void;
+  /** Sends a message (an object, JSON-encoded; a string as it is) to every connected client. */
+  broadcast(msg: object | string): void;
   /** Resolves when at least `n` clients are connected. */
   waitForClients(n?: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -35,9 +35,10 @@ export interface TestAgent {
 
 export const HELLO = { type: 'hello', v: 1, agent: 'test', models: {}, source: { kind: 'window', title: 'Toontown Rewritten' } };
 
-/** Starts the stand-in agent on 127.0.0.1 (`port` 0 picks a free one). */
-export async function startTestAgent(port = 0): Promise<TestAgent> {
+/** Starts the stand-in agent on 127.0.0.1 (`port` 0 picks a free one); `route` answers other paths first (true when it did). */
+export async function startTestAgent(port = 0, route?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean): Promise<TestAgent> {
   const server = http.createServer((req, res) => {
+    if (route?.(req, res)) return;
     serveOverlay(req, res).then((done) => {
       if (!done) res.writeHead(404).end();
     }, () => res.writeHead(500).end());
@@ -60,7 +61,7 @@ export async function startTestAgent(port = 0): Promise<TestAgent> {
     port: actualPort,
     clients,
     broadcast(msg) {
-      const data = JSON.stringify(msg);
+      const data = typeof msg === 'string' ? msg : JSON.stringify(msg);
       for (const c of clients) if (c.readyState === WebSocket.OPEN) c.send(data);
     },
     async waitForClients(n = 1, timeoutMs = 10_000) {

@@ -219,6 +219,62 @@ describe('overlay page in headless Chromium', { skip: needChromium() }, () => {
     }
   });
 
+  test('a malformed message is ignored whole and the HUD says so; the next good frame is drawn', async () => {
+    const page = await openPage('?hold=60000');
+    try {
+      const good = frameMessage(GAME, [COLD_CALLER]);
+      agent.broadcast(good);
+      await waitForAttr(page, 'drawnFrame', String(good.frameId));
+      assert.equal(await page.locator('#hud-warn').isVisible(), false);
+      agent.broadcast('{ not json');
+      // A frame whose second box lost a coordinate: not half-drawn, the last good frame stays.
+      const broken = { ...frameMessage(GAME, [DOG, { ...BIG_WIG, bbox: [240, 640, 160] }]) };
+      agent.broadcast(broken);
+      agent.broadcast({ type: 'status', v: 1, state: 'sleeping', message: '' });
+      agent.broadcast({ type: 'weather', v: 1, sunny: true }); // a newer agent's type: passed over, not an error
+      await waitForAttr(page, 'ignored', '3');
+      assert.equal(await page.evaluate(() => document.documentElement.dataset.frameId), String(good.frameId));
+      assert.equal(await page.evaluate(() => document.documentElement.dataset.status), undefined, 'the broken status was not applied');
+      assert.equal(await page.locator('#hud-warn').textContent(), 'ignored 3 malformed messages');
+      assert.match((await page.locator('#hud-warn').getAttribute('title')) ?? '', /status\.state: expected one of running/);
+      const next = frameMessage(GAME, [DOG]);
+      agent.broadcast(next);
+      await waitForAttr(page, 'drawnFrame', String(next.frameId));
+      assertBox(await shot(page), DOG.bbox, TOON_GOLD, 'Toon dog after the malformed messages');
+      assert.deepEqual((page as Page & { errors?: string[] }).errors, [], 'no page error');
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('/view passes over a frame whose header is malformed and says so', async () => {
+    const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#204060' } }).jpeg().toBuffer();
+    let served = 0;
+    const headers = [
+      '{"frameId": 1, "window": {"width": 64}, "detections": []}',
+      JSON.stringify({ frameId: 2, window: { width: 64, height: 48 }, detections: [{ bbox: [4, 4, 20, 30], label: 'toon', score: 0.9, animal: 'dog' }] }),
+    ];
+    const viewAgent = await startTestAgent(0, (req, res) => {
+      if (req.url !== '/frame.jpg') return false;
+      const header = headers[Math.min(served++, headers.length - 1)]!;
+      res.writeHead(200, { 'content-type': 'image/jpeg', 'x-toonvision-frame': header }).end(jpeg);
+      return true;
+    });
+    const page = await browser.newPage({ viewport: VIEW });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    try {
+      await page.goto(`http://127.0.0.1:${viewAgent.port}/overlay/view.html`);
+      await page.waitForFunction(() => document.body.dataset.ignored === '1', null, { timeout: 10_000 });
+      await page.waitForFunction(() => document.body.dataset.frames === '1', null, { timeout: 10_000 });
+      assert.match((await page.locator('#info').textContent()) ?? '', /frame 2 · 64x48 · 1 box/);
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+      await viewAgent.close();
+    }
+  });
+
   test('reconnects by itself after the agent restarts and draws the new frames', async () => {
     const page = await openPage('?hold=60000');
     try {

@@ -10,11 +10,12 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Command, type CommanderError } from 'commander';
 import { register as registerOverlay } from '../src/commands/overlay.ts';
-import { GameWindowFollower, isVirtualSource, reportedWindow } from '../src/overlay/follow.ts';
-import { connectAgent } from '../src/overlay/agent-link.ts';
-import { guardWebContents, type ElectronLike, type OverlayApp } from '../src/overlay/electron-app.ts';
-import { ELECTRON_MAIN, findElectron } from '../src/overlay/launch.ts';
-import { type Rect, agentUrls, backoffMs, isAllowedUrl, overlayBounds, overlayWindowOptions } from '../src/overlay/window.ts';
+import { GameWindowFollower, isVirtualSource, reportedWindow } from '../src/desktop/follow.ts';
+import { connectAgent } from '../src/desktop/agent-link.ts';
+import { guardWebContents, type ElectronLike, type OverlayApp } from '../src/desktop/electron-app.ts';
+import { ELECTRON_MAIN, findElectron } from '../src/desktop/launch.ts';
+import { agentUrls } from '../src/publish/pages.ts';
+import { type Rect, backoffMs, isAllowedUrl, overlayBounds, overlayWindowOptions } from '../src/desktop/window.ts';
 import { captureOutput, ROOT, runCli, tempDir, until } from './helpers.ts';
 import { HELLO, frameMessage, startTestAgent } from './overlay-helpers.ts';
 

@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { COGS_BY_SUIT, COG_DISPLAY_NAMES, COG_NAMES, SUITS, SUIT_COLOURS, SUIT_NAMES, describeLabel, parseLabel } from '../src/taxonomy.ts';
-import { LABELS_JS, overlayLabelsModule } from '../src/overlay/labels.ts';
-import { OVERLAY_DIR, overlayFileFor, overlayPageUrl } from '../src/overlay/http.ts';
+import { LABELS_JS, overlayLabelsModule } from '../src/publish/labels.ts';
+import { OVERLAY_DIR, overlayFileFor, overlayPageUrl } from '../src/publish/pages.ts';
 import { startTestAgent } from './overlay-helpers.ts';
 
 interface Box { x: number; y: number; w: number; h: number }
@@ -21,11 +21,12 @@ interface Render {
   scaleBox(bbox: number[], win: object | undefined, width: number, height: number): Box;
   validBox(bbox: unknown): boolean;
   layoutLabels(items: { box: Box; textWidth: number }[], width: number, height: number): { x: number; y: number; w: number; h: number }[];
+  labelRank(a: object, b: object): number;
 }
 const render = (await import(pathToFileURL(path.join(OVERLAY_DIR, 'render.js')).href)) as Render;
 const labels = (await import(pathToFileURL(LABELS_JS).href)) as Record<string, unknown>;
 
-test('overlay/labels.js is generated from taxonomy.ts (regenerate: node --import tsx src/overlay/labels.ts --write)', () => {
+test('overlay/labels.js is generated from taxonomy.ts (regenerate: node --import tsx src/publish/labels.ts --write)', () => {
   assert.equal(readFileSync(LABELS_JS, 'utf8'), overlayLabelsModule());
   assert.deepEqual(labels.SUIT_COLOURS, SUIT_COLOURS);
   assert.deepEqual(labels.SUIT_NAMES, SUIT_NAMES);
@@ -50,6 +51,19 @@ test('label text follows the taxonomy: Cog · Sellbot · Cold Caller 97%, Toon �
       assert.equal(render.labelText({ label: `cog_${s}_${name}` }), want);
     }
   }
+});
+
+test('label places follow track ids (oldest first) whatever the scores, then the untracked by score', () => {
+  const dets = [
+    { label: 'cog', score: 0.99 },
+    { label: 'cog', score: 0.5, track: 7 },
+    { label: 'toon', score: 0.9, track: 3 },
+    { label: 'cog', score: 0.6 },
+  ];
+  const order = (xs: { score: number; track?: number }[]) => [...xs].sort(render.labelRank).map((d) => d.track ?? d.score);
+  assert.deepEqual(order(dets), [3, 7, 0.99, 0.6]);
+  // the next frame's scores swap: the tracked keep their places
+  assert.deepEqual(order([{ ...dets[1]!, score: 0.95 }, { ...dets[2]!, score: 0.2 }]), [3, 7]);
 });
 
 test('colours: a Cog in its suit colour, Toons distinct from every suit', () => {
@@ -118,6 +132,6 @@ test('overlay files: /overlay is the page, nothing outside overlay/ nor the Elec
 });
 
 test('the overlay reads the agent\'s window in physical pixels on every platform (macOS included)', async () => {
-  const { defaultCoordinates } = await import('../src/overlay/window.ts');
+  const { defaultCoordinates } = await import('../src/desktop/window.ts');
   for (const p of ['darwin', 'win32', 'linux'] as const) assert.equal(defaultCoordinates(p), 'physical');
 });

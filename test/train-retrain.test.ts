@@ -1,5 +1,7 @@
 // retrain never replaces an installed model with a worse one, installs a better one by rename, and
-// leaves the models folder holding only complete model folders.
+// leaves the models folder holding only complete model folders. Classifiers are fine-tuned from the
+// model the agent runs and judged by cross-validation over the player's screenshots (here crops only:
+// each crop its own group).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, readdir, readFile } from 'node:fs/promises';
@@ -43,46 +45,62 @@ before(async () => {
 });
 after(() => tmp.cleanup());
 
-test('retrain keeps an installed model that is better on the test split, and reports both figures', async () => {
+test('retrain keeps an installed model that the fine-tuned one does not beat by more than the spread, and reports both figures', async () => {
   const models = path.join(tmp.dir, 'models-good');
   await handBuiltBinary(path.join(models, 'binary'), 1);
   const before = await readFile(path.join(models, 'binary', 'weights.bin'));
-  const res = await retrain({ root: await copy('r1'), tasks: ['binary'], models, seed: 3, epochs: 1, plots: false, minTestCrops: 5 });
+  const res = await retrain({ root: await copy('r1'), tasks: ['binary'], models, seed: 3, plots: false, synthetic: 0 });
   const t = res.tasks[0]!;
   assert.equal(t.error, undefined);
   assert.equal(t.installed, false, t.reason);
   assert.deepEqual(t.old && 'accuracy' in t.old ? t.old.accuracy : null, 1);
-  assert.ok(t.new && 'accuracy' in t.new && typeof t.new.loss === 'number');
-  assert.match(t.reason, /current model is better/);
+  assert.ok(t.new && 'accuracy' in t.new && typeof t.new.loss === 'number' && t.new.crossValidated === true);
+  assert.equal(t.judgement?.boxes, 40, 'every crop judged once (cross-validation), not a test split of 12');
+  assert.equal(t.judgement?.perFold.length, 5);
+  assert.ok(t.judgement!.margin <= t.judgement!.spread);
+  assert.match(t.reason, /not by more than the spread/);
+  assert.match(t.message ?? '', /learnt from your 40 Cog and Toon crops: Cog or Toon right on \d+ of 40 held-out characters, was 40 of 40: kept the current one/);
   assert.deepEqual(await readFile(path.join(models, 'binary', 'weights.bin')), before, 'installed weights untouched');
   assert.deepEqual(await readdir(models), ['binary'], 'no candidate folder left behind');
   const m = JSON.parse(await readFile(path.join(models, 'binary', 'metadata.json'), 'utf8'));
   assert.equal(m.preset, 'hand-built');
 });
 
-test('retrain installs a new model that is at least as good, atomically, and the folder loads', async () => {
+test('retrain installs a fine-tuned model that wins by more than the spread, atomically, and the folder loads', async () => {
   const models = path.join(tmp.dir, 'models-bad');
   await handBuiltBinary(path.join(models, 'binary'), -1);
   const r = await copy('r2');
-  const res = await retrain({ root: r, tasks: ['binary'], models, seed: 3, epochs: 1, plots: false, minTestCrops: 5 });
+  const res = await retrain({ root: r, tasks: ['binary'], models, seed: 3, plots: false, synthetic: 0 });
   const t = res.tasks[0]!;
   assert.equal(t.installed, true, t.reason);
   assert.ok(t.old && 'accuracy' in t.old && t.old.accuracy === 0);
+  assert.ok(t.judgement!.margin > t.judgement!.spread, JSON.stringify(t.judgement));
+  assert.match(t.message ?? '', /: installed$/);
   assert.deepEqual(await readdir(models), ['binary']);
   const loaded = await loadModelFolder(path.join(models, 'binary'), 'binary');
-  assert.equal(loaded.metadata.preset, 'fast');
+  assert.equal(loaded.metadata.preset, 'hand-built', 'fine-tuned from the running model: the same network');
+  const ft = loaded.metadata.fineTuned as { seen: string[]; crops: number };
+  assert.equal(ft.crops, 40);
+  assert.equal(ft.seen.length, 40, 'the crops it learnt from are named, so that the next retrain judges it on others');
   loaded.model.dispose();
   assert.equal(res.extract.screenshots, 0);
   assert.equal(res.split.train + res.split.validate + res.split.test, 40, 'every crop re-split');
 });
 
 test('retrain reports a task that cannot train and leaves its installed model alone', async () => {
-  const models = path.join(tmp.dir, 'models-suit');
-  const res = await retrain({ root: await copy('r3'), tasks: ['suit'], models, seed: 3, epochs: 1, plots: false, minTestCrops: 0 });
+  const models = path.join(tmp.dir, 'models-odd');
+  // An output layer that is not a dense layer (an activation after it): nothing to fine-tune.
+  const model = tf.sequential({ layers: [tf.layers.globalAveragePooling2d({ inputShape: [96, 32, 3] }), tf.layers.dense({ units: 1 }), tf.layers.activation({ activation: 'sigmoid' })] });
+  await saveModelFolder(path.join(models, 'binary'), model, { task: 'binary', classes: ['cog', 'toon'], inputShape: [96, 32, 3], preprocessing: STANDARD_PREPROCESSING, backend: 'hand-built', createdAt: new Date().toISOString(), metrics: {}, preset: 'hand-built' });
+  model.dispose();
+  const before = await readFile(path.join(models, 'binary', 'weights.bin'));
+  const res = await retrain({ root: await copy('r3'), tasks: ['binary'], models, seed: 3, epochs: 1, plots: false, synthetic: 0 });
   const t = res.tasks[0]!;
   assert.equal(t.installed, false);
-  assert.match(t.error ?? '', /task 'suit' has no examples of classes lb, cb/);
-  assert.deepEqual(await readdir(models), []);
+  assert.match(t.error ?? '', /its last layer is Activation, not a dense output layer: cannot fine-tune it/);
+  assert.match(t.message ?? '', /could not learn the binary model .*: kept the current one/);
+  assert.deepEqual(await readFile(path.join(models, 'binary', 'weights.bin')), before);
+  assert.deepEqual(await readdir(models), ['binary']);
 });
 
 async function copy(name: string): Promise<string> {
@@ -105,14 +123,17 @@ test('retrain after one capture keeps the detector the agent runs (the shipped o
   assert.deepEqual(await readdir(models).catch(() => []), [], 'nothing installed, no candidate left');
 });
 
-test('retrain keeps the current classifier without training when the test split is too small to compare', async () => {
+test('retrain keeps the current classifier without training when there are too few boxes to judge', async () => {
   const models = path.join(tmp.dir, 'models-few');
   await handBuiltBinary(path.join(models, 'binary'), -1);
   const before = await readFile(path.join(models, 'binary', 'weights.bin'));
-  const res = await retrain({ root: await copy('r5'), tasks: ['binary'], models, seed: 3, epochs: 1, plots: false });
+  const r = path.join(tmp.dir, 'r5');
+  await writeTinyCrops(r, { ...DARK_LIGHT_SPEC, labels: { cog_sb_coldcaller: [2, 0, 0], toon_dog: [2, 0, 1] } });
+  const res = await retrain({ root: r, tasks: ['binary'], models, seed: 3, epochs: 1, plots: false, synthetic: 0 });
   const t = res.tasks[0]!;
   assert.equal(t.installed, false);
   assert.equal(t.new, null, 'nothing trained');
-  assert.match(t.reason, /only 8 test crop\(s\) for binary: too few .* kept it without training/);
+  assert.match(t.reason, /only 5 box\(es\) for binary in 5 screenshot\(s\) .*: too few to tell a new model from it .* kept it without training/);
+  assert.equal(t.message, 'too few characters (5) to judge the Cog-or-Toon model: kept the current one');
   assert.deepEqual(await readFile(path.join(models, 'binary', 'weights.bin')), before);
 });

@@ -1,7 +1,7 @@
 'use strict';
 // Electron entry of `toonvision overlay` (run as: electron overlay/electron/main.cjs). CommonJS so that
 // the Chromium switches below are set synchronously, before Electron is ready. The logic lives in
-// src/overlay/ (TypeScript, loaded through tsx by boot.cjs); this file only hands it the real Electron.
+// src/desktop/ (TypeScript, loaded through tsx by boot.cjs); this file only hands it the real Electron.
 const electron = require('electron');
 const { boot } = require('./boot.cjs');
 

@@ -12,7 +12,7 @@ import { timestampName } from './screenshot.ts';
 
 /** Where collected frames go under a captures root. */
 export function unlabelledDir(root: string): string {
-  return path.join(path.dirname(layout(root).screenshots), 'unlabelled');
+  return layout(root).unlabelled;
 }
 
 /**

@@ -5,7 +5,6 @@ import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { initEngine, initInference, tf } from '../engine/index.ts';
 import { DEFAULT_ROOT } from '../dataset/layout.ts';
-import { parseAnyLabel } from '../taxonomy.ts';
 import {
   DEFAULT_WINDOW_TITLE,
   DemoSource,
@@ -17,9 +16,8 @@ import {
 } from '../capture/index.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, PublishServer, type Command } from '../publish/server.ts';
 import { DEFAULT_HOTKEYS, startHotkeys, type Hotkeys } from '../hotkeys.ts';
-import { roundDetection } from '../detect/decode.ts';
-import { classifyDetections, LabelCache, type CascadeModels, type LiveDetection } from './cascade.ts';
-import { ModelSet } from './models.ts';
+import { ModelSet } from '../predict/models.ts';
+import { Pipeline, type DetectorMode, type ProcessedFrame } from '../predict/pipeline.ts';
 import { saveCapture, type SavedCapture } from './screenshot.ts';
 import { FrameCollector } from './collect.ts';
 import type { RgbImage } from '../image.ts';
@@ -28,8 +26,13 @@ import { predictObjects } from '../label/predict.ts';
 import { RetrainJob, type RetrainJobOptions } from '../label/retrain-job.ts';
 import type { LabelObject } from '../label/screenshots.ts';
 import { viewRoutes } from '../publish/view.ts';
+import { CompanionClient, type CompanionOptions, type CompanionStatus } from '../companion/client.ts';
+import { markDetections } from '../companion/annotate.ts';
+import { companionRoutes } from '../companion/routes.ts';
+import { labelOwnToon } from '../companion/own-toon.ts';
 
-export { type LiveDetection } from './cascade.ts';
+export type { LiveDetection } from '../predict/cascade.ts';
+export type { DetectorMode, ProcessedFrame, StagesMs } from '../predict/pipeline.ts';
 
 const { version: AGENT_VERSION } = createRequire(import.meta.url)('../../package.json') as { version: string };
 export { AGENT_VERSION };
@@ -38,114 +41,6 @@ export { AGENT_VERSION };
 const STOP_WAIT_MS = 800;
 
 export type AgentState = 'running' | 'paused' | 'waiting-for-window';
-
-export interface StagesMs {
-  capture: number;
-  detect: number;
-  classify: number;
-  /** capture start to the frame message being handed to the server */
-  total: number;
-}
-
-export interface ProcessedFrame {
-  frame: CapturedFrame;
-  detections: LiveDetection[];
-  stagesMs: StagesMs;
-  /** Which detector produced the boxes. */
-  detector: 'model' | 'stand-in' | 'none';
-  /** Detections whose fine labels were carried over from the previous frame (not re-classified). */
-  reused: number;
-}
-
-/** What the agent reports when a detection has no model behind it. */
-function kindOf(label: string): 'cog' | 'toon' | undefined {
-  if (label === 'cog' || label === 'toon') return label;
-  try {
-    return parseAnyLabel(label).kind;
-  } catch {
-    return label.startsWith('cog') ? 'cog' : label.startsWith('toon') ? 'toon' : undefined;
-  }
-}
-
-/** The stand-in detector: the objects the source already knows (demo scenes, replayed VOC files). */
-export function truthDetections(objects: readonly SceneObject[]): LiveDetection[] {
-  const out: LiveDetection[] = [];
-  for (const o of objects) {
-    const label = kindOf(o.label);
-    if (!label) continue;
-    const b = o.box;
-    out.push({ bbox: [b.xmin, b.ymin, b.xmax - b.xmin, b.ymax - b.ymin], label, score: 1 });
-  }
-  return out;
-}
-
-export type DetectorMode = 'auto' | 'model' | 'stand-in';
-
-/** Detect + classify one captured frame with the current models. Shared by the agent loop and `toonvision capture`. */
-export class Pipeline {
-  private readonly labels: LabelCache;
-
-  constructor(
-    readonly models: ModelSet,
-    readonly opts: { detector?: DetectorMode; standInTruth?: readonly SceneObject[]; labelReuse?: number } = {},
-  ) {
-    this.labels = new LabelCache(opts.labelReuse ?? 4);
-  }
-
-  /** The classifiers of the cascade, as loaded now. */
-  classifiers(): CascadeModels {
-    return {
-      binary: this.models.classifier('binary'),
-      suit: this.models.classifier('suit'),
-      name: this.models.classifier('name'),
-      animal: this.models.classifier('animal'),
-    };
-  }
-
-  /** Classifies given boxes ([x, y, w, h] in image pixels) as the cascade does, detector skipped. */
-  classifyBoxes(image: RgbImage, bboxes: readonly LiveDetection['bbox'][]): Promise<LiveDetection[]> {
-    return classifyDetections(image, bboxes.map((bbox) => ({ bbox, label: 'cog', score: 1 })), this.classifiers());
-  }
-
-  /** Forget carried-over labels (after a model swap: the new models classify every box afresh). */
-  resetLabels(): void {
-    this.labels.clear();
-  }
-
-  async process(frame: CapturedFrame): Promise<ProcessedFrame> {
-    const t0 = performance.now();
-    const mode = this.opts.detector ?? 'auto';
-    const det = frame.source === 'demo' ? this.models.syntheticDetector() : this.models.detector();
-    let detections: LiveDetection[] = [];
-    let detector: ProcessedFrame['detector'] = 'none';
-    if (det && mode !== 'stand-in') {
-      const found = await det.detect(frame.image);
-      detections = found.map(roundDetection);
-      detector = 'model';
-    } else if (mode !== 'model') {
-      const truth = frame.truth ?? this.opts.standInTruth;
-      if (truth) {
-        detections = truthDetections(truth);
-        detector = 'stand-in';
-      }
-    }
-    const t1 = performance.now();
-    const classified = await this.labels.classify(frame.image, detections, this.classifiers());
-    detections = classified.detections;
-    const t2 = performance.now();
-    return {
-      frame,
-      detections,
-      detector,
-      reused: classified.reused,
-      stagesMs: { capture: r1(frame.captureMs), detect: r1(t1 - t0), classify: r1(t2 - t1), total: r1(t2 - frame.startedAt) },
-    };
-  }
-}
-
-function r1(x: number): number {
-  return Math.round(x * 10) / 10;
-}
 
 export interface AgentOptions {
   /** window | screen | demo | folder:DIR (default window). */
@@ -172,14 +67,18 @@ export interface AgentOptions {
   standInTruth?: readonly SceneObject[];
   seed?: number;
   demoSize?: { width: number; height: number };
-  /** Frames a box's fine labels may be carried over while it stays put (default 4; 0: classify every box every frame). */
+  /** Frames a tracked character keeps its fine labels before they are computed again (default 15; 0: classify every box every frame). */
   labelReuse?: number;
+  /** Run the detector on every Nth frame, the tracker carrying the characters in between (default: 2 for the real-game detector, else 1). */
+  detectEvery?: number;
   /** Demo time step per frame in seconds (deterministic demo); default wall clock. */
   demoStepSeconds?: number;
   /** Opt-in: keep deduplicated unlabelled game frames in <root>/raw/unlabelled/ (capped on disk) for retrain's teacher. */
   collect?: { maxBytes?: number; everyMs?: number };
   /** What the labelling page's retrain button runs (tasks, epochs...; root and models are the agent's). */
   retrain?: Partial<RetrainJobOptions>;
+  /** Opt-in: read the player's Toon, ToonTasks and invasion from the game's companion API and mark the Cogs that count (true, or the client's options; /view can switch it later). */
+  companion?: boolean | CompanionOptions;
   log?: (message: string) => void;
 }
 
@@ -199,6 +98,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   readonly retrainJob: RetrainJob;
   /** /view and /frame.jpg; `view.encoded()` counts the frames encoded for viewers. */
   readonly view: ReturnType<typeof viewRoutes>;
+  /** The game's companion API (polling only while on: --companion, or the /view switch). */
+  readonly companion: CompanionClient;
   private source!: CaptureSource;
   private demo: DemoSource | undefined;
   private hotkeys: Hotkeys | undefined;
@@ -231,19 +132,23 @@ export class Agent extends EventEmitter<AgentEvents> {
         if (kind === 'refused') this.lastError = m;
       },
     });
-    this.pipeline = new Pipeline(this.models, { detector: opts.detector, standInTruth: opts.standInTruth, labelReuse: opts.labelReuse });
+    this.pipeline = new Pipeline(this.models, { detector: opts.detector, standInTruth: opts.standInTruth, track: opts.labelReuse === undefined ? {} : { refreshFrames: opts.labelReuse }, detectEvery: opts.detectEvery });
     const root = opts.root ?? DEFAULT_ROOT;
     this.retrainJob = new RetrainJob({ ...opts.retrain, root, models: this.models.dir });
     this.view = viewRoutes(() => {
       const p = this.lastFrame;
       return p && { frameId: this.lastFrameId, image: p.frame.image, window: p.frame.window, detections: p.detections };
     });
+    this.companion = new CompanionClient(typeof opts.companion === 'object' ? opts.companion : {});
+    this.companion.on('status', () => this.server.broadcast({ type: 'status', state: this.state, message: this.message, companion: this.companionInfo() }));
+    const companionSwitch = { enabled: () => this.companion.started, status: () => this.companion.status(), setEnabled: (on: boolean) => (on ? this.companion.start() : this.companion.stop()) };
     this.server = new PublishServer({
-      routes: [labelRoutes({ root, predict: (image) => this.predictStill(image), retrain: this.retrainJob }), this.view],
+      // The companion's route first: the labelling routes answer every other /api/ path.
+      routes: [companionRoutes(companionSwitch), labelRoutes({ root, predict: (image) => this.predictStill(image), retrain: this.retrainJob }), this.view],
       port: opts.port ?? DEFAULT_PORT,
       host: opts.host ?? DEFAULT_HOST,
-      hello: () => ({ agent: AGENT_VERSION, models: this.models.info(), source: this.source?.describe() ?? {}, state: this.state, hotkeys: this.hotkeyNames(), collect: this.collector?.status() ?? null }),
-      status: () => ({ state: this.state, message: this.message }),
+      hello: () => ({ agent: AGENT_VERSION, models: this.models.info(), source: this.source?.describe() ?? {}, state: this.state, hotkeys: this.hotkeyNames(), collect: this.collector?.status() ?? null, companion: this.companionInfo() }),
+      status: () => ({ state: this.state, message: this.message, companion: this.companionInfo() }),
       onCommand: (cmd) => this.onCommand(cmd),
       onFrameSent: (frameId, at) => this.emit('sent', frameId, at),
       log: this.log,
@@ -254,6 +159,11 @@ export class Agent extends EventEmitter<AgentEvents> {
     const agent = new Agent(opts);
     await agent.init();
     return agent;
+  }
+
+  /** The `companion` object of hello and status messages: the client's status and whether it is on. */
+  companionInfo(): CompanionStatus & { enabled: boolean } {
+    return { enabled: this.companion.started, ...this.companion.status() };
   }
 
   private hotkeyNames(): Record<string, string> | null {
@@ -289,6 +199,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       this.log(this.collector.describe());
     }
     if (this.opts.hotkeys !== false) await this.installHotkeys();
+    if (this.opts.companion) this.companion.start();
     this.loopDone = this.loop();
   }
 
@@ -329,7 +240,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.state = state;
     this.message = message;
     this.log(state === 'running' ? message : `${state}: ${message}`);
-    this.server.broadcast({ type: 'status', state, message });
+    this.server.broadcast({ type: 'status', state, message, companion: this.companionInfo() });
     this.emit('status', { state, message });
   }
 
@@ -401,7 +312,7 @@ export class Agent extends EventEmitter<AgentEvents> {
         }
         if (g.waiting) this.setStatus('waiting-for-window', g.waiting);
         else if (this.state !== 'running' || this.message.startsWith('starting')) this.setStatus('running', `capturing ${describeFrame(g.frame)}`);
-        const p = await this.pipeline.process(g.frame);
+        const p = this.markTasks(await this.pipeline.process(g.frame));
         if (this.stopped) break;
         const frameId = ++this.frameId;
         this.lastFrame = p;
@@ -447,23 +358,39 @@ export class Agent extends EventEmitter<AgentEvents> {
    */
   async captureNow(): Promise<SavedCapture> {
     let p = this.lastFrame;
-    if (!p || this.paused || Date.now() - p.frame.capturedAt > 2000) {
+    // A fresh frame when paused, stale, or when the last frame's boxes were carried by the tracker (a
+    // capture's labels come from a detector run).
+    if (!p || this.paused || Date.now() - p.frame.capturedAt > 2000 || p.detector === 'tracked') {
       this.outsideRuns++;
       try {
         const g = await this.grab();
         if (!g.frame) throw new Error(`nothing to capture: ${g.waiting}`);
-        p = await this.pipeline.process(g.frame);
+        p = await this.pipeline.process(g.frame, { fresh: true });
       } finally {
         this.outsideRuns--;
       }
     }
-    const saving = saveCapture(this.opts.root ?? DEFAULT_ROOT, p.frame.image, p.detections);
+    const saving = saveCapture(this.opts.root ?? DEFAULT_ROOT, p.frame.image, this.ownToonLabelled(p));
     this.saving.add(saving);
     const saved = await saving.finally(() => this.saving.delete(saving));
     this.log(`saved ${saved.file} with ${saved.objects.length} object${saved.objects.length === 1 ? '' : 's'} (${saved.xml})`);
     this.server.broadcast({ type: 'capture', file: saved.file, xml: saved.xml, objects: saved.objects });
     this.emit('capture', saved);
     return saved;
+  }
+
+  /** The frame with the companion's marks on its Cogs (tasks, tasksUnsure, invasion), while it is on. */
+  private markTasks(p: ProcessedFrame): ProcessedFrame {
+    return this.companion.started ? { ...p, detections: markDetections(p.detections, this.companion.status()) } : p;
+  }
+
+  /** A capture's detections with the player's own Toon labelled by its species, when the companion knows it and the Toon can be told apart. */
+  private ownToonLabelled(p: ProcessedFrame): ProcessedFrame['detections'] {
+    const species = this.companion.started ? this.companion.status().toon?.species : undefined;
+    if (!species) return p.detections;
+    const own = labelOwnToon(p.detections, p.frame.image.width, p.frame.image.height, species);
+    this.log(own.picked >= 0 ? `capture: the player's own Toon labelled toon_${species.toLowerCase()} (${own.reason})` : `capture: own Toon not labelled (${own.reason})`);
+    return own.detections;
   }
 
   /** The current models' predictions on a still image (the labelling page), never during a model swap. */
@@ -486,6 +413,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     if (this.stopped) return;
     this.stopped = true;
     this.hotkeys?.stop();
+    this.companion.stop();
     // The frame in flight is finished (or dropped: a capture that never returns, a hung capture tool,
     // must not keep the agent from stopping), and a capture being saved is finished, within a second.
     let timer: NodeJS.Timeout | undefined;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { layout } from '../dataset/layout.ts';
 import { formatVoc, type VocAnnotation } from '../dataset/voc.ts';
 import { encodePng, type RgbImage } from '../image.ts';
-import { bboxToBox, fineLabel, type LiveDetection } from './cascade.ts';
+import { bboxToBox, fineLabel, type LiveDetection } from '../predict/cascade.ts';
 
 export interface CaptureObject {
   label: string;

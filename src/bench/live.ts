@@ -2,8 +2,34 @@
 // message leaving the agent (written to a real loopback client's socket), with per-stage times.
 // With `soak`, also samples tf.memory().numTensors and RSS over the run (a leak shows as growth).
 import WebSocket from 'ws';
-import { Agent } from '../agent/index.ts';
 import { engineInfo, initInference, type RuntimeName } from '../engine/index.ts';
+import type { ProcessedFrame } from '../predict/pipeline.ts';
+
+/**
+ * What the benchmark needs of the live agent (src/agent's Agent has it): the command hands the agent
+ * in, so the benchmark measures it without importing the room above it.
+ */
+export interface BenchedAgent {
+  readonly port: number;
+  readonly models: { info(): Record<string, { origin: string; dir: string } | null> };
+  on(event: 'frame', listener: (p: ProcessedFrame & { frameId: number }) => void): unknown;
+  on(event: 'sent', listener: (frameId: number, at: number) => void): unknown;
+  memory(): { numTensors: number; numBytes: number; rssMB: number };
+  stop(): Promise<void>;
+}
+
+/** Starts the agent with the benchmark's options (the options are a subset of src/agent's AgentOptions). */
+export type StartBenchedAgent = (opts: {
+  source: string;
+  title?: string;
+  modelsDir: string;
+  port: number;
+  intervalMs: number;
+  hotkeys: false;
+  watchModels: false;
+  demoFallback: true;
+  log: (message: string) => void;
+}) => Promise<BenchedAgent>;
 
 export interface LiveBenchOptions {
   source: string;
@@ -67,10 +93,10 @@ function mean(xs: number[]): number {
   return xs.length ? Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 10) / 10 : 0;
 }
 
-export async function runLiveBench(opts: LiveBenchOptions): Promise<LiveBenchResult> {
+export async function runLiveBench(opts: LiveBenchOptions, startAgent: StartBenchedAgent): Promise<LiveBenchResult> {
   const inference = await initInference(opts.runtime ? { runtime: opts.runtime } : {});
   if (opts.runtime && inference.runtime !== opts.runtime) throw new Error(`--runtime ${opts.runtime}: this process already infers on ${inference.runtime}`);
-  const agent = await Agent.start({
+  const agent = await startAgent({
     source: opts.source,
     title: opts.title,
     modelsDir: opts.models ?? 'models',

@@ -2,21 +2,22 @@
 // Detection: Pascal VOC AP@0.5 for cog, toon and any character (difficult objects ignored), through
 // the agent's cascade (detector boxes relabelled by the binary model). Classification: each task's
 // accuracy on the hand-drawn boxes whose labels inform it (binary: all; suit: cog_<suit> and finer;
-// name and animal: fine labels). `--folds K` cross-validates `retrain`: train on K-1 parts of the
-// screenshots, test on the held-out part, so that the figure measures generalisation, not memory.
+// name and animal: fine labels). `--folds K` measures the player's loop: K times, a player's models
+// folder holding a stand-in for the shipped models that never saw the folder's screenshots (the base)
+// is retrained on K-1 parts of them and scored on the held-out part, beside the base itself on the
+// same part, so that the gain (or loss) of retraining is one number per figure.
 import { existsSync } from 'node:fs';
-import { copyFile, cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { classifyDetections, type LiveDetection } from '../agent/cascade.ts';
-import { loadPredictor } from '../agent/predict.ts';
-import type { Pipeline } from '../agent/index.ts';
+import { classifyDetections, type LiveDetection } from '../predict/cascade.ts';
+import { loadPredictor } from '../predict/predict.ts';
+import type { Pipeline } from '../predict/pipeline.ts';
 import { roundDetection } from '../detect/decode.ts';
 import { listScenePairs, loadScenes } from '../detect/data.ts';
 import { computeAp, type ApResult, type DetectorScene } from '../detect/evaluate.ts';
 import { engineInfo } from '../engine/index.ts';
-import { classifyCrops } from '../model/classify.ts';
 import { shuffleInPlace } from '../shuffle.ts';
 import seedrandom from 'seedrandom';
 import { CLASSIFIER_TASKS, classForTask, parseAnyLabel, type ClassifierTask, type Task } from '../taxonomy.ts';
@@ -52,8 +53,28 @@ export interface RealBenchResult {
   msPerScreenshot: number;
   backend: string;
   models: Record<string, { dir: string; origin: string } | null>;
-  folds?: { k: number; seed: number; retrain: { fold: number; train: number; test: number; installed: string[]; seconds: number }[] };
+  folds?: {
+    k: number;
+    seed: number;
+    retrain: { fold: number; train: number; test: number; installed: string[]; seconds: number; messages?: Record<string, string> }[];
+    /** where the base (the shipped stand-in both sides start from) comes from, per task */
+    base?: Record<string, string>;
+    /** the base on the same held-out parts, pooled over the folds */
+    shipped?: Figures;
+    /** retrained minus base, per figure */
+    gain?: Gain;
+    /** per fold: both sides on its held-out part */
+    perFold?: { fold: number; retrained: Figures; shipped: Figures; gain: Gain }[];
+  };
 }
+
+/** The figures of one side of a comparison: detection and each task's accuracy. */
+export interface Figures {
+  detection: RealBenchResult['detection'];
+  tasks: Record<ClassifierTask, TaskAccuracy>;
+}
+
+export type Gain = { mAP50: number; any: number | null } & Partial<Record<ClassifierTask, number | null>>;
 
 interface Collected {
   preds: LiveDetection[][];
@@ -86,7 +107,7 @@ async function collect(pipeline: Pipeline, scenes: readonly DetectorScene[], int
         .map((o) => ({ box: o.box, cls: safeClass(task, o.label) }))
         .filter((r): r is { box: typeof r.box; cls: string } => r.cls !== undefined);
       if (rows.length === 0) continue;
-      const out = await classifyCrops(model, s.image, rows.map((r) => r.box));
+      const out = await model.classify(s.image, rows.map((r) => r.box));
       rows.forEach((r, i) => {
         into.taskHits[task].boxes++;
         if (out[i]!.label === r.cls) into.taskHits[task].correct++;
@@ -137,6 +158,26 @@ function summarise(dir: string, c: Collected, pipeline: Pipeline): Omit<RealBenc
   };
 }
 
+function figuresOf(c: Collected, threshold: number): Figures {
+  const ap = computeAp(c.preds, c.truth, { reportThreshold: threshold });
+  const tasks = Object.fromEntries(
+    CLASSIFIER_TASKS.map((t) => {
+      const h = c.taskHits[t];
+      return [t, { accuracy: h.boxes ? h.correct / h.boxes : null, correct: h.correct, boxes: h.boxes, target: REAL_TARGETS[t] }];
+    }),
+  ) as Record<ClassifierTask, TaskAccuracy>;
+  return { detection: { mAP50: ap.mAP50, cog: ap.perClass.cog.ap, toon: ap.perClass.toon.ap, any: ap.any.ap, anyRecall: ap.any.recall, anyPrecision: ap.any.precision }, tasks };
+}
+
+function gainOf(a: Figures, b: Figures): Gain {
+  const d = (x: number | null, y: number | null) => (x === null || y === null ? null : x - y);
+  return {
+    mAP50: a.detection.mAP50 - b.detection.mAP50,
+    any: d(a.detection.any, b.detection.any),
+    ...Object.fromEntries(CLASSIFIER_TASKS.map((t) => [t, d(a.tasks[t].accuracy, b.tasks[t].accuracy)])),
+  };
+}
+
 export interface RealBenchOptions {
   dir: string;
   models: string;
@@ -149,6 +190,11 @@ export interface RealBenchOptions {
   /** with folds: retrain's synthetic scenes and Cog head renders */
   synthetic?: number;
   cogHeads?: string;
+  /**
+   * with folds: a models folder holding the stand-in for the shipped models (the base); tasks missing
+   * there whose shipped model saw these screenshots are made there (and kept for the next run)
+   */
+  base?: string;
   progress?: Progress;
 }
 
@@ -176,22 +222,86 @@ export async function runRealBench(opts: RealBenchOptions): Promise<RealBenchRes
   return runFolds(opts, scenes, c, progress);
 }
 
-/** A copy (in `work`) of the detector the models folder runs, without its rescorer; undefined when it has none. */
-async function unrescoredDetector(models: string, work: string): Promise<string | undefined> {
-  const { currentModelDir } = await import('../train/retrain.ts');
-  const { copyDetectorFolder } = await import('../train/rescorer-task.ts');
-  const dir = currentModelDir(models, 'detector');
-  if (!dir) return undefined;
-  const meta = JSON.parse(await readFile(path.join(dir, 'metadata.json'), 'utf8')) as { detector?: { rescore?: unknown } };
-  if (!meta.detector?.rescore) return undefined;
-  const out = path.join(work, 'detector-without-rescorer');
-  await copyDetectorFolder(dir, out, (m) => {
-    delete m.detector.rescore;
-  });
-  return out;
+/** `fixtures/real` -> ../shared/fixtures/real: the names demo-models.json gives the real folders the shipped models saw. */
+function fixturesDir(name: string): string | undefined {
+  const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'fixtures');
+  for (const d of [path.join(fixtures, name), path.join(fixtures, name.replace(/^fixtures\//, ''))]) if (existsSync(d)) return d;
+  return undefined;
 }
 
-/** K-fold cross-validation of retrain: each fold's screenshots are scored by models retrained without them. */
+const dirName = (d: string) => `${path.basename(path.dirname(path.resolve(d)))}/${path.basename(path.resolve(d))}`;
+
+interface ShippedNote {
+  models?: { task: Task; scenes?: number; seed?: number; epochs?: number; cogHeads?: string; real?: { dirs: string[]; repeat: number } }[];
+  pretrainedDetector?: { rescorer?: { dirs: string[] } };
+}
+
+/**
+ * The base of `bench real --folds`: a models folder standing in for the shipped models, none of whose
+ * models saw `dir`. A shipped model that never saw it is used as it is; the pretrained detector gets
+ * a rescorer fitted as the shipped one was, on the shipped rescorer's real folders other than `dir`;
+ * a classifier that saw it is trained as the shipped one was (demo-models, same scenes and seed) on
+ * its real folders other than `dir`. Returns, per task, where its base comes from.
+ */
+async function standInBase(dir: string, base: string, opts: { cogHeads?: string; epochs?: number; progress: Progress }): Promise<Record<string, string>> {
+  const { PACKAGE_DEMO_MODELS } = await import('../predict/models.ts');
+  const note = JSON.parse(await readFile(path.join(PACKAGE_DEMO_MODELS, 'demo-models.json'), 'utf8')) as ShippedNote;
+  const me = dirName(dir);
+  // A real folder the shipped models learnt from "is" this one when it has this one's name, or holds
+  // a screenshot of the same file name (a copy of some of its screenshots).
+  const mine = new Set((await listScenePairs(dir)).map((p) => path.basename(p.image)));
+  const saw = async (d: string): Promise<boolean> => {
+    if (d === me) return true;
+    const full = fixturesDir(d);
+    return full !== undefined && (await readdir(full)).some((n) => mine.has(n));
+  };
+  const origin: Record<string, string> = {};
+  await mkdir(base, { recursive: true });
+  const detDir = path.join(base, 'detector');
+  const shipped = path.join(PACKAGE_DEMO_MODELS, 'detector');
+  const shippedDet = existsSync(path.join(shipped, 'metadata.json')) ? shipped : undefined;
+  const rescoreDirs = note.pretrainedDetector?.rescorer?.dirs ?? [];
+  if (existsSync(path.join(detDir, 'metadata.json'))) origin.detector = `${detDir} (kept from an earlier run)`;
+  else if (shippedDet && (await anyOf(rescoreDirs, saw))) {
+    const others: string[] = [];
+    for (const d of rescoreDirs) if (!(await saw(d)) && fixturesDir(d)) others.push(fixturesDir(d)!);
+    const { fitShippedRescorer } = await import('../train/demo.ts');
+    const { copyDetectorFolder } = await import('../train/rescorer-task.ts');
+    await copyDetectorFolder(shippedDet, detDir, (m) => {
+      delete m.detector.rescore;
+    }, { 'rescore-base.json': null });
+    if (others.length) {
+      opts.progress.line(`base: the shipped network's rescorer refitted on ${others.join(', ')} (the shipped one saw ${me})`);
+      await fitShippedRescorer(base, others, opts.progress);
+      origin.detector = `shipped network, rescorer fitted on ${others.map(dirName).join(', ')} (the shipped one saw ${me})`;
+    } else origin.detector = `shipped network without its rescorer (it saw ${me})`;
+  } else origin.detector = 'shipped (never saw these screenshots)';
+  const retrainTasks: ClassifierTask[] = [];
+  for (const t of CLASSIFIER_TASKS) {
+    const m = note.models?.find((x) => x.task === t);
+    if (existsSync(path.join(base, t, 'metadata.json'))) origin[t] = `${path.join(base, t)} (kept from an earlier run)`;
+    else if (m?.real && (await anyOf(m.real.dirs, saw))) retrainTasks.push(t);
+    else origin[t] = 'shipped (never saw these screenshots)';
+  }
+  for (const t of retrainTasks) {
+    const m = note.models!.find((x) => x.task === t)!;
+    const others: string[] = [];
+    for (const d of m.real!.dirs) if (!(await saw(d)) && fixturesDir(d)) others.push(fixturesDir(d)!);
+    opts.progress.line(`base: training ${t} as the shipped one was (${m.scenes} scenes, seed ${m.seed}) without ${me}${opts.epochs ? `, ${opts.epochs} epochs` : ''}`);
+    const { demoModels } = await import('../train/demo.ts');
+    const work = path.join(base, `.${t}-work`);
+    await demoModels({ out: work, tasks: [t], scenes: m.scenes ?? 400, seed: m.seed ?? 2024, epochs: opts.epochs, cogHeads: m.cogHeads ? opts.cogHeads : undefined, realDirs: others.length ? others : undefined, realRepeat: m.real!.repeat, progress: opts.progress });
+    await rename(path.join(work, t), path.join(base, t));
+    await rm(work, { recursive: true, force: true });
+    origin[t] = `trained as the shipped one was without ${me} (on ${others.map(dirName).join(', ') || 'synthetic scenes only'})${opts.epochs ? `, ${opts.epochs} epochs` : ''}`;
+  }
+  return origin;
+}
+
+/**
+ * K-fold measure of the player's loop: each fold's held-out screenshots are scored by the base (the
+ * shipped stand-in) and by the base retrained on the other folds' screenshots.
+ */
 async function runFolds(opts: RealBenchOptions, scenes: DetectorScene[], c: Collected, progress: Progress): Promise<RealBenchResult> {
   const { retrain } = await import('../train/retrain.ts');
   const k = opts.folds!;
@@ -202,14 +312,19 @@ async function runFolds(opts: RealBenchOptions, scenes: DetectorScene[], c: Coll
   const pairOf = new Map(pairs.filter((p) => p.xml).map((p) => [p.image, p]));
   const work = await mkdtemp(path.join(os.tmpdir(), 'toonvision-real-folds-'));
   const report: NonNullable<RealBenchResult['folds']>['retrain'] = [];
-  // The shipped pretrained detector's rescorer was fitted on real screenshots, perhaps these: each
-  // fold starts from the same network without it, so that no fold is scored by what saw its test part.
-  const base = await unrescoredDetector(opts.models, work);
+  const perFold: NonNullable<NonNullable<RealBenchResult['folds']>['perFold']> = [];
+  const base = opts.base ?? path.join(work, 'base');
+  const shipped: Collected = { preds: [], truth: [], taskHits: emptyHits(), ms: 0 };
   let summary: Omit<RealBenchResult, 'folds'> | undefined;
+  let threshold = 0.3;
+  let origin: Record<string, string> = {};
   try {
+    origin = await standInBase(opts.dir, base, { cogHeads: opts.cogHeads, progress });
+    for (const [t, o] of Object.entries(origin)) progress.line(`base ${t}: ${o}`);
     for (let f = 0; f < k; f++) {
       const test = order.filter((_, i) => i % k === f);
       const train = order.filter((_, i) => i % k !== f);
+      const testScenes = test.map((i) => scenes[i]!);
       const root = path.join(work, `fold-${f}`);
       const shots = path.join(root, 'raw', 'screenshots');
       await mkdir(shots, { recursive: true });
@@ -219,7 +334,17 @@ async function runFolds(opts: RealBenchOptions, scenes: DetectorScene[], c: Coll
         await copyFile(p.xml, path.join(shots, path.basename(p.xml)));
       }
       const models = path.join(root, 'models');
-      if (base) await cp(base, path.join(models, 'detector'), { recursive: true });
+      await mkdir(models, { recursive: true });
+      for (const t of [...CLASSIFIER_TASKS, 'detector']) if (existsSync(path.join(base, t, 'metadata.json'))) await cp(path.join(base, t), path.join(models, t), { recursive: true });
+      progress.line(`fold ${f + 1}/${k}: the base on ${test.length} held-out screenshots`);
+      const before: Collected = { preds: [], truth: [], taskHits: emptyHits(), ms: 0 };
+      const basePipeline = await loadPredictor(base);
+      try {
+        await collect(basePipeline, testScenes, before, progress);
+        threshold = basePipeline.models.detector()?.metadata.detector.decode.threshold ?? threshold;
+      } finally {
+        await basePipeline.models.close();
+      }
       progress.line(`fold ${f + 1}/${k}: retrain on ${train.length} screenshots, test on ${test.length}`);
       const t0 = Date.now();
       const r = await retrain({
@@ -232,13 +357,23 @@ async function runFolds(opts: RealBenchOptions, scenes: DetectorScene[], c: Coll
         plots: false,
         synthetic: opts.synthetic,
         cogHeads: opts.cogHeads,
-        syntheticCache: path.join(work, 'synthetic'),
+        syntheticCache: path.join(opts.base ? base : work, 'synthetic'),
       });
-      report.push({ fold: f, train: train.length, test: test.length, installed: r.tasks.filter((t) => t.installed).map((t) => t.task), seconds: (Date.now() - t0) / 1000 });
+      report.push({
+        fold: f, train: train.length, test: test.length, installed: r.tasks.filter((t) => t.installed).map((t) => t.task), seconds: (Date.now() - t0) / 1000,
+        messages: Object.fromEntries(r.tasks.map((t) => [t.task, t.message ?? t.reason])),
+      });
+      const after: Collected = { preds: [], truth: [], taskHits: emptyHits(), ms: 0 };
       const pipeline = await loadPredictor(models);
       try {
-        await collect(pipeline, test.map((i) => scenes[i]!), c, progress);
+        await collect(pipeline, testScenes, after, progress);
+        merge(c, after);
+        merge(shipped, before);
         summary = summarise(opts.dir, c, pipeline);
+        const at = pipeline.models.detector()?.metadata.detector.decode.threshold ?? 0.3;
+        const a = figuresOf(after, at);
+        const b = figuresOf(before, threshold);
+        perFold.push({ fold: f, retrained: a, shipped: b, gain: gainOf(a, b) });
       } finally {
         await pipeline.models.close();
       }
@@ -246,5 +381,24 @@ async function runFolds(opts: RealBenchOptions, scenes: DetectorScene[], c: Coll
   } finally {
     await rm(work, { recursive: true, force: true });
   }
-  return { ...summary!, folds: { k, seed, retrain: report } };
+  const shippedFigures = figuresOf(shipped, threshold);
+  return {
+    ...summary!,
+    folds: { k, seed, retrain: report, base: origin, shipped: shippedFigures, gain: gainOf({ detection: summary!.detection, tasks: summary!.tasks }, shippedFigures), perFold },
+  };
+}
+
+async function anyOf(items: readonly string[], test: (x: string) => Promise<boolean>): Promise<boolean> {
+  for (const x of items) if (await test(x)) return true;
+  return false;
+}
+
+function merge(into: Collected, from: Collected): void {
+  into.preds.push(...from.preds);
+  into.truth.push(...from.truth);
+  into.ms += from.ms;
+  for (const t of CLASSIFIER_TASKS) {
+    into.taskHits[t].correct += from.taskHits[t].correct;
+    into.taskHits[t].boxes += from.taskHits[t].boxes;
+  }
 }

@@ -3,6 +3,7 @@
 // last resort, a tiny built-in scene of moving coloured figures. Either way every frame carries its
 // own object list (the truth), which the stand-in detector reads.
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Box, RgbImage } from '../image.ts';
 import { LABELS, SUIT_COLOURS, parseLabel } from '../taxonomy.ts';
@@ -28,7 +29,8 @@ let synthFactory: { create?: Factory; reason?: string } | undefined;
 /** The scene generator's createDemoScene, when src/synth/ exports it. */
 async function loadSynth(): Promise<{ create?: Factory; reason?: string }> {
   if (synthFactory) return synthFactory;
-  const file = fileURLToPath(new URL('../synth/index.ts', import.meta.url));
+  // index.ts in a checkout, index.js in the built package: the extension of this very module.
+  const file = fileURLToPath(new URL(`../synth/index${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url));
   if (!existsSync(file)) return (synthFactory = { reason: 'src/synth/index.ts is absent' });
   try {
     const mod = (await import(pathToFileURL(file).href)) as { createDemoScene?: Factory };

@@ -12,7 +12,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { readImage } from '../image.ts';
+import { imageSize, readImage } from '../image.ts';
 import type { Box, RgbImage } from '../image.ts';
 import { readVoc } from '../dataset/voc.ts';
 import { createDemo } from './demo.ts';
@@ -21,6 +21,7 @@ import { fallbackCapture, screenshotDesktop } from './fallback.ts';
 import { nodeScreenshots, nsImageToRgb } from './native.ts';
 import type { NsWindow } from './native.ts';
 import { onPath, xdotoolSearch, xwininfo } from './x11.ts';
+import { RunError, UsageError } from '../errors.ts';
 
 export type { SceneObject } from './demo.ts';
 
@@ -81,10 +82,10 @@ export function parseSourceSpec(spec: string): SourceSpec {
   if (spec === 'window' || spec === 'screen' || spec === 'demo') return { kind: spec };
   if (spec.startsWith('folder:')) {
     const dir = spec.slice('folder:'.length);
-    if (dir === '') throw new Error(`source '${spec}' names no folder (use folder:DIR)`);
+    if (dir === '') throw new UsageError(`source '${spec}' names no folder (use folder:DIR)`);
     return { kind: 'folder', dir };
   }
-  throw new Error(`source '${spec}' is not one of window, screen, demo, folder:DIR`);
+  throw new UsageError(`source '${spec}' is not one of window, screen, demo, folder:DIR`);
 }
 
 /** Which pixel grabber this machine offers. */
@@ -374,7 +375,14 @@ export class DemoSource implements CaptureSource {
 
 const IMAGE_EXT = /\.(png|jpe?g)$/i;
 
-/** Replays the screenshots of a folder in name order, looping; VOC files beside them give the truth. */
+/** Decoded screenshots a folder source keeps in memory. */
+const FOLDER_CACHE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Replays the screenshots of a folder in name order, looping; VOC files beside them give the truth.
+ * The screenshots are decoded ahead at start, as many as fit in 256 MB (40 of 1920x1080), so that
+ * replaying them costs what a capture from memory costs, from the first frame on.
+ */
 export class FolderSource implements CaptureSource {
   readonly kind = 'folder' as const;
   private files: string[] = [];
@@ -385,10 +393,41 @@ export class FolderSource implements CaptureSource {
   constructor(readonly dir: string) {}
 
   async init(): Promise<this> {
-    if (!existsSync(this.dir) || !statSync(this.dir).isDirectory()) throw new Error(`${this.dir}: folder source is not a folder`);
+    if (!existsSync(this.dir) || !statSync(this.dir).isDirectory()) throw new RunError(`${this.dir}: folder source is not a folder`, 'source');
     this.files = (await readdir(this.dir)).filter((f) => IMAGE_EXT.test(f)).sort().map((f) => path.join(this.dir, f));
-    if (this.files.length === 0) throw new Error(`${this.dir}: no PNG or JPEG screenshots to replay`);
+    if (this.files.length === 0) throw new RunError(`${this.dir}: no PNG or JPEG screenshots to replay`, 'source');
+    for (const file of this.files) {
+      let size: { width: number; height: number };
+      try {
+        size = await imageSize(file);
+      } catch {
+        continue; // a bad file is reported when its turn comes
+      }
+      if (this.cachedBytes + size.width * size.height * 3 > FOLDER_CACHE_BYTES) break;
+      const item = await this.load(file).catch(() => undefined);
+      if (item) this.keep(file, item);
+    }
     return this;
+  }
+
+  private async load(file: string): Promise<{ image: RgbImage; truth?: SceneObject[] }> {
+    const image = await readImage(file);
+    let truth: SceneObject[] | undefined;
+    const xml = file.replace(IMAGE_EXT, '.xml');
+    if (existsSync(xml)) {
+      try {
+        truth = (await readVoc(xml)).objects.map((o) => ({ label: o.name, box: o.bndbox as Box }));
+      } catch {
+        truth = undefined;
+      }
+    }
+    return { image, truth };
+  }
+
+  private keep(file: string, item: { image: RgbImage; truth?: SceneObject[] }): void {
+    if (this.cache.has(file) || this.cachedBytes + item.image.data.length > FOLDER_CACHE_BYTES) return;
+    this.cache.set(file, item);
+    this.cachedBytes += item.image.data.length;
   }
 
   describe(): Record<string, unknown> {
@@ -404,24 +443,11 @@ export class FolderSource implements CaptureSource {
     let item = this.cache.get(file);
     if (!item) {
       try {
-        const image = await readImage(file);
-        let truth: SceneObject[] | undefined;
-        const xml = file.replace(IMAGE_EXT, '.xml');
-        if (existsSync(xml)) {
-          try {
-            truth = (await readVoc(xml)).objects.map((o) => ({ label: o.name, box: o.bndbox as Box }));
-          } catch {
-            truth = undefined;
-          }
-        }
-        item = { image, truth };
+        item = await this.load(file);
       } catch (err) {
         return { waiting: `${(err as Error).message.split('\n')[0]}; skipping it` };
       }
-      if (this.cachedBytes + item.image.data.length <= 256 * 1024 * 1024) {
-        this.cache.set(file, item);
-        this.cachedBytes += item.image.data.length;
-      }
+      this.keep(file, item);
     }
     return {
       frame: {

@@ -57,32 +57,41 @@ export function nodeScreenshots(): { mod?: NsModule; reason?: string } {
   return loaded;
 }
 
-/** RGBA (as node-screenshots returns it) to packed RGB. */
+/**
+ * RGBA (as node-screenshots returns it) to packed RGB. Where the buffer is 4-byte aligned, four pixels
+ * (four 32-bit words, little endian: R is the low byte) become three 32-bit words of RGB: a 1920x1080
+ * frame takes 1.5 M word stores instead of 6 M byte stores.
+ */
 export function rgbaToRgb(rgba: Uint8Array, width: number, height: number): RgbImage {
   const n = width * height;
   if (rgba.length < n * 4) throw new RangeError(`expected ${n * 4} RGBA bytes for ${width}x${height}, got ${rgba.length}`);
   const out = new Uint8Array(n * 3);
-  // Read whole pixels as 32-bit words where the buffer is aligned (little endian: R is the low byte).
+  let i = 0;
   if (rgba.byteOffset % 4 === 0) {
-    const words = new Uint32Array(rgba.buffer, rgba.byteOffset, n);
-    for (let i = 0, q = 0; i < n; i++, q += 3) {
-      const v = words[i]!;
-      out[q] = v & 0xff;
-      out[q + 1] = (v >>> 8) & 0xff;
-      out[q + 2] = (v >>> 16) & 0xff;
+    const src = new Uint32Array(rgba.buffer, rgba.byteOffset, n);
+    const dst = new Uint32Array(out.buffer, 0, (n >> 2) * 3);
+    for (let o = 0; i + 4 <= n; i += 4, o += 3) {
+      const a = src[i]!;
+      const b = src[i + 1]!;
+      const c = src[i + 2]!;
+      const d = src[i + 3]!;
+      dst[o] = (a & 0xffffff) | (b << 24);
+      dst[o + 1] = ((b >>> 8) & 0xffff) | (c << 16);
+      dst[o + 2] = ((c >>> 16) & 0xff) | (d << 8);
     }
-  } else {
-    for (let p = 0, q = 0; q < out.length; p += 4, q += 3) {
-      out[q] = rgba[p]!;
-      out[q + 1] = rgba[p + 1]!;
-      out[q + 2] = rgba[p + 2]!;
-    }
+  }
+  for (let p = i * 4, q = i * 3; q < out.length; p += 4, q += 3) {
+    out[q] = rgba[p]!;
+    out[q + 1] = rgba[p + 1]!;
+    out[q + 2] = rgba[p + 2]!;
   }
   return { data: out, width, height };
 }
 
 /** Converts a node-screenshots image to RGB. */
 export async function nsImageToRgb(img: NsImage): Promise<RgbImage> {
-  const raw = await img.toRaw(false);
+  // The synchronous call hands over the captured buffer without a copy and without a trip through
+  // libuv's thread pool (which, on a busy machine, waited longer than the conversion takes).
+  const raw = img.toRawSync(false);
   return rgbaToRgb(new Uint8Array(raw.buffer, raw.byteOffset, raw.length), img.width, img.height);
 }

@@ -39,8 +39,10 @@ interface AgentCliOptions {
   watch: boolean;
   seed: number;
   labelReuse: number;
+  detectEvery?: number;
   collect?: boolean;
   collectMaxMb: number;
+  companion?: boolean;
 }
 
 export function register(program: Command): void {
@@ -61,7 +63,9 @@ export function register(program: Command): void {
     .option('--seed <S>', 'seed of the demo scenes', parseIntOption('--seed'), 1)
     .option('--collect', 'opt-in: keep deduplicated unlabelled game frames in <root>/raw/unlabelled/ (one every 3 s at most, capped on disk) for retrain to learn from')
     .option('--collect-max-mb <MB>', 'disk cap of the collected frames', parsePositiveInt('--collect-max-mb'), 500)
-    .option('--label-reuse <N>', 'frames a box that stays put keeps its fine labels before it is classified again (0: every frame)', parseIntOption('--label-reuse'), 4)
+    .option('--companion', "opt-in: read your Toon, ToonTasks and the invasion from ToonTown Rewritten's companion API (localhost:1547-1552; the game asks you to allow it) and mark the Cogs your tasks need")
+    .option('--label-reuse <N>', 'frames a tracked character keeps its fine labels before they are computed again (also sooner when unsure or when its box changes size; 0: every frame)', parseIntOption('--label-reuse'), 15)
+    .option('--detect-every <N>', 'run the detector on every Nth frame; in between, tracked characters move on by their motion (default: 2 for the real-game detector, 1 for the demo scenes\' one)', parsePositiveInt('--detect-every'))
     .action(async (opts: AgentCliOptions) => {
       if (opts.labelReuse < 0) throw new UsageError(`--label-reuse must be 0 or more, got ${opts.labelReuse}`);
       if (opts.interval < 0) throw new UsageError(`--interval must be 0 or more, got ${opts.interval}`);
@@ -78,7 +82,9 @@ export function register(program: Command): void {
         watchModels: opts.watch,
         seed: opts.seed,
         labelReuse: opts.labelReuse,
+        ...(opts.detectEvery !== undefined ? { detectEvery: opts.detectEvery } : {}),
         collect: opts.collect ? { maxBytes: opts.collectMaxMb * 1024 * 1024 } : undefined,
+        companion: opts.companion === true,
       });
       if (opts.host !== DEFAULT_HOST) log(`warning: listening on ${opts.host}, not only loopback: anyone who can reach this address sees the frames`);
       log('running; Ctrl+C stops');

@@ -1,7 +1,10 @@
 // `toonvision bench train|infer|live|accuracy|real` (contract: ../shared/CLI.md, "Benchmarks").
 import { Option, type Command } from 'commander';
 import { ACCURACY_DEFAULTS, runAccuracyBench } from '../bench/accuracy.ts';
+import { runCaptureBench } from '../bench/capture.ts';
+import { writeMovingFrames } from '../bench/frames.ts';
 import { runInferBench } from '../bench/infer.ts';
+import { Agent } from '../agent/index.ts';
 import { runLiveBench } from '../bench/live.ts';
 import { defaultRealDir, runRealBench } from '../bench/real.ts';
 import { REALISM_TARGET, runRealismBench } from '../bench/realism.ts';
@@ -85,11 +88,51 @@ export function register(program: Command): void {
         ...(opts.runtime ? { runtime: opts.runtime } : {}),
         ...(opts.interval !== undefined ? { intervalMs: opts.interval } : {}),
         log: (m: string) => log(m),
-      });
+      }, (o) => Agent.start(o));
       if (opts.json) return printJson(r);
       process.stdout.write(
         `${r.runtime}: ${r.frames} frames, ${r.fps} fps, ${r.cpuMsPerFrame} ms CPU per frame, latency p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms ` +
           `(capture ${r.stagesMs.capture}, detect ${r.stagesMs.detect}, classify ${r.stagesMs.classify}, publish ${r.stagesMs.publish} ms)\n`,
+      );
+    });
+
+  bench
+    .command('frames')
+    .description('write a folder of moving frames (a camera panning and zooming across one real screenshot) for bench live --source folder:DIR')
+    .requiredOption('--from <IMAGE>', 'the real screenshot to pan across (upscaled as needed)')
+    .requiredOption('--out <DIR>', 'folder for frame-0001.png and on (created)')
+    .option('--size <WxH>', 'frame size, as a player\'s window', '1920x1080')
+    .option('--frames <N>', 'how many frames (bench live replays them in a loop; the folder source keeps up to 256 MB of them decoded)', parsePositiveInt('--frames'), 40)
+    .option('--json', 'print one JSON document')
+    .addHelpText('after', `
+The camera moves every frame: across the screenshot and back, down once, zooming 1x to 1.15x and back.
+JSON: {"out", "frames", "width", "height", "source": {"file", "width", "height"}, "panPerFrame"}. Then:
+toonvision bench live --source folder:DIR --warmup S --seconds S --json (give a warm-up long enough for
+one pass through the folder: the first pass decodes the PNGs).`)
+    .action(async (opts: { from: string; out: string; size: string; frames: number; json?: boolean }) => {
+      const m = /^(\d+)x(\d+)$/.exec(opts.size);
+      if (!m || Number(m[1]) < 16 || Number(m[2]) < 16) throw new UsageError(`--size must be WIDTHxHEIGHT (at least 16x16), got '${opts.size}'`);
+      if (!existsSync(opts.from)) throw new RunError(`${opts.from}: no such image`);
+      const r = await writeMovingFrames({ from: opts.from, out: opts.out, width: Number(m[1]), height: Number(m[2]), frames: opts.frames });
+      if (opts.json) return printJson(r);
+      process.stdout.write(`${r.frames} frames of ${r.width}x${r.height} in ${r.out} (camera moves ${r.panPerFrame} source pixels per frame across ${r.source.width}x${r.source.height})\n`);
+    });
+
+  bench
+    .command('capture')
+    .description("the capture stage at the window's real size: grab (with the RGBA to RGB conversion), the conversion alone, the detector's letterbox")
+    .option('--source <SOURCE>', 'frame source: window, screen, demo or folder:DIR', 'window')
+    .option('--window <TITLE>', 'game window title for --source window')
+    .option('--frames <N>', 'frames measured (after one warm-up frame)', parsePositiveInt('--frames'), 30)
+    .option('--json', 'print one JSON document')
+    .addHelpText('after', `
+JSON: {"source", "frames", "width", "height", "ms": {"grab", "rgbaToRgb", "letterbox"} (medians),
+"cpuMs": {"grab", "rgbaToRgb", "letterbox"} (means), "inputSize"}.`)
+    .action(async (opts: { source: string; window?: string; frames: number; json?: boolean }) => {
+      const r = await runCaptureBench({ source: opts.source, frames: opts.frames, ...(opts.window ? { title: opts.window } : {}) });
+      if (opts.json) return printJson(r);
+      process.stdout.write(
+        `${r.source} ${r.width}x${r.height}: grab ${r.ms.grab} ms (${r.cpuMs.grab} ms CPU), RGBA to RGB ${r.ms.rgbaToRgb} ms, letterbox to ${r.inputSize} ${r.ms.letterbox} ms (${r.cpuMs.letterbox} ms CPU)\n`,
       );
     });
 
@@ -167,8 +210,20 @@ high), "medium", "large" (>= 150 px)}, "byLabel": {label: {...}}, "difficult", "
     .option('--seed <S>', 'with --folds: seed of the folds and of training', parseIntOption('--seed'), 1)
     .option('--synthetic <N>', 'with --folds: synthetic scenes retrain learns from beside the screenshots', parseIntOption('--synthetic'), RETRAIN_SYNTHETIC_DEFAULT)
     .option('--cog-heads <DIR>', 'with --folds: real Cog head renders for the synthetic Cogs (default ../shared/fixtures/real-eval/cog-heads when present)')
+    .option('--base <DIR>', 'with --folds: keep the base (the stand-in for the shipped models that never saw these screenshots) and the synthetic scenes here, and reuse them in later runs')
     .option('--json', 'print one JSON document')
     .addHelpText('after', `
+With --folds K: the screenshots are dealt into K parts; K times, a player's models folder holding the
+base is retrained (every task of --tasks) on the other parts, and the held-out part is scored by the
+retrained models and by the base, so that the gain is one number per figure. The base is the shipped
+models with every model that saw these screenshots replaced by one made as the shipped one was, without
+them (the pretrained detector's rescorer refitted on the shipped one's other real folders; a classifier
+retrained by demo-models with its scenes and seed): "shipped" never means "has seen the test part".
+JSON adds "folds": {"k", "seed", "base": {task: where it comes from}, "retrain": [{"fold", "train",
+"test", "installed", "seconds", "messages": {task: what retrain told the player}}], "shipped": {"detection",
+"tasks"} (the base on the same parts), "gain": {"mAP50", "any", task...} (retrained minus base), "perFold":
+[{"fold", "retrained", "shipped", "gain"}]}.
+
 Detection goes through the agent's cascade (detector boxes, relabelled Cog or Toon by the binary model)
 and is scored as Pascal VOC AP@0.5; objects marked difficult are never scored. Each classifier is scored
 on the hand-drawn boxes whose labels inform it (binary: all; suit: cog_<suit> and finer; name, animal:
@@ -176,12 +231,12 @@ fine labels). Targets on screenshots never trained on: mAP@0.5 0.6, any-characte
 suit 95%, name and animal 60%. JSON: {"dir", "screenshots", "objects", "difficult", "detection": {"mAP50",
 "cog", "toon", "any", "anyRecall", "anyPrecision"}, "tasks": {task: {"accuracy", "correct", "boxes",
 "target"}}, "msPerScreenshot", "backend", "models", "folds"?}.`)
-    .action(async (opts: { dir?: string; models: string; folds?: number; tasks?: Task[]; epochs?: number; seed: number; synthetic: number; cogHeads?: string; json?: boolean }) => {
+    .action(async (opts: { dir?: string; models: string; folds?: number; tasks?: Task[]; epochs?: number; seed: number; synthetic: number; cogHeads?: string; base?: string; json?: boolean }) => {
       const dir = opts.dir ?? defaultRealDir();
       if (!dir) throw new UsageError('no --dir given and ../shared/fixtures/real-eval/screenshots is not there');
       if (!existsSync(dir)) throw new RunError(`${dir}: no such folder`);
       await initEngine();
-      const r = await runRealBench({ dir, models: opts.models, folds: opts.folds, tasks: opts.tasks, epochs: opts.epochs, seed: opts.seed, synthetic: opts.synthetic, cogHeads: opts.cogHeads ?? defaultRealDir('cog-heads'), progress: makeProgress({ quiet: opts.json === true && !process.stderr.isTTY }) });
+      const r = await runRealBench({ dir, models: opts.models, folds: opts.folds, tasks: opts.tasks, epochs: opts.epochs, seed: opts.seed, synthetic: opts.synthetic, cogHeads: opts.cogHeads ?? defaultRealDir('cog-heads'), base: opts.base, progress: makeProgress({ quiet: opts.json === true && !process.stderr.isTTY }) });
       if (opts.json) return printJson(r);
       const f = (x: number | null) => (x === null ? '-' : x.toFixed(3));
       process.stdout.write(
@@ -190,6 +245,16 @@ suit 95%, name and animal 60%. JSON: {"dir", "screenshots", "objects", "difficul
       );
       for (const [t, a] of Object.entries(r.tasks)) {
         process.stdout.write(`${t.padEnd(7)} ${a.accuracy === null ? '-' : `${(a.accuracy * 100).toFixed(1)}%`} on ${a.boxes} real boxes (target ${(a.target * 100).toFixed(0)}%)\n`);
+      }
+      if (r.folds?.shipped && r.folds.gain) {
+        const g = (x: number | null | undefined, p = false) => (x === null || x === undefined ? '-' : `${x >= 0 ? '+' : ''}${p ? `${(x * 100).toFixed(1)} pts` : x.toFixed(3)}`);
+        const s = r.folds.shipped;
+        process.stdout.write(`base (shipped stand-in) on the same screenshots: mAP@0.5 ${f(s.detection.mAP50)}, any ${f(s.detection.any)}; retrain gains mAP ${g(r.folds.gain.mAP50)}, any ${g(r.folds.gain.any)}\n`);
+        for (const t of Object.keys(r.tasks) as (keyof typeof r.tasks)[]) {
+          const a = s.tasks[t];
+          process.stdout.write(`  ${t.padEnd(7)} base ${a.accuracy === null ? '-' : `${(a.accuracy * 100).toFixed(1)}%`} -> retrained ${r.tasks[t].accuracy === null ? '-' : `${(r.tasks[t].accuracy! * 100).toFixed(1)}%`} (${g(r.folds.gain[t], true)})\n`);
+        }
+        for (const p of r.folds.perFold ?? []) process.stdout.write(`fold ${p.fold + 1}: mAP@0.5 ${f(p.shipped.detection.mAP50)} -> ${f(p.retrained.detection.mAP50)} (${g(p.gain.mAP50)})\n`);
       }
       process.stdout.write(`${r.msPerScreenshot.toFixed(0)} ms per screenshot on ${r.backend}\n`);
     });

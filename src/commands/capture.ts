@@ -2,8 +2,8 @@
 // the game window's frame at full resolution into <root>/raw/screenshots/ with a pre-filled VOC file.
 import type { Command } from 'commander';
 import { initEngine, initInference } from '../engine/index.ts';
-import { Pipeline } from '../agent/index.ts';
-import { ModelSet } from '../agent/models.ts';
+import { Pipeline } from '../predict/pipeline.ts';
+import { ModelSet } from '../predict/models.ts';
 import { saveCapture } from '../agent/screenshot.ts';
 import { createSource, captureMethod } from '../capture/index.ts';
 import { parseSource } from './agent.ts';

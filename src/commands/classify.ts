@@ -1,12 +1,11 @@
 // `toonvision classify --model DIR [--json] IMAGE[:xmin,ymin,xmax,ymax] ...`: one result per input.
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { initEngine, initInference } from '../engine/index.ts';
 import type { Box, RgbImage } from '../image.ts';
 import { readImage } from '../image.ts';
 import type { Classification } from '../model/classify.ts';
-import { classifyCrops, wholeImage } from '../model/classify.ts';
-import { disposeLoaded, loadModelFolder } from '../model/folder.ts';
+import { wholeImage } from '../model/classify.ts';
+import { loadClassifier } from '../predict/classifier.ts';
 import { RunError, printJson } from './common.ts';
 
 export interface ImageInput {
@@ -61,13 +60,7 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON line per input: {"input","label","score","output"}')
     .action(async (images: string[], opts: { model: string; json?: boolean }) => {
       const inputs = images.map(parseImageInput);
-      await initEngine();
-      await initInference();
-      const loaded = await loadModelFolder(opts.model);
-      if (loaded.metadata.task === 'detector') {
-        disposeLoaded(loaded);
-        throw new RunError(`${opts.model}: is a detector model; classify needs a classifier (use 'toonvision detect')`);
-      }
+      const classifier = await loadClassifier(opts.model);
       try {
         // Decode each image once and classify all its boxes in one batch, then print in argument order.
         const cache = new Map<string, RgbImage>();
@@ -77,7 +70,7 @@ export function register(program: Command): void {
         resolved.forEach((r, i) => byFile.set(r.inp.file, [...(byFile.get(r.inp.file) ?? []), i]));
         const results = new Array<Classification>(resolved.length);
         for (const idx of byFile.values()) {
-          const out = await classifyCrops(loaded, resolved[idx[0]!]!.img, idx.map((i) => resolved[i]!.box));
+          const out = await classifier.classify(resolved[idx[0]!]!.img, idx.map((i) => resolved[i]!.box));
           idx.forEach((i, k) => (results[i] = out[k]!));
         }
         resolved.forEach((r, i) => {
@@ -86,7 +79,7 @@ export function register(program: Command): void {
           else process.stdout.write(`${r.inp.input}\t${c.label}\t${c.score.toFixed(4)}\t[${c.output.map((v) => v.toFixed(6)).join(' ')}]\n`);
         });
       } finally {
-        disposeLoaded(loaded);
+        classifier.dispose();
       }
     });
 }

@@ -1,10 +1,8 @@
-// What every command shares: error kinds mapped to exit codes, JSON output, option parsing.
+// What every command shares: the error kinds (src/errors.ts: each with its exit code), JSON output,
+// option parsing.
 import { InvalidArgumentError } from 'commander';
 
-/** Bad usage: exit code 2. */
-export class UsageError extends Error {}
-/** A run that failed for a reason the message names: exit code 1. */
-export class RunError extends Error {}
+export { RunError, ToonVisionError, UsageError } from '../errors.ts';
 
 /** Prints exactly one JSON document on stdout. */
 export function printJson(value: unknown): void {

@@ -131,7 +131,7 @@ export function register(program: Command): void {
     .option('--detector <dir>', 'the pretrained (NanoDet) detector folder', 'models/demo/detector')
     .option('--folds <k>', 'cross-validation folds', parsePositiveInt('--folds'), 5)
     .option('--seed <s>', 'seed of the folds and the copy-paste composites', parsePositiveInt('--seed'), 1)
-    .option('--prior', "pull the new weights towards the --detector folder's own rescorer (as retrain does) instead of fitting afresh")
+    .option('--prior', "learn in addition to the --detector folder's rescorer, as retrain does: fit on the union of the cells it was fitted on (its rescore-base.json) and these screenshots; without that file, pull the new weights towards its rescorer")
     .option('--copy-paste <n>', 'composites per screenshot with characters of the others pasted in (0: none)', parseIntOption('--copy-paste'), 5)
     .option('--json', 'print one JSON document: {"detector","out","screenshots","folds","currentAnyAP50","zeroShotAnyAP50","crossValidatedAnyAP50","fittedAnyAP50","threshold","precision","recall","rescorer"}')
     .action(async (opts: { screens: string[]; out: string; detector: string; folds: number; seed: number; copyPaste: number; prior?: boolean; json?: boolean }) => {
@@ -144,7 +144,7 @@ export function register(program: Command): void {
       if (rep.scenes.length < 2) throw new RunError(`${opts.screens.join(', ')}: ${rep.scenes.length} labelled screenshot(s); a rescorer needs at least 2 to cross-validate (5 or more to be worth it)`);
       if (!opts.json) log(`fitting a rescorer on ${rep.scenes.length} labelled screenshots (${opts.folds}-fold cross-validation)`);
       const m = await measureRescorer(opts.detector, rep.scenes, { folds: opts.folds, seed: opts.seed, copyPaste: opts.copyPaste, prior: opts.prior, log: opts.json ? undefined : log });
-      await writeRescoredFolder(opts.detector, opts.out, m.rescorer, m.threshold, { source: opts.screens.join(','), crossValidatedAnyAP50: m.crossValidatedAnyAP50, folds: m.folds });
+      await writeRescoredFolder(opts.detector, opts.out, m.rescorer, m.threshold, { source: opts.screens.join(','), crossValidatedAnyAP50: m.crossValidatedAnyAP50, folds: m.folds }, m.summary);
       const out = { detector: opts.detector, out: opts.out, screenshots: m.screenshots, folds: m.folds, currentAnyAP50: m.currentAnyAP50, zeroShotAnyAP50: m.zeroShotAnyAP50, crossValidatedAnyAP50: m.crossValidatedAnyAP50, fittedAnyAP50: m.fittedAnyAP50, threshold: m.threshold, precision: m.precision, recall: m.recall, rescorer: m.rescorer };
       if (opts.json) printJson(out);
       else {

@@ -1,6 +1,7 @@
 // `toonvision explain --model DIR IMAGE[:box] --out FILE.png [--activations FILE.png] [--json]`:
 // Grad-CAM heatmap of the predicted class over the crop, plus the conv layers' activations as a grid;
-// `--filters FILE.png [--layer NAME] [--steps N] [--seed S]`: the pattern each conv filter responds to most.
+// `--filters FILE.png [--layer NAME] [--steps N] [--seed S] [IMAGE[:box]]`: the pattern each conv filter
+// responds to most (with an image and no --out, its heatmap goes beside the filters' PNG).
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -39,6 +40,12 @@ async function writeFilters(loaded: LoadedModel, opts: ExplainOptions & { filter
   return report;
 }
 
+/** With --filters and an image but no --out: `<dir>/<filters name>-heatmap.png` beside the filters' PNG. */
+export function defaultHeatmapPath(filters: string): string {
+  const ext = path.extname(filters);
+  return path.join(path.dirname(filters), `${path.basename(filters, ext)}-heatmap.png`);
+}
+
 /** `<dir>/<name>-activations.png` beside the heatmap file. */
 export function defaultActivationsPath(out: string): string {
   const ext = path.extname(out);
@@ -51,7 +58,7 @@ export function register(program: Command): void {
     .description('Grad-CAM heatmap of the predicted class over an image or a box of it, and the conv layers\' activations')
     .argument('[image]', 'image file, optionally with :xmin,ymin,xmax,ymax (end exclusive); optional with --filters')
     .requiredOption('--model <dir>', 'model folder')
-    .option('--out <file.png>', 'heatmap PNG to write (the crop, with the class activation map blended over it); needed with an image')
+    .option('--out <file.png>', 'heatmap PNG to write (the crop, with the class activation map blended over it); needed with an image unless --filters is given (then <filters name>-heatmap.png beside it)')
     .option('--activations <file.png>', 'activations grid PNG (default: <out name>-activations.png beside --out)')
     .option('--no-activations', 'do not write the activations grid')
     .option('--filters <file.png>', "PNG of every conv filter's preferred input pattern, one grid per conv layer")
@@ -66,14 +73,16 @@ ascent on the model's input from one noisy grey image (Chollet's "visualizing co
 a root mean square of 1. Each pattern is normalised for display on its own (mean grey, 64 levels a
 standard deviation). A filter whose activation stays 0 from the start (it never fires on grey) keeps
 the noise: it is drawn flat grey and counted as 'never fired' in the layer's title. Without an image
-only the filters' PNG is written; with an image and --out, the heatmap (and activations) too.`)
+only the filters' PNG is written; with an image, the heatmap (and activations) too: into --out, or
+without it into <filters name>-heatmap.png (and <filters name>-heatmap-activations.png) beside the
+filters' PNG.`)
     .action(async (image: string | undefined, opts: ExplainOptions) => {
       for (const [flag, file] of [['--out', opts.out], ['--filters', opts.filters]] as const) {
         if (file !== undefined && path.extname(file).toLowerCase() !== '.png') throw new UsageError(`${flag} '${file}' must be a .png file`);
       }
       if (opts.filters === undefined && opts.layer !== undefined) throw new UsageError('--layer goes with --filters');
       if (image === undefined && opts.filters === undefined) throw new UsageError('explain needs an image (with --out) or --filters FILE.png');
-      if (image !== undefined && opts.out === undefined) throw new UsageError(`explain ${image}: --out FILE.png is needed for the heatmap`);
+      if (image !== undefined && opts.out === undefined && opts.filters === undefined) throw new UsageError(`explain ${image}: --out FILE.png is needed for the heatmap (or --filters FILE.png, which puts it beside the filters)`);
       const inp = image === undefined ? undefined : parseImageInput(image);
       await initEngine();
       const loaded = await loadModelFolder(opts.model);
@@ -83,7 +92,7 @@ only the filters' PNG is written; with an image and --out, the heatmap (and acti
           if (opts.json) printJson({ model: opts.model, filters: opts.filters, filterLayers });
           return;
         }
-        await explainImage(loaded, inp, { ...opts, out: opts.out! }, filterLayers);
+        await explainImage(loaded, inp, { ...opts, out: opts.out ?? defaultHeatmapPath(opts.filters!) }, filterLayers);
       } finally {
         loaded.model.dispose();
       }

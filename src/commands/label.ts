@@ -3,12 +3,12 @@
 // browser".
 import type { Command } from 'commander';
 import { initEngine } from '../engine/index.ts';
-import { ModelSet } from '../agent/models.ts';
+import { ModelSet } from '../predict/models.ts';
 import { DEFAULT_ROOT } from '../dataset/layout.ts';
 import { predictObjects } from '../label/predict.ts';
 import { RetrainJob, type RetrainJobOptions } from '../label/retrain-job.ts';
 import { labelRoutes, screenshotsDir } from '../label/routes.ts';
-import { agentUrls } from '../overlay/window.ts';
+import { agentUrls } from '../publish/pages.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, PublishServer } from '../publish/server.ts';
 import { log, parsePortOption } from './common.ts';
 
@@ -30,7 +30,7 @@ export async function startLabelServer(opts: { root: string; port: number; host?
   const server = new PublishServer({
     port: opts.port,
     host: opts.host ?? DEFAULT_HOST,
-    hello: () => ({ agent: 'label', models: models.info() }),
+    hello: () => ({ agent: 'label', models: models.info(), source: { kind: 'none' } }),
     routes: [
       labelRoutes({
         root: opts.root,

@@ -1,9 +1,9 @@
 // `toonvision overlay [--port P]`: the Electron overlay over the game window, or, where Electron is
 // not installed, the page's URL (for a browser or an OBS browser source) and how to install it.
 import type { Command } from 'commander';
-import { overlayPageUrl } from '../overlay/http.ts';
+import { overlayPageUrl } from '../publish/pages.ts';
 import { DEFAULT_PORT } from '../publish/server.ts';
-import { findElectron, runElectron } from '../overlay/launch.ts';
+import { findElectron, runElectron } from '../desktop/launch.ts';
 import { RunError, log, parsePortOption } from './common.ts';
 
 

@@ -10,7 +10,7 @@ import type { Task } from '../taxonomy.ts';
 import { runTraining } from '../train/experiment.ts';
 import { trainDetectorTask } from '../train/detector-task.ts';
 import { demoModels } from '../train/demo.ts';
-import { retrain, RETRAIN_SYNTHETIC_DEFAULT, RETRAIN_TASKS } from '../train/retrain.ts';
+import { MIN_JUDGED_BOXES, MIN_JUDGED_SCREENSHOTS, MIN_RESCORE_SCREENSHOTS, retrain, RETRAIN_SYNTHETIC_DEFAULT, RETRAIN_TASKS } from '../train/retrain.ts';
 import type { TaskOutcome } from '../train/retrain.ts';
 
 /**
@@ -200,33 +200,40 @@ const parseTasks = parseListOption('--tasks', TASKS);
 export function registerRetrain(program: Command): void {
   program
     .command('retrain')
-    .description("after a play session: extract new screenshots, re-split, train each task, install models that are at least as good")
+    .description('after a play session: extract new screenshots, learn from them in addition to what the models know, install what wins by more than the cross-validation spread')
     .option('--root <dir>', 'data root', DEFAULT_ROOT)
     .option('--tasks <list>', 'tasks to retrain', parseTasks, [...RETRAIN_TASKS])
     .option('--models <dir>', "the agent's models folder (one folder per task)", 'models')
-    .option('--epochs <n>', 'epochs per task (default: the fast preset\'s)', parsePositiveInt('--epochs'))
+    .option('--epochs <n>', 'passes over the training crops of each fine-tuning (default: 300 steps of 64 crops) or training from scratch (default: the fast preset\'s)', parsePositiveInt('--epochs'))
     .option('--seed <s>', 'seed of the split and the training', parseIntOption('--seed'))
     .option('--detector-seconds <s>', 'time budget for the detector', parsePositiveInt('--detector-seconds'), 300)
     .option('--synthetic <n>', 'synthetic street scenes learnt together with your captures (made once into <root>/synthetic/; 0: none)', parseIntOption('--synthetic'), RETRAIN_SYNTHETIC_DEFAULT)
     .option('--cog-heads <dir>', 'real Cog head renders (cog_<suit>_<name>.png) that the synthetic Cogs wear')
     .option('--json', 'print one JSON document')
+    .option('--progress-json', 'progress on stderr as JSON lines: {"phase","task"?,"epoch"?,"epochs"?,"step"?,"total"?,"secondsLeft"?,"installed"?,"message"} (see docs/training.md)')
     .addHelpText('after', `
-Your captures are the test data: synthetic scenes only ever join the training set (your own training
-crops count several times among them). Each task is trained with the fast preset into
-<models>/.<task>.candidate-<pid> and compared with the model the agent runs now (<models>/<task>, else
-the shipped models/demo/<task>) on your test split (detector: AP@0.5 of any character on a seeded tenth
-of your labelled screenshots). It is swapped in by rename only if its test accuracy is higher, or equal
-with a loss no higher (detector: AP at least as high). With too little held-out data to tell the two
-apart (under 10 test crops; under 5 held-out screenshots, i.e. fewer than about 50 labelled) the
-current model is kept and the reason printed. Both figures are reported. A task
-that fails is reported and leaves its installed model alone; the exit code is then 1.`)
-    .action(async (opts: { root: string; tasks: Task[]; models: string; epochs?: number; seed?: number; detectorSeconds: number; synthetic: number; cogHeads?: string; json?: boolean }) => {
-      const res = await retrain({ root: opts.root, tasks: opts.tasks, models: opts.models, epochs: opts.epochs, seed: opts.seed, detectorSeconds: opts.detectorSeconds, synthetic: opts.synthetic, cogHeads: opts.cogHeads, progress: makeProgress() });
+Learns in addition to what the models the agent runs know, never instead: the pretrained detector's
+rescorer is fitted on the union of the cells its shipped fit learnt from (rescore-base.json) and your
+screenshots; each classifier is fine-tuned from the model the agent runs (its output layer) on your
+crops together with crops of synthetic street scenes (training data only). Each is judged by
+cross-validation over your labelled screenshots (5 folds, the boxes of one screenshot never on both
+sides; only screenshots the current model has not learnt from are scored) against the model the agent
+runs (<models>/<task>, else the shipped models/demo/<task>), and swapped in by rename only when it
+wins by more than the folds' spread (the standard error of the per-fold differences). With too little
+to tell (under ${MIN_RESCORE_SCREENSHOTS} new screenshots for the detector, under ${MIN_JUDGED_BOXES} boxes in ${MIN_JUDGED_SCREENSHOTS} screenshots for a
+classifier) the current model is kept and the reason given. Each task says what it learnt from your
+screenshots and why it was installed or kept ("message"); JSON adds "judgement": {"figure",
+"screenshots", "boxes", "known", "perFold", "margin", "spread", "perClass"}. A task that fails is
+reported and leaves its installed model alone; the exit code is then 1. A task with no model at all
+is trained from scratch on your split (the fast preset).`)
+    .action(async (opts: { root: string; tasks: Task[]; models: string; epochs?: number; seed?: number; detectorSeconds: number; synthetic: number; cogHeads?: string; json?: boolean; progressJson?: boolean }) => {
+      const res = await retrain({ root: opts.root, tasks: opts.tasks, models: opts.models, epochs: opts.epochs, seed: opts.seed, detectorSeconds: opts.detectorSeconds, synthetic: opts.synthetic, cogHeads: opts.cogHeads, progress: makeProgress({ json: opts.progressJson }) });
       if (opts.json) printJson(res);
       else {
         for (const t of res.tasks) {
           const f = (x: TaskOutcome['new']) => (x === null ? 'none' : 'anyAP50' in x ? `AP@0.5 ${x.anyAP50.toFixed(3)} (any character${x.crossValidated ? ', cross-validated' : ''})` : `${pct(x.accuracy)} (loss ${x.loss.toFixed(4)})`);
-          process.stdout.write(`${t.task.padEnd(9)} new ${f(t.new)}  current ${f(t.old)}  ${t.installed ? 'INSTALLED' : 'kept'}: ${t.reason}\n`);
+          process.stdout.write(`${t.task.padEnd(9)} new ${f(t.new)}  current ${f(t.old)}  ${t.installed ? 'INSTALLED' : 'kept'}\n          ${t.message ?? t.reason}\n`);
+          if (t.judgement) process.stdout.write(`          (${t.reason})\n`);
         }
       }
       const failed = res.tasks.filter((t) => t.error);

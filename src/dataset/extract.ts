@@ -11,6 +11,7 @@ import { moveNoClobber, nextIndexes } from './files.ts';
 import { layout } from './layout.ts';
 import type { VocAnnotation } from './voc.ts';
 import { readVoc } from './voc.ts';
+import { RunError } from '../errors.ts';
 
 export interface ExtractError {
   file: string;
@@ -55,7 +56,7 @@ async function pairFiles(dir: string): Promise<Pair[]> {
     names = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isFile() || d.isSymbolicLink()).map((d) => d.name);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`${dir}: cannot read the screenshots folder (${code === 'ENOENT' ? 'no such folder' : code ?? err})`);
+    throw new RunError(`${dir}: cannot read the screenshots folder (${code === 'ENOENT' ? 'no such folder' : code ?? err})`);
   }
   const pairs = new Map<string, Pair>();
   const get = (stem: string) => {

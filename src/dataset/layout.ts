@@ -16,6 +16,8 @@ export function layout(root: string = DEFAULT_ROOT) {
     root,
     screenshots: path.join(root, 'raw', 'screenshots'),
     processed: path.join(root, 'raw', 'processed'),
+    /** Unlabelled game frames kept by `agent --collect` for retrain's teacher. */
+    unlabelled: path.join(root, 'raw', 'unlabelled'),
     unsorted: (kind: Kind) => path.join(root, 'unsorted', kind),
     split: (split: Split, kind: Kind) => path.join(root, 'data', split, kind),
   };

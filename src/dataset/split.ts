@@ -8,6 +8,7 @@ import { shuffleInPlace } from '../shuffle.ts';
 import type { Split } from './layout.ts';
 import { layout, SPLITS } from './layout.ts';
 import { listAllCrops, moveNoClobber } from './files.ts';
+import { RunError, ToonVisionError } from '../errors.ts';
 
 export type Ratio = [number, number, number];
 export const DEFAULT_RATIO: Ratio = [0.6, 0.2, 0.2];
@@ -32,7 +33,12 @@ export interface SplitOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export class RatioError extends Error {}
+/** A ratio that cannot split: bad usage wherever it comes from a flag. */
+export class RatioError extends ToonVisionError {
+  constructor(message: string) {
+    super(message, { code: 'ratio', exitCode: 2 });
+  }
+}
 
 /** Parses and checks `0.6,0.2,0.2`: three non-negative numbers summing to 1. */
 export function parseRatio(text: string): Ratio {
@@ -111,7 +117,7 @@ export function stratify(
 export async function splitDataset(root: string, opts: SplitOptions = {}): Promise<SplitResult> {
   const ratio = checkRatio(opts.ratio ?? DEFAULT_RATIO);
   const seed = String(opts.seed ?? Math.floor(Math.random() * 2 ** 31));
-  if (!existsSync(root)) throw new Error(`${root}: no such data root (nothing to split)`);
+  if (!existsSync(root)) throw new RunError(`${root}: no such data root (nothing to split)`, 'data-root');
   const l = layout(root);
   const { crops, bad } = await listAllCrops(root);
 
@@ -120,7 +126,7 @@ export async function splitDataset(root: string, opts: SplitOptions = {}): Promi
   for (const c of crops) {
     const name = path.basename(c.file);
     const other = byName.get(name);
-    if (other) throw new Error(`${c.file}: a crop with the same name is also at ${other.file}; remove one of them, then split again`);
+    if (other) throw new RunError(`${c.file}: a crop with the same name is also at ${other.file}; remove one of them, then split again`);
     byName.set(name, c);
   }
   // Deterministic: crops in name order, labels in sorted order, shuffled by one seeded stream.

@@ -9,6 +9,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { ALL_LABELS, ANIMALS, KINDS, LABELS, parseLabel, SUIT_COLOURS, SUITS } from '../taxonomy.ts';
 import { listAllCrops } from './files.ts';
 import { SPLITS } from './layout.ts';
+import { RunError } from '../errors.ts';
 
 /** The article's minimum: 20 crops per unique Cog. */
 export const DESIRED_PER_COG = 20;
@@ -49,7 +50,7 @@ function table<K extends string>(keys: readonly K[]): Record<K, Counts> {
 
 /** Counts the crops of a root. */
 export async function datasetStats(root: string): Promise<DatasetStats> {
-  if (!existsSync(root)) throw new Error(`${root}: no such data root`);
+  if (!existsSync(root)) throw new RunError(`${root}: no such data root`, 'data-root');
   const { crops, bad } = await listAllCrops(root);
   const byLabel = table(ALL_LABELS);
   const bySuit = table(SUITS);

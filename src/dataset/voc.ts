@@ -3,6 +3,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Box } from '../image.ts';
+import { ToonVisionError } from '../errors.ts';
 
 export interface VocObject {
   name: string;
@@ -25,10 +26,9 @@ export interface VocAnnotation {
 }
 
 /** A VOC file that cannot be read as a labelImg annotation; the message names the file. */
-export class VocError extends Error {
+export class VocError extends ToonVisionError {
   constructor(readonly file: string, readonly reason: string) {
-    super(`${file}: ${reason}`);
-    this.name = 'VocError';
+    super(`${file}: ${reason}`, { code: 'voc' });
   }
 }
 

@@ -2,38 +2,15 @@
 import type { LayersModel, Tensor } from '@tensorflow/tfjs';
 import { initEngine, initInference, tf, type OnnxSession } from '../engine/index.ts';
 import type { RgbImage } from '../image.ts';
-import { loadModelFolder, readMetadata, type ModelMetadata } from '../model/folder.ts';
+import { loadModelFolder, ModelFolderError, readMetadata, type ModelMetadata } from '../model/folder.ts';
 import { isNanodetMetadata, loadNanodet } from './pretrained.ts';
 import { decodeGrid, DEFAULT_DECODE, type DecodeParams, type Detection } from './decode.ts';
 import { DETECTOR_CLASSES, OUT_CHANNELS } from './model.ts';
 import { letterboxRgbToFloat } from './resize.ts';
 import { computeAp, type ApResult, type DetectorScene } from './evaluate.ts';
+import type { Detector, DetectorMetadata } from './types.ts';
 
-/** What a detector model folder's metadata.json holds beyond the common fields. */
-export interface DetectorInfo {
-  /** Our CenterNet-style net; 'nanodet' folders (pretrained, src/detect/pretrained.ts) carry their own section. */
-  kind: 'centernet' | 'nanodet';
-  stride: number;
-  outChannels: number;
-  /** Channel layout of the single output tensor. */
-  layout: string[];
-  decode: DecodeParams;
-}
-
-export interface DetectorMetadata extends ModelMetadata {
-  detector: DetectorInfo;
-}
-
-export interface Detector {
-  metadata: DetectorMetadata;
-  model: LayersModel;
-  /** The ONNX Runtime session `detect` runs on, when ONNX Runtime is the inference runtime. */
-  session?: OnnxSession;
-  /** Boxes in image pixels, best first. `opts` override the model's decode parameters. */
-  detect(img: RgbImage, opts?: Partial<DecodeParams>): Promise<Detection[]>;
-  dispose(): void;
-}
-
+export type { Detector, DetectorInfo, DetectorMetadata } from './types.ts';
 
 /** Boxes clipped to the frame; those left with under a pixel of width or height are dropped. */
 export function clipToFrame(dets: Detection[], width: number, height: number): Detection[] {
@@ -51,10 +28,10 @@ export function clipToFrame(dets: Detection[], width: number, height: number): D
 function checkDetectorInfo(dir: string, meta: ModelMetadata): DetectorMetadata {
   const d = (meta as Partial<DetectorMetadata>).detector;
   if (!d || typeof d !== 'object' || typeof d.stride !== 'number' || d.outChannels !== OUT_CHANNELS) {
-    throw new Error(`${dir}: metadata.json has no valid 'detector' section (stride, outChannels ${OUT_CHANNELS}, decode)`);
+    throw new ModelFolderError(dir, `metadata.json has no valid 'detector' section (stride, outChannels ${OUT_CHANNELS}, decode)`);
   }
   if (meta.classes.join(',') !== DETECTOR_CLASSES.join(',')) {
-    throw new Error(`${dir}: detector classes must be ${JSON.stringify(DETECTOR_CLASSES)}, got ${JSON.stringify(meta.classes)}`);
+    throw new ModelFolderError(dir, `detector classes must be ${JSON.stringify(DETECTOR_CLASSES)}, got ${JSON.stringify(meta.classes)}`);
   }
   return { ...meta, detector: { ...d, decode: { ...DEFAULT_DECODE, ...(d.decode ?? {}) } } } as DetectorMetadata;
 }
@@ -67,6 +44,7 @@ export function wrapDetector(model: LayersModel, metadata: DetectorMetadata, ses
   const gridH = out[1] ?? inputH / stride;
   const gridW = out[2] ?? inputW / stride;
   let disposed = false;
+  let spare: Float32Array | undefined;
   return {
     metadata,
     model,
@@ -77,15 +55,21 @@ export function wrapDetector(model: LayersModel, metadata: DetectorMetadata, ses
         throw new RangeError(`image ${img.width}x${img.height} has ${img.data.length} bytes, expected ${img.width * img.height * 3}`);
       }
       let raw: Float32Array;
-      const lb = letterboxRgbToFloat(img, inputH, inputW);
-      if (session) raw = (await session.run(lb.data, [1, inputH, inputW, 3])).data;
-      else {
-        const y = tf.tidy(() => model.predict(tf.tensor4d(lb.data, [1, inputH, inputW, 3])) as Tensor);
-        try {
-          raw = (await y.data()) as Float32Array;
-        } finally {
-          y.dispose();
+      // The last frame's input buffer is reused (taken, so that two overlapping calls never share one).
+      const lb = letterboxRgbToFloat(img, inputH, inputW, spare);
+      spare = undefined;
+      try {
+        if (session) raw = (await session.run(lb.data, [1, inputH, inputW, 3])).data;
+        else {
+          const y = tf.tidy(() => model.predict(tf.tensor4d(lb.data, [1, inputH, inputW, 3])) as Tensor);
+          try {
+            raw = (await y.data()) as Float32Array;
+          } finally {
+            y.dispose();
+          }
         }
+      } finally {
+        spare = lb.data;
       }
       // The letterboxed input covers inputW*scale x inputH*scale frame pixels: decode there, clip to the frame.
       const found = decodeGrid(
@@ -118,7 +102,7 @@ export async function loadDetector(dir: string): Promise<Detector> {
     meta = checkDetectorInfo(dir, metadata);
     const shape = model.outputs[0]!.shape;
     if (model.outputs.length !== 1 || shape.length !== 4 || shape[3] !== OUT_CHANNELS) {
-      throw new Error(`${dir}: network output ${JSON.stringify(shape)} is not a [grid, grid, ${OUT_CHANNELS}] detector grid`);
+      throw new ModelFolderError(dir, `network output ${JSON.stringify(shape)} is not a [grid, grid, ${OUT_CHANNELS}] detector grid`);
     }
   } catch (err) {
     model.dispose();

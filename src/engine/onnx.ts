@@ -35,7 +35,11 @@ export interface InferenceOutput {
 /** An ONNX Runtime session on one model: float32 in, first output out. */
 export interface OnnxSession {
   readonly provider: string;
+  /** The model's output names, in the order `runAll` returns them. */
+  readonly outputNames: readonly string[];
   run(data: Float32Array, dims: readonly number[]): Promise<InferenceOutput>;
+  /** Every output of a run, in `outputNames` order (a detector head has several). */
+  runAll(data: Float32Array, dims: readonly number[]): Promise<InferenceOutput[]>;
   release(): Promise<void>;
 }
 
@@ -221,10 +225,16 @@ export async function openOnnxSession(model: Uint8Array, opts: { threads?: numbe
   let released = false;
   return {
     provider,
+    outputNames: [...s.outputNames],
     async run(data, dims) {
       if (released) throw new Error('ONNX session was released');
       const out = (await s.run({ [inputName]: new mod.Tensor('float32', data, dims) }))[outputName]!;
       return { data: out.data as Float32Array, dims: [...out.dims] };
+    },
+    async runAll(data, dims) {
+      if (released) throw new Error('ONNX session was released');
+      const outs = await s.run({ [inputName]: new mod.Tensor('float32', data, dims) });
+      return s.outputNames.map((n) => ({ data: outs[n]!.data as Float32Array, dims: [...outs[n]!.dims] }));
     },
     async release() {
       if (released) return;

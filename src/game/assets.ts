@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { readBam, type BamFile } from './bam.ts';
 import { decodeSgi } from './sgi.ts';
 import { Multifile } from './multifile.ts';
+import { RunError } from '../errors.ts';
 
 export interface RgbaImage { width: number; height: number; data: Uint8Array; hasAlpha: boolean }
 
@@ -150,7 +151,7 @@ async function walk(dir: string, rel: string, out: Map<string, Entry>): Promise<
  * holding `phase_*.mf` Multifiles) and/or single .mf files. The first path wins when two hold a file.
  */
 export async function openAssets(paths: string[]): Promise<AssetSource> {
-  if (!paths.length) throw new Error('no asset folder given');
+  if (!paths.length) throw new RunError('no asset folder given', 'game-assets');
   const entries = new Map<string, Entry>();
   const multifiles: Multifile[] = [];
   const addMultifile = async (file: string): Promise<void> => {
@@ -163,18 +164,20 @@ export async function openAssets(paths: string[]): Promise<AssetSource> {
   };
   for (const p of paths) {
     const st = await stat(p).catch(() => null);
-    if (!st) throw new Error(`asset folder ${p} not found`);
+    if (!st) throw new RunError(`asset folder ${p} not found`, 'game-assets');
     if (st.isFile()) {
-      if (!p.endsWith('.mf')) throw new Error(`${p}: expected a folder or a phase_*.mf Multifile`);
+      if (!p.endsWith('.mf')) throw new RunError(`${p}: expected a folder or a phase_*.mf Multifile`, 'game-assets');
       await addMultifile(p);
       continue;
     }
-    const names = (await readdir(p)).sort();
-    const mfs = names.filter((n) => /^phase_.*\.mf$/i.test(n));
+    const dirents = (await readdir(p, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+    const mfs = dirents.filter((d) => d.isFile() && /^phase_.*\.mf$/i.test(d.name)).map((d) => d.name);
+    const phases = dirents.filter((d) => d.isDirectory() && /^phase_/i.test(d.name)).map((d) => d.name);
+    if (!mfs.length && !phases.length) throw new RunError(`${p}: holds no phase_* folders and no phase_*.mf Multifiles of the game`, 'game-assets');
     // Loose files first (a folder's own extracted files override its Multifiles, as the game's do).
     const loose = new Map<string, Entry>();
-    await walk(p, '', loose);
-    for (const [k, v] of loose) if (!k.endsWith('.mf') && !entries.has(k)) entries.set(k, v);
+    for (const d of phases) await walk(path.join(p, d), d, loose);
+    for (const [k, v] of loose) if (!entries.has(k)) entries.set(k, v);
     for (const n of mfs) await addMultifile(path.join(p, n));
   }
   return new AssetSource(paths, entries, multifiles);

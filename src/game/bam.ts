@@ -7,16 +7,16 @@
 // an object id, then the object's fields. Pointers to other objects are object ids, resolved with get().
 // Objects of types this reader does not know are read as their nearest known ancestor (the rest of the
 // datagram is skipped) or kept as opaque { type, id }.
+import { ToonVisionError } from '../errors.ts';
 
 export const BAM_MAGIC = 'pbj\0\n\r';
 export const BAM_MIN_MINOR = 21;
 export const BAM_MAX_MINOR = 45;
 
 /** One clear error naming the file and, when there is one, the object (type and id). */
-export class BamError extends Error {
+export class BamError extends ToonVisionError {
   constructor(readonly file: string, problem: string, readonly object?: { type: string; id: number }) {
-    super(`${file}: ${object ? `object ${object.id} (${object.type}): ` : ''}${problem}`);
-    this.name = 'BamError';
+    super(`${file}: ${object ? `object ${object.id} (${object.type}): ` : ''}${problem}`, { code: 'bam' });
   }
 }
 
@@ -135,6 +135,7 @@ export interface AnimChannelScalarTableData extends AnimGroupData { lastFrame: n
 
 /** The object codes that begin each object datagram (BamEnums::BamObjectCode). */
 const BOC_PUSH = 0, BOC_POP = 1, BOC_ADJUNCT = 2, BOC_REMOVE = 3, BOC_FILE_DATA = 4;
+const latin1 = new TextDecoder('latin1');
 
 interface TypeDef { name: string; parents: number[] }
 
@@ -164,7 +165,7 @@ class Scan {
   string(): string {
     const n = this.u16();
     this.need(n);
-    const s = new TextDecoder('latin1').decode(new Uint8Array(this.view.buffer, this.view.byteOffset + this.pos, n));
+    const s = latin1.decode(new Uint8Array(this.view.buffer, this.view.byteOffset + this.pos, n));
     this.pos += n;
     return s;
   }
@@ -636,7 +637,7 @@ export class BamFile {
   parse(data: Uint8Array): void {
     const file = this.file;
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    const magic = new TextDecoder('latin1').decode(data.subarray(0, 6));
+    const magic = latin1.decode(data.subarray(0, 6));
     if (data.length < 6 || magic !== BAM_MAGIC) throw new BamError(file, 'is not a BAM file (no "pbj" header)');
     let pos = 6;
     const datagram = (): { start: number; end: number } | null => {

@@ -8,14 +8,15 @@
 //                                    headTexture, handColor, headColor, setHeight(); setSuitClothes():
 //                                    phase_3.5/maps/<dept>_{blazer,leg,sleeve} on torso/legs/arms, hands
 //                                    coloured; generateHead(): heads from suit<A|B|C>-heads (phase 4, 4,
-//                                    3.5), textures from phase_<phase>/maps; animations (AllSuits, ...)
+//                                    3.5), textures from phase_<phase>/maps; animations (AllSuits, ...);
+//                                    generateCorporateMedallion(): icon, place and colour on the chest
 //   toontown/battle/SuitBattleGlobals.py  SuitAttributes[...]['level'] (levels level+1 .. level+5)
 //   toontown/toonbase/TTLocalizerEnglish.py  the Cogs' names, the departments' names and
 //                                    SuitBaseNameWithLevel ('%(name)s\n%(dept)s\nLevel %(level)s')
 import seedrandom from 'seedrandom';
 import type { AssetSource } from './assets.ts';
 import { bakePart, modelNodeParts, poseModel } from './model.ts';
-import { multiply, scaling } from './mat4.ts';
+import { compose, multiply, scaling } from './mat4.ts';
 import type { Part } from './scene.ts';
 import { COGS_BY_SUIT, SUITS, type Suit } from '../taxonomy.ts';
 
@@ -104,6 +105,12 @@ const BODY_MODEL: Record<BodyType, string> = {
   b: 'phase_3.5/models/char/suitB-mod.bam',
   c: 'phase_3.5/models/char/suitC-mod.bam',
 };
+const MEDALLION_MODEL = 'phase_3/models/gui/cog_icons.bam';
+const MEDALLION_NODE = { c: 'CorpIcon', s: 'SalesIcon', l: 'LegalIcon', m: 'MoneyIcon' } as const;
+/** Suit.medallionColors */
+const MEDALLION_COLOR: Record<'c' | 'l' | 'm' | 's', [number, number, number, number]> = {
+  c: [0.863, 0.776, 0.769, 1], s: [0.843, 0.745, 0.745, 1], l: [0.749, 0.776, 0.824, 1], m: [0.749, 0.769, 0.749, 1],
+};
 const HEAD_PHASE: Record<BodyType, string> = { a: 'phase_4', b: 'phase_4', c: 'phase_3.5' };
 const HEAD_MODEL: Record<BodyType, string> = {
   a: 'phase_4/models/char/suitA-heads.bam',
@@ -118,6 +125,7 @@ const HEAD_MODEL: Record<BodyType, string> = {
 const COG_ANIMS: Record<string, { stem: string; phase: Record<BodyType, string> }> = {
   neutral: { stem: 'neutral', phase: { a: '4', b: '4', c: '3.5' } },
   walk: { stem: 'walk', phase: { a: '4', b: '4', c: '3.5' } },
+  run: { stem: 'walk', phase: { a: '4', b: '4', c: '3.5' } }, // Cogs run with their walk (AllSuits)
   victory: { stem: 'victory', phase: { a: '4', b: '4', c: '4' } },
   flail: { stem: 'flailing', phase: { a: '4', b: '4', c: '4' } },
   'tug-o-war': { stem: 'tug-o-war', phase: { a: '4', b: '4', c: '4' } },
@@ -184,6 +192,17 @@ export async function cogParts(assets: AssetSource, label: string, animation = '
       headParts.push(bakePart({ ...p, state }, jointHead));
     }
   }
+  // generateCorporateMedallion: the department's icon on the chest (joint_attachMeter), when the
+  // installation has the icons model (phase_3/models/gui/cog_icons; the fixtures do not).
+  const chest = body.joint('joint_attachMeter');
+  const medallion: Part[] = [];
+  if (chest && assets.has(MEDALLION_MODEL)) {
+    const at = multiply(compose([0.51, 0.51, 0.51], [0, 0, 0], [180, 0, 0], [0.02, 0.05, 0.04]), chest);
+    for (const p of await modelNodeParts(assets, MEDALLION_MODEL, MEDALLION_NODE[dept])) {
+      medallion.push(bakePart({ ...p, state: { ...p.state, flatColor: MEDALLION_COLOR[dept], vertexColor: false } }, at));
+    }
+  }
+  body.parts.push(...medallion);
   // getGeomNode().setScale(scale): the whole Cog, head included.
   const s = scaling(recipe.scale);
   const scaledHead = headParts.map((p) => bakePart(p, s));

@@ -1,6 +1,8 @@
 // The game's characters as posed glTF: opens the game's files, builds any of the 32 Cogs or a Toon of any
 // of the 11 species by the game's recipes, poses it with one of the game's animations and writes a GLB
 // (Y-up, game units, feet at y=0, facing +Z) with its bounds, the top of its head and a Cog's nametag.
+// openAssets takes several folders; the first that holds a file wins, so list ToonTown Rewritten's heads
+// before the 2013 client to draw Toons with TTR's heads (and deer and crocodiles at all).
 import seedrandom from 'seedrandom';
 import { AssetSource, openAssets } from './assets.ts';
 import { COG_LABELS, DEPT_NAMES, cogAnimations, cogParts } from './cogs.ts';
@@ -13,7 +15,7 @@ export { AssetSource, openAssets, COG_LABELS, TOON_SPECIES };
 export interface PoseOptions {
   /** one of listAnimations(); 'neutral' (standing) by default */
   animation?: string;
-  /** the animation's frame (wraps around); 0 by default */
+  /** the animation's frame; any integer (it wraps around the animation's length); 0 by default */
   frame?: number;
   /** draws a Cog's level and a Toon's looks and clothes; 0 by default */
   seed?: number;
@@ -53,7 +55,7 @@ export async function buildCog(assets: AssetSource, label: string, opts: PoseOpt
   const cog = await cogParts(assets, label, opts.animation ?? 'neutral', opts.frame ?? 0, seed);
   const nametag = { name: cog.recipe.name, suit: DEPT_NAMES[cog.recipe.suit], level: cog.level };
   const { glb, bounds } = await writeGlb(assets, cog.parts, { name: label, extras: { label, nametag, animation: opts.animation ?? 'neutral', frame: opts.frame ?? 0 } });
-  return { label, glb, bounds, headTop: topOf(cog.headParts), nametag, height: cog.recipe.height * 1 };
+  return { label, glb, bounds, headTop: topOf(cog.headParts), nametag, height: cog.recipe.height };
 }
 
 /** Builds a Toon of one of the 11 species (bear, cat, ..., or toon_<animal>), posed, its looks drawn from the seed. */

@@ -45,7 +45,7 @@ export function bakePart(part: Part, m: Mat4): Part {
 
 /**
  * Loads a model and poses it: with `animPath` (an animation BAM for the same skeleton) at `frame`, else
- * in its rest pose. Parts of nodes matching `keep` only, when given.
+ * in its rest pose.
  */
 export async function poseModel(assets: AssetSource, modelPath: string, animPath?: string, frame = 0): Promise<PosedModel> {
   const bam = await assets.bam(modelPath);

@@ -134,6 +134,18 @@ export interface ToonParts {
   looks: Record<string, string | number>;
 }
 
+/**
+ * The game draws eyes in front of the head's face and pupils in front of the eyes (ToonHead.drawInFront,
+ * decals on the same surface); static meshes get the same order by a small step along their normals.
+ */
+function drawInFront(p: Part, step: number): Part {
+  if (!p.normals) return p;
+  const positions = Float32Array.from(p.positions);
+  for (let i = 0; i < positions.length; i++) positions[i] += p.normals[i] * step;
+  return { ...p, positions };
+}
+const EYE_STEP = 0.006;
+
 function withColor(p: Part, rgb: readonly number[]): Part {
   const state: PartState = { ...p.state, flatColor: [rgb[0], rgb[1], rgb[2], 1], vertexColor: false };
   return { ...p, state };
@@ -207,7 +219,13 @@ export async function toonParts(assets: AssetSource, species: string, animation 
   });
   const earsColoured = ['cat', 'rabbit', 'bear', 'mouse', 'pig', 'deer', 'crocodile'].includes(species);
   let headParts = head.parts.filter((p) => keepHeadPart(species, headType, p.path[p.path.length - 1] ?? p.name))
-    .map((p) => (/^head/.test(p.name) || (earsColoured && /^ears?-/.test(p.name)) ? withColor(p, color(headColor)) : p));
+    .map((p) => (/^head/.test(p.name) || (earsColoured && /^ears?-/.test(p.name)) ? withColor(p, color(headColor)) : p))
+    .map((p) => {
+      const name = p.path[p.path.length - 1] ?? p.name;
+      if (/^eyes/.test(name)) return drawInFront(p, EYE_STEP);
+      if (/pupil/.test(p.path.join('/'))) return drawInFront(p, 2 * EYE_STEP);
+      return p;
+    });
   if (gender === 'f') {
     const lashes = `phase_3/models/char/${species}-lashes.bam`;
     if (assets.has(lashes)) {

@@ -1,12 +1,13 @@
-// Retrain from the labelling page: one `toonvision retrain --json` at a time, in a child process so
-// that the agent keeps capturing and serving while the models train (and can stop it at once). Its
-// progress is read from the lines the command writes on stderr (task, epoch, seconds per epoch); its
-// result is the command's JSON document. The running agent picks installed models up by itself.
+// Retrain from the labelling page: one `toonvision retrain --json --progress-json` at a time, in a child
+// process so that the agent keeps capturing and serving while the models train (and can stop it at
+// once). Its progress is the JSON lines (train/progress.ts ProgressEvent) the command writes on stderr;
+// its result is the command's JSON document. The running agent picks installed models up by itself.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HttpError } from '../publish/guard.ts';
+import type { ProgressEvent, ProgressPhase } from '../train/progress.ts';
 
 const CLI = fileURLToPath(new URL('../../bin/toonvision.js', import.meta.url));
 
@@ -28,11 +29,16 @@ export interface RetrainStatus {
   state: 'idle' | 'running' | 'done' | 'failed';
   startedAt?: string;
   finishedAt?: string;
+  /** what the run is doing (extract, split, synthetic, train, outcome, done) */
+  phase?: ProgressPhase;
   /** the task being trained, and the tasks of this run */
   task?: string;
   tasks?: string[];
   epoch?: number;
   epochs?: number;
+  /** batches done in the current epoch, of `total` */
+  step?: number;
+  total?: number;
   /** estimated seconds left for the current task (from the last epoch's time) */
   secondsLeft?: number;
   elapsedSeconds?: number;
@@ -43,36 +49,34 @@ export interface RetrainStatus {
   error?: string;
 }
 
-// The lines `toonvision retrain` writes on stderr off a terminal: `retraining <task>`, a classifier's
-// epochLine() (train/progress.ts: that epoch's seconds) and the detector's epoch line (seconds since
-// its training started).
-const TASK_LINE = /^retraining (\w+)$/;
-const EPOCH_LINE = /^\s*epoch (\d+)\/(\d+) loss .*\(([\d.]+) s\)\s*$/;
-const DETECTOR_EPOCH_LINE = /^\s*epoch (\d+)\/(\d+): loss .*\(([\d.]+) s\)\s*$/;
-/** retrain's default --detector-seconds */
-const DETECTOR_SECONDS = 300;
+const PHASES: readonly string[] = ['extract', 'split', 'synthetic', 'train', 'outcome', 'done'];
 
-export type ProgressLine = { task: string } | { epoch: number; epochs: number; secondsLeft: number };
+/** The progress event of one stderr line of `retrain --progress-json`, or null for any other line (a plain log line). */
+export function readProgressLine(line: string): ProgressEvent | null {
+  if (!line.startsWith('{')) return null;
+  let e: unknown;
+  try {
+    e = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (!e || typeof e !== 'object') return null;
+  const ev = e as Record<string, unknown>;
+  if (typeof ev.phase !== 'string' || !PHASES.includes(ev.phase) || typeof ev.message !== 'string') return null;
+  return ev as unknown as ProgressEvent;
+}
 
-/** What a line of the retrain command's log says about its progress, if anything. */
-export function parseProgressLine(line: string, detectorSeconds = DETECTOR_SECONDS): ProgressLine | null {
-  const t = TASK_LINE.exec(line);
-  if (t) return { task: t[1]! };
-  const e = EPOCH_LINE.exec(line);
-  if (e) {
-    const epoch = Number(e[1]);
-    const epochs = Number(e[2]);
-    return { epoch, epochs, secondsLeft: Math.round((epochs - epoch) * Number(e[3])) };
+/** What an event changes in the job's status: the phase, the task (a new one clears the epoch), the epoch and time left. */
+export function applyProgress(s: RetrainStatus, e: ProgressEvent): void {
+  s.phase = e.phase;
+  if (e.task !== s.task && (e.task !== undefined || e.phase === 'extract' || e.phase === 'split' || e.phase === 'done')) {
+    Object.assign(s, { task: e.task, epoch: undefined, epochs: undefined, step: undefined, total: undefined, secondsLeft: undefined });
   }
-  const d = DETECTOR_EPOCH_LINE.exec(line);
-  if (d) {
-    const epoch = Number(d[1]);
-    const epochs = Number(d[2]);
-    const elapsed = Number(d[3]);
-    // The detector stops at its last epoch or at its time budget, whichever comes first.
-    return { epoch, epochs, secondsLeft: Math.max(0, Math.round(Math.min((epochs - epoch) * (elapsed / epoch), detectorSeconds - elapsed))) };
-  }
-  return null;
+  if (e.epoch !== undefined) Object.assign(s, { epoch: e.epoch, epochs: e.epochs });
+  if (e.step !== undefined) Object.assign(s, { step: e.step, total: e.total });
+  else if (e.epoch !== undefined) Object.assign(s, { step: undefined, total: undefined });
+  if (e.secondsLeft !== undefined) s.secondsLeft = e.secondsLeft;
+  if (e.phase === 'outcome' || e.phase === 'done') s.secondsLeft = undefined;
 }
 
 export class RetrainJob {
@@ -96,7 +100,7 @@ export class RetrainJob {
   start(): RetrainStatus {
     if (this.child) throw new HttpError(409, `a retrain is already running (started ${this.status.startedAt}, now on ${this.status.task ?? 'extracting'}); wait for it to finish`);
     const o = this.opts;
-    const args = [CLI, 'retrain', '--root', o.root, '--models', o.models, '--json'];
+    const args = [CLI, 'retrain', '--root', o.root, '--models', o.models, '--json', '--progress-json'];
     if (o.tasks) args.push('--tasks', o.tasks.join(','));
     if (o.epochs) args.push('--epochs', String(o.epochs));
     if (o.detectorSeconds) args.push('--detector-seconds', String(o.detectorSeconds));
@@ -127,11 +131,13 @@ export class RetrainJob {
     const line = raw.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').trimEnd();
     if (!line.trim()) return;
     const s = this.status;
-    s.log.push(line);
-    if (s.log.length > 40) s.log.splice(0, s.log.length - 40);
-    const p = parseProgressLine(line, this.opts.detectorSeconds);
-    if (p && 'task' in p) Object.assign(s, { task: p.task, epoch: undefined, epochs: undefined, secondsLeft: undefined });
-    else if (p) Object.assign(s, p);
+    const e = readProgressLine(line.trim());
+    // Batch events move the counters only; every other event's message, and any plain line, goes to the log.
+    if (!e || e.step === undefined) {
+      s.log.push(e ? e.message : line);
+      if (s.log.length > 40) s.log.splice(0, s.log.length - 40);
+    }
+    if (e) applyProgress(s, e);
   }
 
   private finish(code: number | null, reason: string | undefined, stdout: string): void {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { readImage, type RgbImage } from '../image.ts';
 import { layout } from '../dataset/layout.ts';
 import { ALL_LABELS, describeLabel, parseAnyLabel } from '../taxonomy.ts';
-import { OVERLAY_DIR } from '../overlay/http.ts';
+import { OVERLAY_DIR } from '../publish/pages.ts';
 import { checkRequest, COMMON_HEADERS, HttpError, readJson, sendError, sendJson, sendPage, type HttpRoute } from '../publish/guard.ts';
 import { listScreenshots, readLabels, saveLabels, screenshotPath, type LabelObject } from './screenshots.ts';
 import type { RetrainJob } from './retrain-job.ts';

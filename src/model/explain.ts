@@ -13,10 +13,15 @@ import type { Classification } from './classify.ts';
 import { interpretOutput, wholeImage } from './classify.ts';
 import type { LoadedModel } from './folder.ts';
 import { cropToTensor } from './preprocess.ts';
+import { ToonVisionError } from '../errors.ts';
 
 type Layer = import('@tensorflow/tfjs').layers.Layer;
 
-export class ExplainError extends Error {}
+export class ExplainError extends ToonVisionError {
+  constructor(message: string) {
+    super(message, { code: 'explain' });
+  }
+}
 
 /** The model's layers after its input, checked to be a single chain (each reads the one before). */
 export function chainLayers(model: LayersModel): Layer[] {

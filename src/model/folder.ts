@@ -8,6 +8,7 @@ import { onnxActive, openOnnxSession, tf, type OnnxSession } from '../engine/ind
 import { exportOnnx, ONNX_OPSET, OnnxExportError } from './onnx-export.ts';
 import type { Task } from '../taxonomy.ts';
 import { TASK_CLASSES, TASKS } from '../taxonomy.ts';
+import { ToonVisionError } from '../errors.ts';
 
 /** How pixels reach the model: crop the box, resize, float 0-255; the model rescales itself. */
 export interface Preprocessing {
@@ -44,10 +45,9 @@ export interface ModelMetadata {
   [key: string]: unknown;
 }
 
-export class ModelFolderError extends Error {
+export class ModelFolderError extends ToonVisionError {
   constructor(readonly dir: string, reason: string) {
-    super(`${dir}: ${reason}`);
-    this.name = 'ModelFolderError';
+    super(`${dir}: ${reason}`, { code: 'model-folder' });
   }
 }
 
@@ -94,7 +94,8 @@ export async function writeOnnx(dir: string, model: import('@tensorflow/tfjs').L
   return { file: ONNX_FILE, opset: ONNX_OPSET, bytes: bytes.length };
 }
 
-async function writeAtomically(file: string, data: Uint8Array | string): Promise<void> {
+/** Writes `file` through a temporary name and a rename: a reader never sees half a file. */
+export async function writeAtomically(file: string, data: Uint8Array | string): Promise<void> {
   const tmp = `${file}.partial-${process.pid}`;
   try {
     await writeFile(tmp, data);
@@ -198,10 +199,10 @@ export interface LoadedModel {
 }
 
 /** Largest difference allowed between ONNX Runtime and TensorFlow.js on the probe input at load. */
-const LOAD_PARITY = 1e-3;
+export const LOAD_PARITY = 1e-3;
 
 /** A fixed pseudo-random batch of one in 0-255, the same every load. */
-function probeInput(shape: readonly number[]): Float32Array {
+export function probeInput(shape: readonly number[]): Float32Array {
   const n = shape.reduce((a, b) => a * b, 1);
   const x = new Float32Array(n);
   let s = 12345;

@@ -11,11 +11,11 @@ import type { ClassifierTask } from '../taxonomy.ts';
 import { CLASSIFIER_TASKS, TASK_CLASSES } from '../taxonomy.ts';
 import type { ModelMetadata } from './folder.ts';
 import { STANDARD_PREPROCESSING, saveModelFolder } from './folder.ts';
+import { ToonVisionError } from '../errors.ts';
 
-export class KerasImportError extends Error {
+export class KerasImportError extends ToonVisionError {
   constructor(readonly file: string, reason: string) {
-    super(`${file}: ${reason}`);
-    this.name = 'KerasImportError';
+    super(`${file}: ${reason}`, { code: 'keras-import' });
   }
 }
 

@@ -6,6 +6,7 @@
 // onnx-proto's (ONNX's own schema), not hand-written.
 import type { LayersModel, Tensor } from '@tensorflow/tfjs';
 import onnxProto from 'onnx-proto';
+import { ToonVisionError } from '../errors.ts';
 
 const { onnx } = onnxProto;
 type INode = import('onnx-proto').onnx.INodeProto;
@@ -24,10 +25,9 @@ export const ONNX_LAYERS = [
 /** Activations the exporter converts (tfjs names). */
 export const ONNX_ACTIVATIONS = ['linear', 'relu', 'relu6', 'sigmoid', 'softmax', 'tanh', 'elu', 'selu', 'softplus', 'softsign', 'hardSigmoid', 'hard_sigmoid', 'swish'] as const;
 
-export class OnnxExportError extends Error {
+export class OnnxExportError extends ToonVisionError {
   constructor(reason: string) {
-    super(reason);
-    this.name = 'OnnxExportError';
+    super(reason, { code: 'onnx-export' });
   }
 }
 
@@ -60,7 +60,7 @@ function pair(v: unknown, what: string, layer: string): [number, number] {
 }
 
 /** TF 'same'/'valid' padding as explicit ONNX pads [top, left, bottom, right] (TF puts the odd pixel at the end). */
-function tfPads(padding: string, inHW: [number, number], kernel: [number, number], strides: [number, number], dilation: [number, number] = [1, 1]): { pads: number[]; out: [number, number] } {
+export function tfPads(padding: string, inHW: [number, number], kernel: [number, number], strides: [number, number], dilation: [number, number] = [1, 1]): { pads: number[]; out: [number, number] } {
   if (padding === 'valid') {
     const out = inHW.map((n, i) => Math.floor((n - (kernel[i]! - 1) * dilation[i]! - 1) / strides[i]!) + 1) as [number, number];
     return { pads: [0, 0, 0, 0], out };

@@ -3,6 +3,7 @@
 // screenshots and frames nor write labels), request bodies read with a cap, JSON and text replies,
 // and the Content-Security-Policy of the agent's pages.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ToonVisionError } from '../errors.ts';
 
 /** The CSP of the agent's pages: only its own scripts, styles, images and requests; no frames, forms or base. */
 export const PAGE_CSP =
@@ -18,10 +19,9 @@ export const COMMON_HEADERS = { 'x-content-type-options': 'nosniff', 'cache-cont
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse, url: URL, served: Served) => Promise<boolean>;
 
 /** An HTTP error with the status to answer and a reason for the player. */
-export class HttpError extends Error {
+export class HttpError extends ToonVisionError {
   constructor(readonly status: number, message: string) {
-    super(message);
-    this.name = 'HttpError';
+    super(message, { code: `http-${status}` });
   }
 }
 

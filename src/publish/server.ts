@@ -1,5 +1,5 @@
-// The agent's one HTTP server: the WebSocket protocol v1 (hello, frame, capture, status; see
-// ../shared/CLI.md) on ws://HOST:PORT/, the overlay page at /overlay and /overlay/<asset>, and the
+// The agent's one HTTP server: the WebSocket protocol v1 (hello, frame, capture, status; typed and
+// checked in protocol.ts, ../shared/CLI.md) on ws://HOST:PORT/, the overlay page at /overlay and /overlay/<asset>, and the
 // routes its owner adds (the labelling page and API, /view and /frame.jpg).
 //
 // Safety: binds 127.0.0.1 unless told otherwise; WebSocket upgrades with a foreign Origin are refused
@@ -10,10 +10,20 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { WebSocket, WebSocketServer } from 'ws';
-import { OVERLAY_DIR, serveOverlay } from '../overlay/http.ts';
+import { OVERLAY_DIR, serveOverlay } from '../publish/pages.ts';
 import { allowedOrigins as servedOrigins, type HttpRoute } from './guard.ts';
+import { checkMessage, PROTOCOL_VERSION, type CaptureMessage, type FrameMessage, type HelloMessage, type StatusMessage } from './protocol.ts';
 
-export const PROTOCOL_VERSION = 1;
+export { PROTOCOL_VERSION };
+
+/** A message's own fields (without `type` and `v`), and any further fields (the protocol grows by adding). */
+type Body<M> = Omit<M, 'type' | 'v'> & Record<string, unknown>;
+export type HelloBody = Body<HelloMessage>;
+export type StatusBody = Body<StatusMessage>;
+/** A frame as the agent publishes it: `sentAt` is stamped when it leaves. */
+export type FrameBody = Omit<FrameMessage, 'type' | 'v' | 'sentAt'> & Record<string, unknown>;
+/** The control messages besides hello: status and capture. */
+export type ControlMessage = (Omit<StatusMessage, 'v'> | Omit<CaptureMessage, 'v'>) & Record<string, unknown>;
 export const DEFAULT_PORT = 8765;
 export const DEFAULT_HOST = '127.0.0.1';
 /** Inbound messages are small commands; anything bigger closes the connection (1009). */
@@ -37,9 +47,9 @@ export interface PublishOptions {
   /** Extra allowed Origin values (exact match), besides http://127.0.0.1:PORT and http://localhost:PORT. */
   allowOrigins?: string[];
   /** The hello message sent to each new client (without type and v). */
-  hello: () => Record<string, unknown>;
+  hello: () => HelloBody;
   /** The last status, re-sent to each new client after hello. */
-  status?: () => Record<string, unknown> | undefined;
+  status?: () => StatusBody | undefined;
   /** Inbound commands from clients: {type: 'pause'|'resume'|'toggle-pause'|'capture'}. */
   onCommand?: (cmd: Command) => void;
   /** Called when a frame has been written to a client's socket (the message left the agent). */
@@ -75,6 +85,9 @@ export class PublishServer {
   readonly overlayDir: string;
   /** Upgrades refused (foreign Origin), for tests and logs. */
   refused = 0;
+  /** Messages not sent because they broke the protocol's rules (a bug of the agent), for tests and logs. */
+  malformed = 0;
+  private readonly malformedSeen = new Set<string>();
 
   constructor(readonly opts: PublishOptions) {
     this.overlayDir = path.resolve(opts.overlayDir ?? OVERLAY_DIR);
@@ -186,8 +199,21 @@ export class PublishServer {
     }
   }
 
+  /** True when `msg` keeps the protocol's rules; else it is counted and said (each problem once), and not sent. */
+  private wellFormed(msg: Record<string, unknown>): boolean {
+    const err = checkMessage(msg);
+    if (err === null) return true;
+    this.malformed++;
+    if (!this.malformedSeen.has(err) && this.malformedSeen.size < 50) {
+      this.malformedSeen.add(err);
+      this.opts.log?.(`not sending a malformed ${String(msg.type)} message (${err}); this is a bug of the agent`);
+    }
+    return false;
+  }
+
   private sendControl(c: Client, msg: Record<string, unknown>): void {
     if (c.ws.readyState !== WebSocket.OPEN) return;
+    if (!this.wellFormed(msg)) return;
     if (c.ws.bufferedAmount > HARD_LIMIT) {
       c.ws.terminate();
       this.clients.delete(c);
@@ -216,9 +242,11 @@ export class PublishServer {
    * not taken it, or more than highWaterMark bytes are buffered) gets this one as its pending frame,
    * replacing any older pending frame: the newest frame wins, nothing queues up.
    */
-  publishFrame(msg: Record<string, unknown> & { frameId: number }): number {
+  publishFrame(msg: FrameBody): number {
     if (this.clients.size === 0) return 0;
-    const json = JSON.stringify({ type: 'frame', v: PROTOCOL_VERSION, ...msg, sentAt: Date.now() });
+    const full = { type: 'frame', v: PROTOCOL_VERSION, ...msg, sentAt: Date.now() };
+    if (!this.wellFormed(full)) return 0;
+    const json = JSON.stringify(full);
     const hwm = this.opts.highWaterMark ?? DEFAULT_HIGH_WATER;
     let sent = 0;
     for (const c of this.clients) {
@@ -235,7 +263,7 @@ export class PublishServer {
   }
 
   /** Sends a control message (status, capture) to every client. */
-  broadcast(msg: Record<string, unknown> & { type: string }): void {
+  broadcast(msg: ControlMessage): void {
     for (const c of this.clients) this.sendControl(c, { ...msg, v: PROTOCOL_VERSION });
   }
 

@@ -6,14 +6,15 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { RgbImage } from '../image.ts';
-import { OVERLAY_DIR } from '../overlay/http.ts';
+import { OVERLAY_DIR } from '../publish/pages.ts';
 import { checkRequest, COMMON_HEADERS, HttpError, sendError, sendPage, type HttpRoute } from './guard.ts';
+import type { FrameDetection, FrameView } from './protocol.ts';
 
 export interface ViewFrame {
   frameId: number;
   image: RgbImage;
   window: { width: number; height: number };
-  detections: readonly unknown[];
+  detections: readonly FrameDetection[];
 }
 
 export const JPEG_QUALITY = 80;
@@ -38,7 +39,8 @@ export function viewRoutes(latest: () => ViewFrame | undefined, pagesDir = OVERL
         cached = { frameId: f.frameId, jpeg: sharp(data, { raw: { width, height, channels: 3 } }).jpeg({ quality: JPEG_QUALITY }).toBuffer() };
       }
       const jpeg = await cached.jpeg;
-      const meta = JSON.stringify({ frameId: f.frameId, window: { width: f.window.width, height: f.window.height }, detections: f.detections });
+      const view: FrameView = { frameId: f.frameId, window: { width: f.window.width, height: f.window.height }, detections: [...f.detections] };
+      const meta = JSON.stringify(view);
       res.writeHead(200, {
         ...COMMON_HEADERS,
         'content-type': 'image/jpeg',

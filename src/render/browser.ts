@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ScenePlan } from './plan.ts';
+import { ToonVisionError } from '../errors.ts';
 
 const PAGE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'page');
 // three's exports map hides package.json; its main build file sits in <package>/build/
@@ -44,7 +45,11 @@ const CHROMIUM_CANDIDATES = [
 ];
 
 /** Chromium is needed and was not found: the message says where it looked and what to do. */
-export class ChromiumMissingError extends Error {}
+export class ChromiumMissingError extends ToonVisionError {
+  constructor(message: string) {
+    super(message, { code: 'chromium' });
+  }
+}
 
 /** The Chromium to drive: $TOONVISION_CHROMIUM, else the usual install places. */
 export function findChromium(explicit?: string): string {

@@ -2,10 +2,15 @@
 // files can build. Finding out which can be built means building each once (the asset folders of a
 // player's installation, of the 2013 client and of a heads-only pack differ), which also warms the caches.
 import { buildCog, buildToon, COG_LABELS, listAnimations, openAssets, TOON_SPECIES, type AssetSource } from '../game/index.ts';
+import { ToonVisionError } from '../errors.ts';
 import type { CharacterSource, PoseOptions, PosedCharacter } from './characters.ts';
 
 /** The asset folders hold no character the renderer can build; the message says what was tried. */
-export class NoCharactersError extends Error {}
+export class NoCharactersError extends ToonVisionError {
+  constructor(message: string) {
+    super(message, { code: 'game-assets' });
+  }
+}
 
 export interface GameCharacters extends CharacterSource {
   assets: AssetSource;

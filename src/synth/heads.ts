@@ -3,6 +3,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseLabel } from '../taxonomy.ts';
+import { RunError } from '../errors.ts';
 
 /** Cog name -> PNG as a data: URI, for every cog_<suit>_<name>.png of the folder. Errors name the file. */
 export async function loadCogHeads(dir: string): Promise<Map<string, string>> {
@@ -10,7 +11,7 @@ export async function loadCogHeads(dir: string): Promise<Map<string, string>> {
   try {
     names = (await readdir(dir)).filter((n) => n.toLowerCase().endsWith('.png')).sort();
   } catch (err) {
-    throw new Error(`${dir}: cannot read the Cog heads folder (${(err as NodeJS.ErrnoException).code ?? err})`);
+    throw new RunError(`${dir}: cannot read the Cog heads folder (${(err as NodeJS.ErrnoException).code ?? err})`);
   }
   const heads = new Map<string, string>();
   for (const n of names) {
@@ -19,13 +20,13 @@ export async function loadCogHeads(dir: string): Promise<Map<string, string>> {
     try {
       label = parseLabel(n.slice(0, -4));
     } catch (err) {
-      throw new Error(`${file}: not named cog_<suit>_<name>.png (${(err as Error).message})`);
+      throw new RunError(`${file}: not named cog_<suit>_<name>.png (${(err as Error).message})`);
     }
-    if (label.kind !== 'cog' || label.index !== undefined) throw new Error(`${file}: not named cog_<suit>_<name>.png`);
+    if (label.kind !== 'cog' || label.index !== undefined) throw new RunError(`${file}: not named cog_<suit>_<name>.png`);
     const png = await readFile(file);
-    if (png.subarray(1, 4).toString('latin1') !== 'PNG') throw new Error(`${file}: not a PNG file`);
+    if (png.subarray(1, 4).toString('latin1') !== 'PNG') throw new RunError(`${file}: not a PNG file`);
     heads.set(label.name, `data:image/png;base64,${png.toString('base64')}`);
   }
-  if (heads.size === 0) throw new Error(`${dir}: no cog_<suit>_<name>.png head renders`);
+  if (heads.size === 0) throw new RunError(`${dir}: no cog_<suit>_<name>.png head renders`);
   return heads;
 }

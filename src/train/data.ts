@@ -10,12 +10,12 @@ import { layout, listSplit } from '../dataset/layout.ts';
 import type { ClassifierTask } from '../taxonomy.ts';
 import { classForTask, KINDS, TASK_CLASSES } from '../taxonomy.ts';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs';
+import { ToonVisionError } from '../errors.ts';
 
 /** A failed run caused by the data (exit code 1); the message names the folder or file. */
-export class DataError extends Error {
+export class DataError extends ToonVisionError {
   constructor(message: string) {
-    super(message);
-    this.name = 'DataError';
+    super(message, { code: 'data' });
   }
 }
 

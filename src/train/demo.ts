@@ -14,7 +14,7 @@ import { makeProgress } from './progress.ts';
 import { makeSyntheticRoot } from './synthetic.ts';
 import { extractScreenshots } from '../dataset/extract.ts';
 import { splitDataset } from '../dataset/split.ts';
-import { SYNTHETIC_DETECTOR } from '../agent/models.ts';
+import { SYNTHETIC_DETECTOR } from '../predict/models.ts';
 
 const DEMO_ORDER: Task[] = ['binary', 'suit', 'name', 'animal', 'detector'];
 
@@ -78,7 +78,8 @@ export async function fitShippedRescorer(out: string, dirs: string[], progress: 
   progress.line(`fitting the pretrained detector's rescorer on ${scenes.length} real screenshots`);
   const m = await measureRescorer(dir, scenes, { folds: 5, seed: 1 });
   const names = dirs.map((d) => path.basename(path.dirname(path.resolve(d))) + '/' + path.basename(path.resolve(d)));
-  await writeRescoredFolder(dir, dir, m.rescorer, m.threshold, { source: names.join(','), crossValidatedAnyAP50: m.crossValidatedAnyAP50, folds: m.folds });
+  // The summary of its cells (rescore-base.json) lets a player's retrain fit on them and theirs together.
+  await writeRescoredFolder(dir, dir, m.rescorer, m.threshold, { source: names.join(','), crossValidatedAnyAP50: m.crossValidatedAnyAP50, folds: m.folds }, m.summary && { ...m.summary, source: names.join(',') });
   progress.line(`  any-character AP@0.5: ${m.zeroShotAnyAP50.toFixed(3)} zero-shot (person), ${m.crossValidatedAnyAP50.toFixed(3)} rescored (cross-validated, ${m.folds} folds); boxes from score ${m.threshold}`);
   return {
     dir,

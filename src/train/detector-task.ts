@@ -7,8 +7,9 @@ import { installModelFolder, stagingFolder } from '../model/folder.ts';
 import seedrandom from 'seedrandom';
 import { shuffleInPlace } from '../shuffle.ts';
 import { layout } from '../dataset/layout.ts';
-import { evaluateDetector, loadDetector, loadScenes, trainDetector } from '../detect/index.ts';
-import type { DetectorScene, TrainDetectorResult } from '../detect/index.ts';
+import { evaluateDetector, loadDetector, loadScenes } from '../detect/index.ts';
+import type { DetectorScene } from '../detect/index.ts';
+import { trainDetector, type DetectorEpoch, type TrainDetectorResult } from './detector.ts';
 import { DataError } from './data.ts';
 
 export interface DetectorTaskOptions {
@@ -18,6 +19,7 @@ export interface DetectorTaskOptions {
   seed?: number;
   maxSeconds?: number;
   log?: (line: string) => void;
+  onEpoch?: (e: DetectorEpoch) => void;
 }
 
 export interface DetectorSceneSplit {
@@ -63,6 +65,7 @@ export async function trainDetectorTask(opts: DetectorTaskOptions, scenes?: Dete
       seed: opts.seed,
       maxSeconds: opts.maxSeconds,
       log: opts.log,
+      onEpoch: opts.onEpoch,
       json: opts.log === undefined,
     });
     await installModelFolder(staged, opts.out);

@@ -59,7 +59,7 @@ export interface TrainOptions {
 }
 
 /** The crops of every split of a root for a task; none (not an error) where a split or class is absent. */
-async function allTaskCrops(root: string, task: ClassifierTask): Promise<Example[]> {
+export async function allTaskCrops(root: string, task: ClassifierTask): Promise<Example[]> {
   const out: Example[] = [];
   for (const s of SPLITS) {
     try {

@@ -1,12 +1,15 @@
 // `toonvision retrain`: the player's one command after a play session. Extract the new screenshots
-// (moving them to raw/processed), re-split, train each task with the fast preset, evaluate the new
-// and the installed model on the same test split, and install the new one into <models>/<task>/ only
-// when it is at least as good. A new model is written beside (a dot folder in <models>) and swapped
-// in by rename, so a running agent never sees a half-written model.
+// (moving them to raw/processed), re-split, and for each task learn from the player's screenshots in
+// addition to what the model the agent runs knows: the pretrained detector's rescorer on the union of
+// its base's cells and the player's, the classifiers fine-tuned from the running model with synthetic
+// scenes beside. Each is judged by cross-validation over the player's screenshots (grouped: boxes of
+// one screenshot never on both sides) against the running model on the screenshots it has not seen,
+// and installed into <models>/<task>/ only when it wins by more than the folds' spread. A new model is
+// written beside (a dot folder in <models>) and swapped in by rename, so a running agent never sees a
+// half-written model. Each task's outcome says in a player's words what was learnt and why.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { unlabelledDir } from '../agent/collect.ts';
-import { loadPredictor, teacherScenes } from '../agent/predict.ts';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { loadPredictor, teacherScenes } from '../predict/predict.ts';
 import { makeSyntheticRoot } from './synthetic.ts';
 import { loadScenes } from '../detect/data.ts';
 import path from 'node:path';
@@ -19,17 +22,27 @@ import { installModelFolder } from '../model/folder.ts';
 import type { ClassifierTask, Task } from '../taxonomy.ts';
 import { CLASSIFIER_TASKS } from '../taxonomy.ts';
 import { evaluateModelFolder } from './evaluate-model.ts';
-import { listTaskSplit } from './data.ts';
+import { listTaskSplit, type Example } from './data.ts';
 import { detectorAp, detectorScenes, trainDetectorTask } from './detector-task.ts';
-import { isRescorable, measureRescorer, writeRescoredFolder } from './rescorer-task.ts';
-import { candidateDirs } from '../agent/models.ts';
+import { isRescorable, measureRescorer, readRescorerBase, screenshotNames, writeRescoredFolder } from './rescorer-task.ts';
+import { fineTuneClassifier, playerCropsFromScenes, seenByClassifier, type FineTuneJudgement, type PlayerCrop } from './finetune.ts';
+import { allTaskCrops } from './experiment.ts';
+import { readMetadata } from '../model/folder.ts';
+import type { DetectorScene } from '../detect/evaluate.ts';
+import { listSplit } from '../dataset/layout.ts';
+import { SPLITS } from '../dataset/layout.ts';
+import { readImage } from '../image.ts';
+import { TASK_CLASSES, classForTask } from '../taxonomy.ts';
+import { candidateDirs } from '../predict/models.ts';
 import type { Progress } from './progress.ts';
-import { makeProgress } from './progress.ts';
+import { detectorEpochEvent, makeProgress } from './progress.ts';
 import { runTraining } from './experiment.ts';
 
 export interface Figures {
   accuracy: number;
   loss: number;
+  /** true when measured by cross-validation over the player's screenshots (fine-tuned on the other folds) */
+  crossValidated?: boolean;
 }
 
 export interface DetectorFigures {
@@ -46,14 +59,39 @@ export const MIN_HELD_SCREENSHOTS = 5;
 export const MIN_TEST_CROPS = 10;
 /** A pretrained detector's rescorer is fitted (and cross-validated) on at least this many labelled screenshots. */
 export const MIN_RESCORE_SCREENSHOTS = 5;
+/** A classifier is judged on at least this many of the player's boxes (held out in turn), from at least MIN_JUDGED_SCREENSHOTS screenshots (folds). */
+export const MIN_JUDGED_BOXES = 6;
+export const MIN_JUDGED_SCREENSHOTS = 3;
 
 /** The model folder the agent runs for a task: the player's, else the shipped demo one; undefined when none. */
 export function currentModelDir(models: string, task: Task): string | undefined {
   return candidateDirs(models, task).find((c) => existsSync(path.join(c.dir, 'metadata.json')))?.dir;
 }
 
+/** How a new model was judged against the current one: cross-validation over the player's screenshots. */
+export interface Judgement {
+  /** 'anyAP50' (detector: AP@0.5 of any character) or 'accuracy' (classifiers, on the held-out boxes) */
+  figure: 'anyAP50' | 'accuracy';
+  /** screenshots judged (the ones the current model has not seen) and, for classifiers, their boxes */
+  screenshots: number;
+  boxes?: number;
+  /** screenshots the current model has seen: they train the new one but are never scored */
+  known: number;
+  perFold: { screenshots: number; boxes?: number; new: number; current: number }[];
+  /** new - current, pooled over the folds */
+  margin: number;
+  /** standard error of the per-fold differences: the new model is installed only when margin > spread */
+  spread: number;
+  /** classifiers: per class, the held-out boxes and how many each model got right */
+  perClass?: Record<string, { boxes: number; newCorrect: number; currentCorrect: number }>;
+}
+
 export interface TaskOutcome {
   task: Task;
+  /** What the models learnt from the player's screenshots and what not, and why, in a player's words. */
+  message?: string;
+  /** How the decision was made (figures of each fold, the margin and the spread). */
+  judgement?: Judgement;
   /** true when the new model replaced (or became) models/<task> */
   installed: boolean;
   reason: string;
@@ -100,6 +138,12 @@ export interface RetrainOptions {
   minTestCrops?: number;
   /** skip plots in the new model folders (tests) */
   plots?: boolean;
+  /**
+   * More data roots (extracted and split, like the synthetic one) whose crops the classifiers learn
+   * from beside the player's: the hook for scenes rendered from the game's own models (`toonvision
+   * render`), training data only.
+   */
+  extraRoots?: string[];
 }
 
 /** "At least as good": higher test accuracy, or the same accuracy with a loss no higher. */
@@ -118,14 +162,14 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
   const started = Date.now();
   const progress = opts.progress ?? makeProgress({ quiet: true });
   const seed = opts.seed ?? Date.now() % 100000;
-  progress.line(`extracting new screenshots in ${opts.root}`);
+  progress.event({ phase: 'extract', message: `extracting new screenshots in ${opts.root}` });
   if (!existsSync(opts.root)) throw new Error(`${opts.root}: no such data root`);
   const ex: ExtractResult = existsSync(layout(opts.root).screenshots)
     ? await extractScreenshots(opts.root, { move: true })
     : { screenshots: 0, crops: 0, byLabel: {}, errors: [], difficult: 0, moved: 0 };
   progress.line(`  ${ex.screenshots} screenshots, ${ex.crops} crops${ex.errors.length ? `, ${ex.errors.length} failed (first: ${ex.errors[0]!.file}: ${ex.errors[0]!.reason})` : ''}`);
   const sp = await splitDataset(opts.root, { seed });
-  progress.line(`  split: ${sp.train} train, ${sp.validate} validate, ${sp.test} test crops (seed ${sp.seed})`);
+  progress.event({ phase: 'split', message: `  split: ${sp.train} train, ${sp.validate} validate, ${sp.test} test crops (seed ${sp.seed})` });
   await mkdir(opts.models, { recursive: true });
   // Made (or found in the cache) only when a task trains a network: fitting a rescorer needs none.
   let synthetic: Promise<string | undefined> | undefined;
@@ -138,30 +182,49 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
     const candidate = path.join(opts.models, `.${task}.candidate-${process.pid}`);
     const outcome: TaskOutcome = { task, installed: false, reason: '', model: target, new: null, old: null, seconds: 0 };
     outcomes.push(outcome);
-    progress.line(`retraining ${task}`);
+    progress.event({ phase: 'train', task, message: `retraining ${task}` });
     try {
       const current = currentModelDir(opts.models, task);
       outcome.current = current;
       if (task === 'detector' && current && (await isRescorable(current))) {
-        // The agent runs the pretrained detector: fit its rescorer on every labelled screenshot, and
-        // judge it by cross-validation against the current folder on the same screenshots.
+        // The agent runs the pretrained detector: fit its rescorer on the union of its base's cells and
+        // every labelled screenshot, judged by cross-validation against the current folder on the
+        // screenshots it has not seen.
         const scenes = await detectorScenes(opts.root, seed);
         const all = [...scenes.train, ...scenes.held];
-        if (all.length < MIN_RESCORE_SCREENSHOTS) {
-          outcome.reason = `only ${all.length} labelled screenshot(s): too few to fit and check a rescorer for the pretrained detector (${current}); kept it (label at least ${MIN_RESCORE_SCREENSHOTS})`;
+        const seen = await seenByDetector(current);
+        const fresh = all.filter((s) => !seen.has(path.basename(s.file ?? '')));
+        const known = all.filter((s) => seen.has(path.basename(s.file ?? '')));
+        const characters = fresh.reduce((n, s) => n + s.objects.filter((o) => !o.difficult).length, 0);
+        if (fresh.length < MIN_RESCORE_SCREENSHOTS) {
+          outcome.reason = known.length
+            ? `only ${fresh.length} labelled screenshot(s) the current detector (${current}) has not learnt from (of ${all.length}): too few to judge a new rescorer; kept it (label at least ${MIN_RESCORE_SCREENSHOTS} new ones)`
+            : `only ${all.length} labelled screenshot(s): too few to fit and check a rescorer for the pretrained detector (${current}); kept it (label at least ${MIN_RESCORE_SCREENSHOTS})`;
+          outcome.message = known.length
+            ? `only ${fresh.length} new screenshot(s) since the detector last learnt: too few to judge it (${MIN_RESCORE_SCREENSHOTS} needed): kept the current detector`
+            : `only ${all.length} labelled screenshot(s): too few to judge the detector (${MIN_RESCORE_SCREENSHOTS} needed): kept the current one`;
           progress.line(`  ${task}: ${outcome.reason}`);
           continue;
         }
-        progress.line(`  fitting the pretrained detector's rescorer on ${all.length} labelled screenshots (cross-validated, 5 folds; pulled towards the current one)`);
-        // Pulled towards the current rescorer (the shipped one knows 22 real screenshots), so that a few of yours refine it.
-        const m = await measureRescorer(current, all, { seed, folds: 5, prior: true, log: (l) => progress.line(l) });
+        progress.line(`  fitting the pretrained detector's rescorer on ${all.length} labelled screenshots together with what it learnt before (cross-validated over the ${fresh.length} it has not seen, 5 folds)`);
+        const m = await measureRescorer(current, fresh, { seed, folds: 5, prior: true, known, log: (l) => progress.line(l) });
         outcome.new = { anyAP50: m.crossValidatedAnyAP50, mAP50: null, crossValidated: true };
         outcome.old = { anyAP50: m.currentAnyAP50, mAP50: null };
-        outcome.installed = m.crossValidatedAnyAP50 >= m.currentAnyAP50;
+        const margin = m.crossValidatedAnyAP50 - m.currentAnyAP50;
+        outcome.judgement = { figure: 'anyAP50', screenshots: fresh.length, known: known.length, perFold: m.perFold, margin, spread: m.spread };
+        outcome.installed = margin > m.spread;
+        const how = m.fit === 'union' ? `with the ${m.base!.screenshots} screenshots it learnt from before` : m.fit === 'prior' ? 'pulled towards the current rescorer' : 'afresh';
+        const figures = `AP@0.5 ${m.crossValidatedAnyAP50.toFixed(3)} against ${m.currentAnyAP50.toFixed(3)} on ${fresh.length} screenshots it had not seen (margin ${signed(margin)}, folds' spread ${m.spread.toFixed(3)})`;
         outcome.reason = outcome.installed
-          ? `a rescorer fitted on screenshots it had not seen finds characters at least as well as the current detector (${all.length} screenshots, ${m.folds} folds)`
-          : `the current detector is better on your screenshots than a rescorer fitted on the others (${all.length} screenshots, ${m.folds} folds)`;
-        if (outcome.installed) await writeRescoredFolder(current, candidate, m.rescorer, m.threshold, { source: `retrain of ${opts.root}`, crossValidatedAnyAP50: m.crossValidatedAnyAP50, folds: m.folds });
+          ? `a rescorer fitted on your screenshots ${how} finds characters better than the current detector by more than the folds' spread: ${figures}`
+          : `a rescorer fitted on your screenshots ${how} does not beat the current detector by more than the folds' spread: ${figures}`;
+        const found = `finds ${pct1(m.crossValidatedAnyAP50)} of the characters (AP) on screenshots it had not seen, the current detector ${pct1(m.currentAnyAP50)}`;
+        outcome.message = outcome.installed
+          ? `learnt from your ${fresh.length} screenshots (${characters} characters): ${found}: installed`
+          : `learnt from your ${fresh.length} screenshots (${characters} characters), but it ${found}: ${margin > 0 ? 'too close to tell apart' : 'no better'}: kept the current detector`;
+        if (outcome.installed) {
+          await writeRescoredFolder(current, candidate, m.rescorer, m.threshold, { source: `retrain of ${opts.root}`, crossValidatedAnyAP50: m.crossValidatedAnyAP50, folds: m.folds, seen: screenshotNames(all) });
+        }
       } else if (task === 'detector') {
         const scenes = await detectorScenes(opts.root, seed);
         if (current && scenes.held.length < MIN_HELD_SCREENSHOTS) {
@@ -184,7 +247,7 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
             await teacher.models.close();
           }
         }
-        const res = await trainDetectorTask({ root: opts.root, out: candidate, seed, epochs: opts.epochs, maxSeconds: opts.detectorSeconds, log: (l) => progress.line(l) }, scenes);
+        const res = await trainDetectorTask({ root: opts.root, out: candidate, seed, epochs: opts.epochs, maxSeconds: opts.detectorSeconds, log: (l) => progress.line(l), onEpoch: (e) => progress.event(detectorEpochEvent(e, task)) }, scenes);
         const fresh = scenes.held.length ? await detectorAp(candidate, scenes.held) : { mAP50: res.mAP50 ?? 0, anyAP50: 0 };
         outcome.new = fresh;
         let old: DetectorFigures | null = null;
@@ -200,15 +263,48 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
         outcome.reason = old === null
           ? outcome.oldError ? `current model could not be evaluated (${outcome.oldError})` : 'no model installed'
           : outcome.installed ? 'new AP@0.5 (any character) at least as high as the current one' : 'the current model has a higher AP@0.5 (any character)';
-      } else {
+      } else if (current) {
+        // Fine-tuned from the model the agent runs, judged by cross-validation over your screenshots.
         const ctask = task as ClassifierTask;
-        // Decided before training, as for the detector: a model that cannot be compared is never installed.
-        const testCount = (await listTaskSplit(opts.root, 'test', ctask).catch(() => [])).length;
-        if (current && testCount < (opts.minTestCrops ?? MIN_TEST_CROPS)) {
-          outcome.reason = `only ${testCount} test crop(s) for ${task}: too few to tell a new model from the current one (${current}); kept it without training`;
+        const crops = await playerCrops(opts.root, ctask);
+        const seen = seenByClassifier(await readMetadata(current, ctask));
+        const judged = crops.filter((c) => !seen.has(c.group));
+        const groups = new Set(judged.map((c) => c.group)).size;
+        const what = TASK_WORDS[ctask];
+        const minBoxes = opts.minTestCrops ?? MIN_JUDGED_BOXES;
+        if (judged.length < minBoxes || groups < MIN_JUDGED_SCREENSHOTS) {
+          outcome.reason = `only ${judged.length} box(es) for ${task} in ${groups} screenshot(s) the current model (${current}) has not learnt from: too few to tell a new model from it (at least ${minBoxes} in ${MIN_JUDGED_SCREENSHOTS} screenshots); kept it without training`;
+          outcome.message = groups < MIN_JUDGED_SCREENSHOTS && judged.length >= minBoxes
+            ? `${what.boxes} in too few screenshots (${groups}${seen.size ? ' new' : ''}) to judge the ${what.model} model: kept the current one`
+            : `too few ${what.boxes} (${judged.length}${seen.size ? ' new' : ''}) to judge the ${what.model} model: kept the current one`;
           progress.line(`  ${task}: ${outcome.reason}`);
           continue;
         }
+        const synthRoot = await synthRootOnce();
+        const extra: Example[] = [];
+        for (const r of [...(synthRoot ? [synthRoot] : []), ...(opts.extraRoots ?? [])]) extra.push(...(await allTaskCrops(r, ctask)));
+        const ft = await fineTuneClassifier({
+          current, task: ctask, crops, seen, extra, seed, folds: 5, epochs: opts.epochs, out: candidate, log: (l) => progress.line(l), onEpoch: (r, epochs) => progress.onEpoch?.(r, epochs),
+          decide: (j) => j.margin > j.spread,
+          notes: { source: `retrain of ${opts.root}` },
+        });
+        const j = ft.judgement;
+        outcome.new = { accuracy: j.newAccuracy, loss: j.newLoss, crossValidated: true };
+        outcome.old = { accuracy: j.currentAccuracy, loss: j.currentLoss };
+        outcome.judgement = {
+          figure: 'accuracy', screenshots: j.screenshots, boxes: j.boxes, known: crops.length - judged.length,
+          perFold: j.folds.map((f) => ({ screenshots: f.screenshots, boxes: f.boxes, new: f.boxes ? f.newCorrect / f.boxes : 0, current: f.boxes ? f.currentCorrect / f.boxes : 0 })),
+          margin: j.margin, spread: j.spread, perClass: j.perClass,
+        };
+        outcome.installed = ft.written;
+        const right = (c: number) => `${c} of ${j.boxes}`;
+        const newRight = Math.round(j.newAccuracy * j.boxes);
+        const curRight = Math.round(j.currentAccuracy * j.boxes);
+        outcome.reason = `fine-tuned from ${current} on your ${crops.length} crops and ${Math.min(extra.length, 1500)} synthetic ones: ${pct1(j.newAccuracy)} on ${j.boxes} held-out boxes of ${j.screenshots} screenshots against ${pct1(j.currentAccuracy)} (margin ${signed(j.margin)}, folds' spread ${j.spread.toFixed(3)}): ${ft.written ? 'wins by more than the spread' : 'not by more than the spread'}`;
+        outcome.message = `learnt from your ${judged.length} ${what.crop} crops: ${what.figure} right on ${right(newRight)} held-out ${what.boxes}, was ${right(curRight)}: ${ft.written ? 'installed' : newRight > curRight ? 'too close to tell apart: kept the current one' : 'kept the current one'}`;
+      } else {
+        // No model at all for the task (no shipped one either): train one from scratch on the split.
+        const ctask = task as ClassifierTask;
         const synthRoot = await synthRootOnce();
         const summary = await runTraining({
           root: opts.root,
@@ -222,35 +318,25 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
           extraTrainRoots: synthRoot ? [synthRoot] : undefined,
           oversample: synthRoot ? 'balance' : undefined,
         });
-        const fresh: Figures = { accuracy: summary.testAccuracy, loss: summary.testLoss };
-        outcome.new = fresh;
-        let old: Figures | null = null;
-        if (current) {
-          try {
-            const ev = await evaluateModelFolder(current, opts.root, 'test', ctask);
-            old = { accuracy: ev.accuracy, loss: ev.loss };
-            outcome.old = old;
-          } catch (err) {
-            outcome.oldError = (err as Error).message;
-          }
-        }
-        outcome.installed = atLeastAsGood(fresh, old);
-        outcome.reason = old === null
-          ? outcome.oldError ? `current model could not be evaluated (${outcome.oldError})` : 'no model installed'
-          : outcome.installed ? 'new model at least as good on the test split as the current one' : 'the current model is better on the test split';
+        outcome.new = { accuracy: summary.testAccuracy, loss: summary.testLoss };
+        outcome.installed = true;
+        outcome.reason = 'no model installed';
       }
       if (outcome.installed) await installModelFolder(candidate, target);
-      progress.line(`  ${task}: new ${fmt(outcome.new)}, installed ${fmt(outcome.old)} -> ${outcome.installed ? `installed ${target}` : 'kept the installed model'} (${outcome.reason})`);
+      outcome.message ??= outcome.installed ? `trained a new ${task} model: ${outcome.reason}: installed` : `kept the current ${task} model: ${outcome.reason}`;
+      progress.event({ phase: 'outcome', task, installed: outcome.installed, message: `  ${task}: new ${fmt(outcome.new)}, installed ${fmt(outcome.old)} -> ${outcome.installed ? `installed ${target}` : 'kept the installed model'} (${outcome.reason})` });
     } catch (err) {
       outcome.installed = false;
       outcome.error = (err as Error).message.split('\n')[0];
       outcome.reason = `training failed: ${outcome.error}`;
+      outcome.message = `could not learn the ${task} model (${outcome.error}): kept the current one`;
       progress.line(`  ${task}: ${outcome.reason}`);
     } finally {
       await rm(candidate, { recursive: true, force: true });
       outcome.seconds = (Date.now() - t0) / 1000;
     }
   }
+  progress.event({ phase: 'done', message: `retrain done in ${((Date.now() - started) / 1000).toFixed(0)} s` });
   return {
     root: opts.root,
     models: opts.models,
@@ -261,9 +347,48 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
   };
 }
 
+const TASK_WORDS: Record<ClassifierTask, { crop: string; boxes: string; model: string; figure: string }> = {
+  binary: { crop: 'Cog and Toon', boxes: 'characters', model: 'Cog-or-Toon', figure: 'Cog or Toon' },
+  suit: { crop: 'Cog', boxes: 'Cogs', model: 'suit', figure: 'suit' },
+  name: { crop: 'named Cog', boxes: 'named Cogs', model: 'Cog name', figure: 'name' },
+  animal: { crop: 'Toon', boxes: 'Toons', model: 'animal', figure: 'animal' },
+};
+
+const signed = (v: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(3)}`;
+const pct1 = (v: number): string => `${(v * 100).toFixed(1)}%`;
+
+/** The screenshots (file names) a NanoDet folder's rescorer has learnt from: its own fit's and its base's. */
+async function seenByDetector(dir: string): Promise<Set<string>> {
+  const meta = JSON.parse(await readFile(path.join(dir, 'metadata.json'), 'utf8')) as { detector?: { rescore?: { fittedOn?: { seen?: unknown } } } };
+  const base = await readRescorerBase(dir);
+  const own = meta.detector?.rescore?.fittedOn?.seen;
+  return new Set([...(Array.isArray(own) ? own : []), ...(base?.seen ?? [])].filter((s): s is string => typeof s === 'string'));
+}
+
+/**
+ * The player's boxes for a task: cropped from the labelled screenshots of the root (raw/screenshots
+ * and raw/processed), grouped by screenshot; a root without labelled screenshots (crops only) gives
+ * the crops of its data/ folders, each its own group.
+ */
+export async function playerCrops(root: string, task: ClassifierTask): Promise<PlayerCrop[]> {
+  const l = layout(root);
+  const dirs = [l.screenshots, l.processed].filter((d) => existsSync(d));
+  const scenes: DetectorScene[] = dirs.length ? (await loadScenes(dirs)).scenes : [];
+  if (scenes.length) return playerCropsFromScenes(scenes, task);
+  const out: PlayerCrop[] = [];
+  for (const split of SPLITS) {
+    for (const c of await listSplit(root, split)) {
+      const cls = classForTask(task, c.parsed);
+      if (cls === undefined) continue;
+      out.push({ group: path.basename(c.file), cls, y: TASK_CLASSES[task].indexOf(cls), image: await readImage(c.file) });
+    }
+  }
+  return out;
+}
+
 /** The frames `agent --collect` kept in <root>/raw/unlabelled/ that have no VOC file of their own. */
 async function listUnlabelled(root: string): Promise<string[]> {
-  const dir = unlabelledDir(root);
+  const dir = layout(root).unlabelled;
   if (!existsSync(dir)) return [];
   const names = await readdir(dir);
   return names.filter((n) => /\.(jpe?g|png)$/i.test(n) && !names.includes(n.replace(/\.[^.]+$/, '.xml'))).sort().map((n) => path.join(dir, n));
@@ -283,7 +408,7 @@ export async function syntheticRoot(cache: string, scenes: number, cogHeads: str
   if (existsSync(dir)) return dir;
   const tmp = `${dir}.partial-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
-  progress.line(`making ${scenes} synthetic scenes to learn from beside the captures (once; kept in ${dir})`);
+  progress.event({ phase: 'synthetic', message: `making ${scenes} synthetic scenes to learn from beside the captures (once; kept in ${dir})` });
   try {
     await makeSyntheticRoot(tmp, { scenes, seed: RETRAIN_SYNTHETIC_SEED, ratio: [1, 0, 0], cogHeads, log: (l) => progress.line(l) });
     await rename(tmp, dir);

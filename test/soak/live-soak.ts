@@ -6,6 +6,7 @@
 // Prints one line per sample on stderr and one JSON document on stdout: the bench figures, the
 // samples, and `tensorGrowth` / `rssGrowthMB` between the first and the last sample.
 import { parseArgs } from 'node:util';
+import { Agent } from '../../src/agent/index.ts';
 import { runLiveBench } from '../../src/bench/live.ts';
 
 const { values } = parseArgs({
@@ -31,7 +32,7 @@ const result = await runLiveBench({
   soak: true,
   soakEverySeconds: every,
   onSample: (s) => process.stderr.write(`t=${s.t}s frames=${s.frames} tensors=${s.numTensors} tensorBytes=${s.numBytes} rss=${s.rssMB}MB\n`),
-});
+}, (o) => Agent.start(o));
 const mem = result.memory ?? [];
 const first = mem[0];
 const last = mem[mem.length - 1];

@@ -11,12 +11,12 @@ import type { LayersModel, Scalar, Tensor4D } from '@tensorflow/tfjs';
 import { initEngine, tf } from '../engine/index.ts';
 import type { RgbImage } from '../image.ts';
 import { loadModelFolder, saveModelFolder, STANDARD_PREPROCESSING } from '../model/folder.ts';
-import { LETTERBOX_PAD, letterboxRgbToFloat } from './resize.ts';
-import { DEFAULT_DECODE, encodeTargets, type TargetBox } from './decode.ts';
-import { evaluateDetector, wrapDetector, type DetectorEvaluation, type DetectorMetadata } from './detector.ts';
-import { detectorClassOf, type DetectorScene } from './evaluate.ts';
-import { DEFAULT_ARCH, DETECTOR_CLASSES, makeDetector, OUT_CHANNELS, type DetectorArch } from './model.ts';
-import { warmupCosine, warmupSteps } from '../train/schedule.ts';
+import { LETTERBOX_PAD, letterboxRgbToFloat } from '../detect/resize.ts';
+import { DEFAULT_DECODE, encodeTargets, type TargetBox } from '../detect/decode.ts';
+import { evaluateDetector, wrapDetector, type DetectorEvaluation, type DetectorMetadata } from '../detect/detector.ts';
+import { detectorClassOf, type DetectorScene } from '../detect/evaluate.ts';
+import { DEFAULT_ARCH, DETECTOR_CLASSES, makeDetector, OUT_CHANNELS, type DetectorArch } from '../detect/model.ts';
+import { warmupCosine, warmupSteps } from './schedule.ts';
 
 export interface TrainDetectorOptions {
   /** Labelled frames to train on (read with loadScenes; src/train/detector-task.ts holds out a tenth of a root's). */
@@ -46,6 +46,8 @@ export interface TrainDetectorOptions {
   /** Quiet: no log lines (set by `--json` callers that print their own). */
   json?: boolean;
   log?: (message: string) => void;
+  /** Called after every epoch (seconds: since training began); when given, it replaces the epoch log lines. */
+  onEpoch?: (e: DetectorEpoch) => void;
   /** Start from the weights of this detector model folder (same width) instead of random ones. */
   initFrom?: string;
 }
@@ -243,6 +245,17 @@ export function detectorLoss(out: Tensor4D, b: Omit<Batch, 'x'>): Scalar {
   });
 }
 
+/** One finished epoch of the detector's training. */
+export interface DetectorEpoch {
+  epoch: number;
+  epochs: number;
+  /** smoothed training loss */
+  loss: number;
+  /** since training began */
+  seconds: number;
+  maxSeconds?: number;
+}
+
 /**
  * Trains a detector on labelled frames and (with `out`) writes its model folder. Returns the
  * training figures and, when held-out frames exist, their mAP@0.5.
@@ -321,7 +334,8 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<TrainDe
       const seconds = (performance.now() - t0) / 1000;
       if (opts.maxSeconds !== undefined && seconds > opts.maxSeconds) stop = true;
     }
-    if (!opts.json && (epoch % 5 === 4 || epoch === epochs - 1)) {
+    if (opts.onEpoch) opts.onEpoch({ epoch: epoch + 1, epochs, loss: ema, seconds: (performance.now() - t0) / 1000, maxSeconds: opts.maxSeconds });
+    else if (!opts.json && (epoch % 5 === 4 || epoch === epochs - 1)) {
       log(`  epoch ${epoch + 1}/${epochs}: loss ${ema.toFixed(3)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
     }
   }

@@ -4,7 +4,6 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { agentUrls } from './window.ts';
 
 /** The overlay/ folder of this package. */
 export const OVERLAY_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'overlay');
@@ -19,6 +18,12 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
   '.json': 'application/json; charset=utf-8',
 };
+
+/** The agent's addresses: the page and the WebSocket. */
+export function agentUrls(port: number, host = '127.0.0.1'): { origin: string; page: string; ws: string } {
+  const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return { origin: `http://${h}:${port}`, page: `http://${h}:${port}/overlay`, ws: `ws://${h}:${port}/` };
+}
 
 /** The page's address on an agent at host:port. */
 export function overlayPageUrl(port: number, host = '127.0.0.1'): string {

@@ -1,6 +1,6 @@
 // overlay/labels.js is generated from src/taxonomy.ts so that the page (plain browser JS, no build
 // step) and the TypeScript sources share one source of truth. test/overlay-labels.test.ts fails when
-// the file is stale; regenerate it with:  node --import tsx src/overlay/labels.ts --write
+// the file is stale; regenerate it with:  node --import tsx src/publish/labels.ts --write
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,8 +13,8 @@ export function overlayLabelsModule(): string {
   const suitOfCog: Record<string, string> = {};
   for (const s of SUITS) for (const n of COGS_BY_SUIT[s]) suitOfCog[n] = s;
   const lines = [
-    '// Generated from src/taxonomy.ts by src/overlay/labels.ts: do not edit by hand.',
-    '// Regenerate with: node --import tsx src/overlay/labels.ts --write',
+    '// Generated from src/taxonomy.ts by src/publish/labels.ts: do not edit by hand.',
+    '// Regenerate with: node --import tsx src/publish/labels.ts --write',
     `export const SUITS = ${JSON.stringify(SUITS)};`,
     `export const SUIT_NAMES = ${JSON.stringify(SUIT_NAMES)};`,
     `export const SUIT_COLOURS = ${JSON.stringify(SUIT_COLOURS)};`,

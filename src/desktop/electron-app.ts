@@ -3,7 +3,8 @@
 // passes the real `electron` module; this file never imports Electron itself.
 import { connectAgent, type AgentLink } from './agent-link.ts';
 import { GameWindowFollower, type OverlayTarget } from './follow.ts';
-import { type DisplayInfo, type WindowCoordinates, agentUrls, isAllowedUrl, overlayWindowOptions } from './window.ts';
+import { agentUrls } from '../publish/pages.ts';
+import { type DisplayInfo, type WindowCoordinates, isAllowedUrl, overlayWindowOptions } from './window.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Listener = (...args: any[]) => void;

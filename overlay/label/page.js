@@ -2,14 +2,18 @@
 // boxes; draw, move, resize and delete boxes, give them labels by type-ahead, save as labelImg VOC
 // through the agent's API (../shared/CLI.md, "Labelling in the browser"), retrain from the page.
 // Keys as in labelImg: W new box, A/D previous/next, Del delete, Ctrl+S save, Space verified.
-import { colourOf, labelText } from './render.js';
+// Its parts: api.js (the API client), geometry.js (box and view maths), draw.js (the canvas),
+// search.js (type-ahead), retrain.js (the retrain panel); this module holds the page's state and input.
+import { enc, imageUrl, listLabels, listScreenshots, readLabels, saveLabels } from './api.js';
+import { describe, drawScreenshot } from './draw.js';
+import { boxAt, clampBox, dragBox, finishBox, fitView, handleAt, moveBox, panView, resizeBox, toImage, zoomAt as zoomView } from './geometry.js';
+import { matches as matchLabels } from './search.js';
+import { initRetrain } from './retrain.js';
 
 const $ = (id) => document.getElementById(id);
 const canvas = $('canvas');
 const ctx = canvas.getContext('2d');
 const input = $('label-input');
-const HANDLE = 7;
-const MIN_BOX = 2;
 
 const state = {
   labels: [], // [{label, description}]
@@ -24,20 +28,6 @@ const state = {
   suggestion: 0,
   recent: JSON.parse(localStorage.getItem('toonvision.recent') || '[]').filter((l) => typeof l === 'string').slice(0, 9),
 };
-
-// ---- API ------------------------------------------------------------------------------------
-async function api(path, opts = {}) {
-  const res = await fetch(path, { ...opts, headers: opts.body ? { 'content-type': 'application/json' } : {} });
-  let body = null;
-  try {
-    body = await res.json();
-  } catch {
-    body = null;
-  }
-  return { status: res.status, ok: res.ok, body };
-}
-
-const enc = (file) => encodeURIComponent(file);
 
 function status(text) {
   $('status').textContent = text;
@@ -63,7 +53,7 @@ function stateOf(s) {
 }
 
 async function loadList() {
-  const r = await api('/api/screenshots');
+  const r = await listScreenshots();
   if (!r.ok) {
     banner(r.body?.error ?? `cannot list the screenshots (${r.status})`);
     return;
@@ -107,13 +97,13 @@ function confirmLeave() {
 
 async function open(file, { force = false } = {}) {
   if (!force && state.doc && state.doc.file !== file && !confirmLeave()) return false;
-  const r = await api(`/api/screenshots/${enc(file)}/labels`);
+  const r = await readLabels(file);
   if (!r.ok) {
     banner(r.body?.error ?? `cannot open ${file} (${r.status})`);
     return false;
   }
   const img = new Image();
-  img.src = `/api/screenshots/${enc(file)}`;
+  img.src = imageUrl(file);
   try {
     await img.decode();
   } catch {
@@ -159,7 +149,7 @@ async function save() {
     version: doc.version,
     objects: kept.map((o) => ({ label: o.label, bbox: o.bbox.map((v) => Math.round(v)), difficult: Boolean(o.difficult), pose: o.pose, truncated: o.truncated })),
   };
-  const r = await api(`/api/screenshots/${enc(doc.file)}/labels`, { method: 'PUT', body: JSON.stringify(body) });
+  const r = await saveLabels(doc.file, body);
   if (r.status === 409) {
     banner(`Not saved: ${r.body?.error ?? 'the file changed on disk'}. Reload to see the file as it is now (your edits here are then lost), or close this and keep editing.`, 'error', true);
     return;
@@ -231,11 +221,6 @@ function acceptAll() {
   status(`accepted ${n} prediction${n === 1 ? '' : 's'}`);
 }
 
-function describe(o) {
-  if (!o.label) return '(no label)';
-  return labelText({ label: o.label, score: o.predicted ? o.score : undefined });
-}
-
 function renderBoxes() {
   const ul = $('boxes');
   const objs = state.doc?.objects ?? [];
@@ -270,15 +255,7 @@ function renderRecent() {
 
 // ---- type-ahead -----------------------------------------------------------------------------
 function matches(q) {
-  const words = q.toLowerCase().split(/[\s_·]+/).filter(Boolean);
-  if (words.length === 0) return state.labels;
-  const exact = state.labels.filter((l) => l.label === q.toLowerCase());
-  const rest = state.labels.filter((l) => {
-    const hay = `${l.label} ${l.description}`.toLowerCase().replace(/[^a-z0-9 ]/g, ' ');
-    const compact = hay.replace(/ /g, '');
-    return l.label !== q.toLowerCase() && words.every((w) => hay.includes(w) || compact.includes(w));
-  });
-  return [...exact, ...rest];
+  return matchLabels(state.labels, q);
 }
 
 function renderSuggestions() {
@@ -348,17 +325,12 @@ function fit() {
   resize();
   if (!state.doc) return;
   const r = canvas.getBoundingClientRect();
-  const z = Math.min(r.width / state.doc.width, r.height / state.doc.height);
-  state.view = { zoom: z, x: (r.width - state.doc.width * z) / 2, y: (r.height - state.doc.height * z) / 2 };
+  state.view = fitView(state.doc.width, state.doc.height, r.width, r.height);
   draw();
 }
 
 function zoomAt(factor, cx, cy) {
-  const v = state.view;
-  const z = Math.max(0.05, Math.min(20, v.zoom * factor));
-  v.x = cx - ((cx - v.x) * z) / v.zoom;
-  v.y = cy - ((cy - v.y) * z) / v.zoom;
-  v.zoom = z;
+  state.view = zoomView(state.view, factor, cx, cy);
   draw();
 }
 
@@ -373,120 +345,24 @@ function point(e) {
   return { x: e.clientX - r.left, y: e.clientY - r.top };
 }
 
-function toImage(p) {
-  const v = state.view;
-  return { x: (p.x - v.x) / v.zoom, y: (p.y - v.y) / v.zoom };
-}
-
-function clampBox(b) {
-  const W = state.doc.width;
-  const H = state.doc.height;
-  let [x, y, w, h] = b;
-  x = Math.max(0, Math.min(W - 1, x));
-  y = Math.max(0, Math.min(H - 1, y));
-  w = Math.max(1, Math.min(W - x, w));
-  h = Math.max(1, Math.min(H - y, h));
-  return [x, y, w, h];
+/** The doc's box kept inside its image. */
+function clamp(b) {
+  return clampBox(b, state.doc.width, state.doc.height);
 }
 
 // ---- drawing --------------------------------------------------------------------------------
-function handles(b) {
-  const [x, y, w, h] = b;
-  return [
-    ['nw', x, y], ['n', x + w / 2, y], ['ne', x + w, y], ['e', x + w, y + h / 2],
-    ['se', x + w, y + h], ['s', x + w / 2, y + h], ['sw', x, y + h], ['w', x, y + h / 2],
-  ];
-}
-
-/** True for a colour (#rrggbb) light enough to carry dark text. */
-function bright(hex) {
-  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255);
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.55;
-}
-
 function draw() {
-  const dpr = window.devicePixelRatio || 1;
-  ctx.setTransform(1, 0, 0, 1, 0, 0);
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
-  if (!state.doc || !state.image) return;
-  const v = state.view;
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.imageSmoothingEnabled = v.zoom < 2;
-  ctx.drawImage(state.image, v.x, v.y, state.doc.width * v.zoom, state.doc.height * v.zoom);
-  ctx.font = '600 12px system-ui, "DejaVu Sans", Arial, sans-serif';
-  ctx.textBaseline = 'bottom';
-  const objs = state.doc.objects;
-  const boxes = state.drag?.kind === 'new' ? [...objs, { label: '', bbox: state.drag.box, fresh: true }] : objs;
-  boxes.forEach((o, i) => {
-    const [x, y, w, h] = o.bbox;
-    const sx = v.x + x * v.zoom;
-    const sy = v.y + y * v.zoom;
-    const sw = w * v.zoom;
-    const sh = h * v.zoom;
-    const colour = o.label ? colourOf({ label: o.label }) : '#ffffff';
-    const sel = i === state.selected;
-    ctx.setLineDash(o.predicted || o.fresh ? [6, 4] : []);
-    ctx.lineWidth = sel ? 3 : 2;
-    ctx.strokeStyle = 'rgba(0,0,0,0.5)';
-    ctx.strokeRect(sx - 1, sy - 1, sw + 2, sh + 2);
-    ctx.strokeStyle = colour;
-    ctx.strokeRect(sx, sy, sw, sh);
-    ctx.setLineDash([]);
-    if (o.difficult) {
-      ctx.fillStyle = 'rgba(255,255,255,0.12)';
-      ctx.fillRect(sx, sy, sw, sh);
-    }
-    if (!o.fresh) {
-      const text = `${describe(o)}${o.difficult ? ' (difficult)' : ''}`;
-      const tw = ctx.measureText(text).width + 8;
-      const ty = sy > 18 ? sy - 16 : sy;
-      const tx = Math.max(0, Math.min(sx, canvas.width / dpr - tw));
-      // A tab in the box's colour, its text dark or light by the colour's brightness.
-      ctx.globalAlpha = o.predicted ? 0.75 : 0.9;
-      ctx.fillStyle = colour;
-      ctx.fillRect(tx, ty, tw, 16);
-      ctx.globalAlpha = 1;
-      ctx.fillStyle = bright(colour) ? '#111111' : '#ffffff';
-      ctx.fillText(text, tx + 4, ty + 15);
-    }
-    if (sel) {
-      ctx.fillStyle = '#ffffff';
-      ctx.strokeStyle = '#000000';
-      ctx.lineWidth = 1;
-      for (const [, hx, hy] of handles([sx, sy, sw, sh])) {
-        ctx.fillRect(hx - HANDLE / 2, hy - HANDLE / 2, HANDLE, HANDLE);
-        ctx.strokeRect(hx - HANDLE / 2, hy - HANDLE / 2, HANDLE, HANDLE);
-      }
-    }
+  drawScreenshot(ctx, {
+    doc: state.doc,
+    image: state.image,
+    view: state.view,
+    selected: state.selected,
+    drawing: state.drag?.kind === 'new' ? state.drag.box : null,
+    dpr: window.devicePixelRatio || 1,
   });
 }
 
 // ---- mouse ----------------------------------------------------------------------------------
-function handleAt(p) {
-  const o = state.doc?.objects[state.selected];
-  if (!o) return null;
-  const v = state.view;
-  const [x, y, w, h] = o.bbox;
-  for (const [name, hx, hy] of handles([v.x + x * v.zoom, v.y + y * v.zoom, w * v.zoom, h * v.zoom])) {
-    if (Math.abs(p.x - hx) <= HANDLE && Math.abs(p.y - hy) <= HANDLE) return name;
-  }
-  return null;
-}
-
-/** The smallest box under an image point (the one you can see the whole of). */
-function boxAt(ip) {
-  let best = -1;
-  let area = Infinity;
-  (state.doc?.objects ?? []).forEach((o, i) => {
-    const [x, y, w, h] = o.bbox;
-    if (ip.x >= x && ip.x <= x + w && ip.y >= y && ip.y <= y + h && w * h < area) {
-      best = i;
-      area = w * h;
-    }
-  });
-  return best;
-}
-
 function setMode(m) {
   state.mode = m;
   canvas.dataset.mode = m;
@@ -497,17 +373,18 @@ canvas.addEventListener('mousedown', (e) => {
   if (!state.doc || e.button !== 0) return;
   canvas.focus();
   const p = point(e);
-  const ip = toImage(p);
+  const ip = toImage(p, state.view);
   if (state.mode === 'draw') {
     state.drag = { kind: 'new', start: ip, box: [ip.x, ip.y, 0, 0] };
     return;
   }
-  const h = handleAt(p);
+  const sel = state.doc.objects[state.selected];
+  const h = sel ? handleAt(p, sel.bbox, state.view) : null;
   if (h) {
     state.drag = { kind: 'resize', handle: h, start: ip, orig: [...state.doc.objects[state.selected].bbox] };
     return;
   }
-  const i = boxAt(ip);
+  const i = boxAt(ip, state.doc.objects);
   if (i >= 0) {
     select(i);
     state.drag = { kind: 'move', start: ip, orig: [...state.doc.objects[i].bbox] };
@@ -521,36 +398,16 @@ window.addEventListener('mousemove', (e) => {
   const d = state.drag;
   if (!d || !state.doc) return;
   const p = point(e);
-  const ip = toImage(p);
+  const ip = toImage(p, state.view);
   const W = state.doc.width;
   const H = state.doc.height;
-  if (d.kind === 'pan') {
-    state.view.x = d.orig.x + p.x - d.start.x;
-    state.view.y = d.orig.y + p.y - d.start.y;
-  } else if (d.kind === 'new') {
-    const x0 = Math.max(0, Math.min(W, d.start.x));
-    const y0 = Math.max(0, Math.min(H, d.start.y));
-    const x1 = Math.max(0, Math.min(W, ip.x));
-    const y1 = Math.max(0, Math.min(H, ip.y));
-    d.box = [Math.min(x0, x1), Math.min(y0, y1), Math.abs(x1 - x0), Math.abs(y1 - y0)];
-  } else {
+  if (d.kind === 'pan') state.view = panView(d.orig, d.start, p);
+  else if (d.kind === 'new') d.box = dragBox(d.start, ip, W, H);
+  else {
     const o = state.doc.objects[state.selected];
     const dx = ip.x - d.start.x;
     const dy = ip.y - d.start.y;
-    let [x, y, w, h] = d.orig;
-    if (d.kind === 'move') {
-      x = Math.max(0, Math.min(W - w, x + dx));
-      y = Math.max(0, Math.min(H - h, y + dy));
-    } else {
-      let x1 = x + w;
-      let y1 = y + h;
-      if (d.handle.includes('w')) x = Math.min(x1 - 1, x + dx);
-      if (d.handle.includes('e')) x1 = Math.max(x + 1, x1 + dx);
-      if (d.handle.includes('n')) y = Math.min(y1 - 1, y + dy);
-      if (d.handle.includes('s')) y1 = Math.max(y + 1, y1 + dy);
-      [x, y, w, h] = clampBox([x, y, x1 - x, y1 - y]);
-    }
-    o.bbox = [x, y, w, h];
+    o.bbox = d.kind === 'move' ? moveBox(d.orig, dx, dy, W, H) : resizeBox(d.orig, d.handle, dx, dy, W, H);
     d.changed = true;
   }
   draw();
@@ -562,12 +419,12 @@ window.addEventListener('mouseup', () => {
   if (!d || !state.doc) return;
   if (d.kind === 'new') {
     setMode('select');
-    const [x, y, w, h] = d.box.map((v) => Math.round(v));
-    if (w < MIN_BOX || h < MIN_BOX) {
+    const bbox = finishBox(d.box, state.doc.width, state.doc.height);
+    if (!bbox) {
       draw();
       return;
     }
-    state.doc.objects.push({ label: '', bbox: clampBox([x, y, w, h]), difficult: false });
+    state.doc.objects.push({ label: '', bbox, difficult: false });
     select(state.doc.objects.length - 1);
     edited(null);
     input.value = '';
@@ -578,7 +435,7 @@ window.addEventListener('mouseup', () => {
   }
   if ((d.kind === 'move' || d.kind === 'resize') && d.changed) {
     const o = state.doc.objects[state.selected];
-    o.bbox = clampBox(o.bbox.map((v) => Math.round(v)));
+    o.bbox = clamp(o.bbox.map((v) => Math.round(v)));
     edited(o);
   }
 });
@@ -679,65 +536,6 @@ window.addEventListener('hashchange', () => {
 });
 
 // ---- retrain --------------------------------------------------------------------------------
-let polling = 0;
-
-function figures(f) {
-  if (!f) return 'none';
-  if ('anyAP50' in f) return `AP ${f.anyAP50.toFixed(3)}${f.crossValidated ? ' (cross-validated)' : ''}`;
-  return `${(f.accuracy * 100).toFixed(1)}%`;
-}
-
-function renderRetrain(s) {
-  const btn = $('retrain-btn');
-  btn.disabled = s.state === 'running';
-  const el = $('retrain-status');
-  el.dataset.state = s.state;
-  if (s.state === 'running') {
-    const parts = [`Retraining${s.task ? ` ${s.task}` : ': extracting and splitting'}`];
-    if (s.epoch) parts.push(`epoch ${s.epoch}/${s.epochs}`);
-    if (s.secondsLeft !== undefined) parts.push(`about ${s.secondsLeft} s left for this task`);
-    parts.push(`${Math.round(s.elapsedSeconds ?? 0)} s so far`);
-    el.textContent = parts.join(' · ');
-  } else if (s.state === 'done') {
-    const x = s.result?.extract;
-    const used = x ? ` It used ${x.screenshots} new screenshot${x.screenshots === 1 ? '' : 's'} (${x.crops} crops)${x.errors?.length ? `; ${x.errors.length} not used (first: ${x.errors[0].reason})` : ''}.` : '';
-    el.textContent = `Retrain finished in ${Math.round(s.elapsedSeconds ?? 0)} s.${used} The agent uses the installed models at once.`;
-  }
-  else if (s.state === 'failed') el.textContent = `Retrain failed: ${s.error}`;
-  else el.textContent = 'Retrain extracts the labelled screenshots (they move to raw/processed), re-splits, trains and installs models that are at least as good.';
-  const tasks = s.result?.tasks ?? [];
-  $('retrain-result').hidden = tasks.length === 0;
-  $('retrain-result').tBodies[0].replaceChildren(
-    ...tasks.map((t) => {
-      const tr = document.createElement('tr');
-      tr.dataset.task = t.task;
-      for (const text of [t.task, figures(t.new), figures(t.old), t.installed ? 'installed' : 'kept']) {
-        const td = document.createElement('td');
-        td.textContent = text;
-        tr.append(td);
-      }
-      tr.title = t.reason;
-      return tr;
-    }),
-  );
-  $('retrain-log').textContent = (s.log ?? []).join('\n');
-}
-
-async function pollRetrain() {
-  clearTimeout(polling);
-  const r = await api('/api/retrain');
-  if (!r.ok) {
-    $('retrain').hidden = r.status === 404;
-    return;
-  }
-  renderRetrain(r.body);
-  if (r.body.state === 'running') polling = setTimeout(pollRetrain, 500);
-  else if (r.body.finishedAt && r.body.finishedAt !== state.lastRetrain) {
-    if (state.lastRetrain !== undefined) void afterRetrain();
-    state.lastRetrain = r.body.finishedAt;
-  }
-}
-
 /** Retrain moved the screenshots it used to raw/processed: the list and the open one follow. */
 async function afterRetrain() {
   await loadList();
@@ -753,26 +551,20 @@ async function afterRetrain() {
   }
 }
 
-$('retrain-btn').addEventListener('click', async () => {
-  if (state.dirty && !window.confirm('This screenshot has unsaved changes, which retrain would not see. Retrain anyway?')) return;
-  const r = await api('/api/retrain', { method: 'POST' });
-  if (!r.ok) banner(`Retrain not started: ${r.body?.error ?? r.status}`);
-  state.lastRetrain ??= null;
-  void pollRetrain();
-});
+const retrain = initRetrain({ isDirty: () => state.dirty, banner, afterRetrain });
 
 // ---- start ----------------------------------------------------------------------------------
 async function start() {
   setMode('select');
   canvas.tabIndex = 0;
-  const l = await api('/api/labels');
+  const l = await listLabels();
   state.labels = l.ok ? l.body.labels : [];
   renderRecent();
   await loadList();
   const wanted = decodeURIComponent(location.hash.slice(1));
   const first = state.shots.find((s) => s.file === wanted) ?? state.shots[0];
   if (first) await open(first.file);
-  await pollRetrain();
+  await retrain.poll();
   document.body.dataset.ready = 'true';
 }
 

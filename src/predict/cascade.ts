@@ -2,7 +2,7 @@
 // animal for Toons. One batch per model per frame; every tensor is disposed before the frame is done.
 import type { Tensor } from '@tensorflow/tfjs';
 import { tf } from '../engine/index.ts';
-import { bboxIou, cropImage } from '../image.ts';
+import { cropImage } from '../image.ts';
 import type { Box, RgbImage } from '../image.ts';
 import { interpretOutput, outputRows, predictRows } from '../model/classify.ts';
 import { resizeRgbToFloat } from '../detect/resize.ts';
@@ -22,6 +22,8 @@ export interface LiveDetection {
   fineScore?: number;
   /** P(label) from the binary classifier, when it ran. */
   kindScore?: number;
+  /** The character's track id: the same while it stays in view (live frames only). */
+  track?: number;
 }
 
 export interface CascadeModels {
@@ -177,64 +179,4 @@ function round(x: number): number {
 export function fineLabel(d: LiveDetection): string {
   if (d.label === 'cog') return d.suit && d.name ? `cog_${d.suit}_${d.name}` : 'cog';
   return d.animal ? `toon_${d.animal}` : 'toon';
-}
-
-
-/**
- * Fine labels carried from frame to frame: a detection whose box overlaps (IoU >= minIou) a box of the
- * previous frame with the same detector label keeps that box's classification for up to `maxAge`
- * frames, then is classified afresh. Entities that stand still or walk slowly are classified every
- * (maxAge + 1)th frame instead of every frame; new or fast-moving boxes are classified at once.
- * `maxAge` 0 classifies every box of every frame.
- */
-export class LabelCache {
-  private prev: { det: LiveDetection; coarse: string; age: number }[] = [];
-
-  constructor(
-    readonly maxAge = 4,
-    readonly minIou = 0.7,
-  ) {}
-
-  clear(): void {
-    this.prev = [];
-  }
-
-  /** Classifies `dets` (reusing what it can); `reused` counts the detections that were not re-run. */
-  async classify(img: RgbImage, dets: readonly LiveDetection[], models: CascadeModels): Promise<{ detections: LiveDetection[]; reused: number }> {
-    if (!models.binary && !models.suit && !models.name && !models.animal) {
-      this.prev = [];
-      return { detections: dets.map((d) => ({ ...d })), reused: 0 };
-    }
-    if (this.maxAge <= 0) return { detections: await classifyDetections(img, dets, models), reused: 0 };
-    const out: LiveDetection[] = new Array(dets.length);
-    const ages: number[] = new Array(dets.length).fill(0);
-    const fresh: number[] = [];
-    const taken = new Set<number>();
-    dets.forEach((d, i) => {
-      let best = -1;
-      let bestIou = this.minIou;
-      this.prev.forEach((p, j) => {
-        if (taken.has(j) || p.age >= this.maxAge || p.coarse !== d.label) return;
-        const v = bboxIou(d.bbox, p.det.bbox);
-        if (v >= bestIou) {
-          bestIou = v;
-          best = j;
-        }
-      });
-      if (best < 0) {
-        fresh.push(i);
-        return;
-      }
-      taken.add(best);
-      const p = this.prev[best]!.det;
-      out[i] = { ...p, bbox: d.bbox, score: d.score };
-      ages[i] = this.prev[best]!.age + 1;
-    });
-    if (fresh.length > 0) {
-      const done = await classifyDetections(img, fresh.map((i) => dets[i]!), models);
-      fresh.forEach((i, k) => (out[i] = done[k]!));
-    }
-    this.prev = out.map((d, i) => ({ det: d, coarse: dets[i]!.label, age: ages[i]! }));
-    return { detections: out, reused: dets.length - fresh.length };
-  }
 }

@@ -1,4 +1,4 @@
-// The agent's models: one folder per task under models/ (models/<task>/ with model.json + metadata.json),
+// The models the cascade runs: one folder per task under models/ (models/<task>/ with model.json + metadata.json),
 // falling back to models/demo/<task>/ for tasks the player has not trained. Hot reload: a chokidar
 // watcher sees a folder replaced (retrain installs by rename), loads the new model beside the old one,
 // and the agent swaps it in between two frames; a model that does not load is refused and the old one
@@ -8,8 +8,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { watch, type FSWatcher } from 'chokidar';
 import { loadDetector, type Detector } from '../detect/index.ts';
-import { disposeLoaded, loadModelFolder, ONNX_FILE, type LoadedModel } from '../model/folder.ts';
-import type { Task } from '../taxonomy.ts';
+import { ONNX_FILE, type LoadedModel } from '../model/folder.ts';
+import { loadClassifier, type Classifier } from './classifier.ts';
+import type { ClassifierTask, Task } from '../taxonomy.ts';
 import { TASKS } from '../taxonomy.ts';
 import { initEngine, initInference } from '../engine/index.ts';
 
@@ -19,9 +20,9 @@ export const PACKAGE_DEMO_MODELS = fileURLToPath(new URL('../../models/demo/', i
 /** The folder beside `detector/` in models/demo/ that holds the detector of synthetic scenes. */
 export const SYNTHETIC_DETECTOR = 'detector-synthetic';
 
-export type ClassifierSlotTask = Exclude<Task, 'detector'>;
+export type ClassifierSlotTask = ClassifierTask;
 
-export type Slot = { task: 'detector'; dir: string; origin: Origin; loaded: Detector } | { task: ClassifierSlotTask; dir: string; origin: Origin; loaded: LoadedModel };
+export type Slot = { task: 'detector'; dir: string; origin: Origin; loaded: Detector } | { task: ClassifierSlotTask; dir: string; origin: Origin; loaded: Classifier };
 export type Origin = 'player' | 'demo';
 
 export interface ModelInfo {
@@ -90,13 +91,12 @@ function fingerprint(dir: string): string {
 
 async function loadSlot(task: Task, dir: string, origin: Origin): Promise<Slot> {
   if (task === 'detector') return { task, dir, origin, loaded: await loadDetector(dir) };
-  return { task, dir, origin, loaded: await loadModelFolder(dir, task) };
+  return { task, dir, origin, loaded: await loadClassifier(dir, task) };
 }
 
 function disposeSlot(slot: Slot): void {
   try {
-    if (slot.task === 'detector') slot.loaded.dispose();
-    else disposeLoaded(slot.loaded);
+    slot.loaded.dispose();
   } catch {
     /* already disposed */
   }
@@ -255,7 +255,7 @@ export class ModelSet {
     return swapped;
   }
 
-  classifier(task: ClassifierSlotTask): LoadedModel | undefined {
+  classifier(task: ClassifierSlotTask): Classifier | undefined {
     const s = this.slots.get(task);
     return s && s.task !== 'detector' ? s.loaded : undefined;
   }

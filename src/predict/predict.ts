@@ -2,7 +2,7 @@
 // the labelling page. The same Pipeline as the live loop (label reuse off: every file is new).
 import type { Box, RgbImage } from '../image.ts';
 import { readImage } from '../image.ts';
-import { Pipeline } from './index.ts';
+import { Pipeline } from './pipeline.ts';
 import { bboxToBox, fineLabel, type LiveDetection } from './cascade.ts';
 import path from 'node:path';
 import type { DetectorScene } from '../detect/evaluate.ts';
@@ -19,7 +19,7 @@ export interface Prediction {
 export async function loadPredictor(dir = 'models', opts: { packageDemo?: boolean } = {}): Promise<Pipeline> {
   const models = new ModelSet({ dir, watch: false, packageDemo: opts.packageDemo });
   await models.loadAll();
-  return new Pipeline(models, { detector: 'model', labelReuse: 0 });
+  return new Pipeline(models, { detector: 'model', track: false });
 }
 
 /**

@@ -153,11 +153,6 @@ export function overlayBounds(game: Rect, displays: readonly DisplayInfo[], coor
   return { x: x0, y: y0, width: Math.max(1, x1 - x0), height: Math.max(1, y1 - y0) };
 }
 
-/** The agent's addresses: the page and the WebSocket. */
-export function agentUrls(port: number, host = '127.0.0.1'): { origin: string; page: string; ws: string } {
-  const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  return { origin: `http://${h}:${port}`, page: `http://${h}:${port}/overlay`, ws: `ws://${h}:${port}/` };
-}
 
 /**
  * The navigation and request guard: only the agent's own page and files (http) and its WebSocket

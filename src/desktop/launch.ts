@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { OVERLAY_DIR } from './http.ts';
+import { OVERLAY_DIR } from '../publish/pages.ts';
 
 /** The Electron entry of the overlay. */
 export const ELECTRON_MAIN = path.join(OVERLAY_DIR, 'electron', 'main.cjs');

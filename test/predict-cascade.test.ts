@@ -3,8 +3,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { classifyDetections, fineLabel, bboxToBox, LabelCache, type LiveDetection } from '../src/agent/cascade.ts';
-import { ModelSet } from '../src/agent/models.ts';
+import { classifyDetections, fineLabel, bboxToBox, type LiveDetection } from '../src/predict/cascade.ts';
+import { TrackedLabels } from '../src/predict/tracked.ts';
+import { ModelSet } from '../src/predict/models.ts';
 import { saveCapture } from '../src/agent/screenshot.ts';
 import { readVoc } from '../src/dataset/voc.ts';
 import { initEngine, tf } from '../src/engine/index.ts';
@@ -82,7 +83,7 @@ describe('cascade', () => {
     assert.notEqual(again.file, saved.file, 'never overwrites');
   });
 
-  it('carries fine labels over while a box stays put, re-classifies it every maxAge + 1 frames or when it moves', async () => {
+  it('keeps each tracked character\'s fine labels, computes them again after refreshFrames or when the character is new', async () => {
     const scene = await writeScene(dir, 'still', { width: 320, height: 240 }, 11);
     const dets: LiveDetection[] = scene.objects.map((o) => ({
       bbox: [o.box.xmin, o.box.ymin, o.box.xmax - o.box.xmin, o.box.ymax - o.box.ymin],
@@ -90,17 +91,21 @@ describe('cascade', () => {
       score: 0.9,
     }));
     const m = { binary: models.classifier('binary'), suit: models.classifier('suit'), name: models.classifier('name'), animal: models.classifier('animal') };
-    const cache = new LabelCache(2);
-    const f1 = await cache.classify(scene.image, dets, m);
+    const tracked = new TrackedLabels({ refreshFrames: 2, unsureScore: 0 });
+    const f1 = await tracked.classify(scene.image, dets, m);
     assert.equal(f1.reused, 0);
-    const f2 = await cache.classify(scene.image, dets, m);
+    const ids = f1.detections.map((d) => d.track);
+    assert.equal(new Set(ids).size, dets.length, 'one track per character');
+    const f2 = await tracked.classify(scene.image, dets, m);
     assert.equal(f2.reused, dets.length);
-    assert.deepEqual(f2.detections, f1.detections, 'same labels carried');
-    assert.equal((await cache.classify(scene.image, dets, m)).reused, dets.length);
-    assert.equal((await cache.classify(scene.image, dets, m)).reused, 0, 'classified again after maxAge frames');
-    const moved = dets.map((d, i) => (i === 0 ? { ...d, bbox: [d.bbox[0] + d.bbox[2], d.bbox[1], d.bbox[2], d.bbox[3]] as LiveDetection['bbox'] } : d));
-    const f5 = await cache.classify(scene.image, moved, m);
-    assert.equal(f5.reused, dets.length - 1, 'the moved box is classified afresh');
-    assert.equal((await new LabelCache(0).classify(scene.image, dets, m)).reused, 0);
+    assert.deepEqual(f2.detections, f1.detections, 'same labels and track ids carried');
+    assert.equal((await tracked.classify(scene.image, dets, m)).reused, dets.length);
+    assert.equal((await tracked.classify(scene.image, dets, m)).reused, 0, 'classified again after refreshFrames frames');
+    const moved = dets.map((d, i) => (i === 0 ? { ...d, bbox: [d.bbox[0] + d.bbox[2] * 1.5, d.bbox[1], d.bbox[2], d.bbox[3]] as LiveDetection['bbox'] } : d));
+    const f5 = await tracked.classify(scene.image, moved, m);
+    assert.equal(f5.reused, dets.length - 1, 'a box that jumped away is a new character, classified afresh');
+    assert.notEqual(f5.detections[0]!.track, ids[0], 'with a new track id');
+    assert.deepEqual(f5.detections.slice(1).map((d) => d.track), ids.slice(1), 'the others keep theirs');
+    assert.equal((await new TrackedLabels({ refreshFrames: 0 }).classify(scene.image, dets, m)).reused, 0);
   });
 });
