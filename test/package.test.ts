@@ -62,7 +62,8 @@ test('npm pack: the built package holds what runs and nothing else, and runs fro
     );
     assert.deepEqual(unwanted, [], 'nothing the product does not run');
     const size = report.files.reduce((n, f) => n + f.size, 0);
-    assert.ok(size < 20 * 1024 * 1024, `unpacked ${(size / 1048576).toFixed(1)} MB`);
+    // 21 MB: the game readers and the renderer (dist/game, dist/render) took the package just over 20
+    assert.ok(size < 21 * 1024 * 1024, `unpacked ${(size / 1048576).toFixed(1)} MB`);
 
     // Unpacked alone: bin/toonvision.js finds no src/ and runs dist/ with plain Node.
     const tgz = path.join(t.dir, report.filename);

@@ -31,7 +31,13 @@ test('render: a missing asset folder, and one without characters, are one clear 
     r = await runCli(['render', '--assets', empty, '--out', path.join(tmp.dir, 'out'), '--count', '1']);
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
-    assert.match(r.stderr, /empty: no Cog or Toon can be built from these asset folders/);
+    assert.match(r.stderr, /empty: holds no phase_\* folders/);
+    const bare = path.join(tmp.dir, 'bare');
+    await mkdir(path.join(bare, 'phase_3'), { recursive: true });
+    r = await runCli(['render', '--assets', bare, '--out', path.join(tmp.dir, 'out'), '--count', '1']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /bare: no Cog or Toon can be built from these asset folders/);
     assert.equal(existsSync(path.join(tmp.dir, 'out')), false, 'nothing written');
     r = await runCli(['render', '--assets', empty, '--out', path.join(tmp.dir, 'out'), '--width', '10']);
     assert.equal(r.code, 2, 'bad usage');

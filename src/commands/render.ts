@@ -3,6 +3,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
+import { ToonVisionError } from '../errors.ts';
 import { ChromiumMissingError } from '../render/browser.ts';
 import { cachedSource } from '../render/characters.ts';
 import { NoCharactersError, openGameCharacters } from '../render/game-source.ts';
@@ -65,6 +66,7 @@ interrupted scene (image without .xml) is finished first. Needs Chromium (softwa
         source = await openGameCharacters(assets, { log });
       } catch (err) {
         if (err instanceof NoCharactersError) throw new RunError(err.message);
+        if (err instanceof ToonVisionError) throw err;
         throw new RunError(`${assets.join(', ')}: ${(err as Error).message.split('\n')[0]}`);
       }
       const tty = Boolean(process.stderr.isTTY);
