@@ -3,7 +3,7 @@
 // `npm run build` does that). The installed package runs dist/ with plain Node (bin/toonvision.js),
 // starting faster than through tsx and needing no TypeScript at run time; a checkout runs src/.
 // Written to dist.partial-<pid>/ and renamed into place when complete.
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -32,6 +32,12 @@ export async function buildDist(out = DIST): Promise<{ files: number; dir: strin
       const target = path.join(tmp, rel.replace(/\.ts$/, '.js'));
       await mkdir(path.dirname(target), { recursive: true });
       await writeFile(target, res.outputText);
+    }
+    // files the code reads beside itself (the render page's HTML and script) are copied as they are
+    for (const e of entries.filter((e) => e.isFile() && !e.name.endsWith('.ts'))) {
+      const rel = path.relative(SRC, path.join(e.parentPath, e.name));
+      await mkdir(path.dirname(path.join(tmp, rel)), { recursive: true });
+      await copyFile(path.join(SRC, rel), path.join(tmp, rel));
     }
     await rm(out, { recursive: true, force: true });
     await rename(tmp, out);

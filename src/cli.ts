@@ -17,6 +17,7 @@ import * as label from './commands/label.ts';
 import * as nametags from './commands/nametags.ts';
 import * as overlay from './commands/overlay.ts';
 import * as predict from './commands/predict.ts';
+import * as render from './commands/render.ts';
 import * as synth from './commands/synth.ts';
 import * as train from './commands/train.ts';
 
@@ -27,7 +28,7 @@ export function buildProgram(): Command {
     .description('Sees ToonTown: finds and classifies Toons and Cogs, trains its models from your screenshots.')
     .version(version)
     .showHelpAfterError('(run with --help for usage)');
-  for (const mod of [doctor, synth, dataset, train, classify, importKeras, exportOnnx, explain, detect, predict, nametags, agent, capture, label, overlay, bench, characters]) {
+  for (const mod of [doctor, synth, render, dataset, train, classify, importKeras, exportOnnx, explain, detect, predict, nametags, agent, capture, label, overlay, bench, characters]) {
     mod.register(program);
   }
   return program;

@@ -12,6 +12,7 @@ import { runNametagBench } from '../bench/nametags.ts';
 import { ModelSet } from '../predict/models.ts';
 import { openTagReader, READERS, type ReaderKind } from '../nametag/read.ts';
 import path from 'node:path';
+import { REALISM_TARGET, runRealismBench } from '../bench/realism.ts';
 import { existsSync } from 'node:fs';
 import { initEngine } from '../engine/index.ts';
 import { RETRAIN_SYNTHETIC_DEFAULT, RETRAIN_TASKS } from '../train/retrain.ts';
@@ -198,6 +199,37 @@ and evaluates it on every crop of the test scenes. Targets: binary 99.5%, suit 9
             `trained in ${t.trainSeconds.toFixed(0)} s (${t.withinBudget ? 'within' : 'OVER'} ${r.budgetSeconds / 60} min)\n`,
         );
       }
+    });
+
+  bench
+    .command('realism')
+    .description("how real scenes look: a Toon/Cog judge trained only on real screenshots (the article's binary model) scores their crops")
+    .requiredOption('--dir <DIR[,DIR...]>', 'labelled scenes (image + VOC .xml), e.g. the output of toonvision render')
+    .requiredOption('--judge <FILE|DIR>', "the judge: a Keras .keras/.h5 binary model (imported into a temporary folder) or a binary model folder")
+    .option('--limit <N>', 'score only the first N scenes', parsePositiveInt('--limit'))
+    .option('--json', 'print one JSON document')
+    .addHelpText('after', `
+Crops are cut as 'extract' cuts them (each box as labelled; difficult objects left out) and classified
+Toon or Cog by the judge, which is only run, never trained. Target on rendered scenes: ${REALISM_TARGET * 100}% (the
+article's model gets 93% on real crops). JSON: {"dirs", "judge", "screenshots", "crops", "accuracy",
+"target", "met", "cog": {"crops", "correct", "accuracy"}, "toon": {...}, "bySize": {"small" (< 60 px
+high), "medium", "large" (>= 150 px)}, "byLabel": {label: {...}}, "difficult", "unlabelled", "errors",
+"msPerCrop"}.`)
+    .action(async (opts: { dir: string; judge: string; limit?: number; json?: boolean }) => {
+      const dirs = opts.dir.split(',').map((d) => d.trim()).filter(Boolean);
+      for (const d of dirs) if (!existsSync(d)) throw new RunError(`${d}: no such folder`);
+      if (!existsSync(opts.judge)) throw new RunError(`${opts.judge}: no such judge model`);
+      const quiet = opts.json === true && !process.stderr.isTTY;
+      const r = await runRealismBench({ dirs, judge: opts.judge, ...(opts.limit ? { limit: opts.limit } : {}), onScreenshot: (done, total) => {
+        if (!quiet && (done % 50 === 0 || done === total)) log(`bench realism: ${done}/${total} scenes`);
+      } });
+      if (opts.json) return printJson(r);
+      const pct = (t: { accuracy: number | null; crops: number }) => (t.accuracy === null ? '-' : `${(t.accuracy * 100).toFixed(1)}% of ${t.crops}`);
+      process.stdout.write(
+        `judge ${opts.judge} on ${r.crops} crops of ${r.screenshots} scenes: ${pct(r)} (target ${r.target * 100}%: ${r.met ? 'met' : 'NOT met'})\n` +
+          `cog ${pct(r.cog)}, toon ${pct(r.toon)}; small ${pct(r.bySize.small)}, medium ${pct(r.bySize.medium)}, large ${pct(r.bySize.large)}\n`,
+      );
+      for (const e of r.errors) log(`bench realism: ${e.file}: ${e.reason}`);
     });
 
   bench

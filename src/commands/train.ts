@@ -1,5 +1,6 @@
 // `toonvision train | evaluate | retrain | demo-models`: the training module (src/train/).
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_ROOT, SPLITS } from '../dataset/layout.ts';
 import type { Split } from '../dataset/layout.ts';
@@ -209,6 +210,7 @@ export function registerRetrain(program: Command): void {
     .option('--detector-seconds <s>', 'time budget for the detector', parsePositiveInt('--detector-seconds'), 300)
     .option('--synthetic <n>', 'synthetic street scenes learnt together with your captures (made once into <root>/synthetic/; 0: none)', parseIntOption('--synthetic'), RETRAIN_SYNTHETIC_DEFAULT)
     .option('--cog-heads <dir>', 'real Cog head renders (cog_<suit>_<name>.png) that the synthetic Cogs wear')
+    .option('--renders <dirs>', 'comma-separated folders of scenes rendered from the game\'s own models (toonvision render --assets on your installation): their crops are learnt from beside the synthetic ones', (v: string) => v.split(',').filter(Boolean))
     .option('--json', 'print one JSON document')
     .option('--progress-json', 'progress on stderr as JSON lines: {"phase","task"?,"epoch"?,"epochs"?,"step"?,"total"?,"secondsLeft"?,"installed"?,"message"} (see docs/training.md)')
     .addHelpText('after', `
@@ -226,8 +228,9 @@ screenshots and why it was installed or kept ("message"); JSON adds "judgement":
 "screenshots", "boxes", "known", "perFold", "margin", "spread", "perClass"}. A task that fails is
 reported and leaves its installed model alone; the exit code is then 1. A task with no model at all
 is trained from scratch on your split (the fast preset).`)
-    .action(async (opts: { root: string; tasks: Task[]; models: string; epochs?: number; seed?: number; detectorSeconds: number; synthetic: number; cogHeads?: string; json?: boolean; progressJson?: boolean }) => {
-      const res = await retrain({ root: opts.root, tasks: opts.tasks, models: opts.models, epochs: opts.epochs, seed: opts.seed, detectorSeconds: opts.detectorSeconds, synthetic: opts.synthetic, cogHeads: opts.cogHeads, progress: makeProgress({ json: opts.progressJson }) });
+    .action(async (opts: { root: string; tasks: Task[]; models: string; epochs?: number; seed?: number; detectorSeconds: number; synthetic: number; cogHeads?: string; renders?: string[]; json?: boolean; progressJson?: boolean }) => {
+      for (const d of opts.renders ?? []) if (!existsSync(d)) throw new RunError(`${d}: no such renders folder`);
+      const res = await retrain({ root: opts.root, tasks: opts.tasks, models: opts.models, epochs: opts.epochs, seed: opts.seed, detectorSeconds: opts.detectorSeconds, synthetic: opts.synthetic, cogHeads: opts.cogHeads, renders: opts.renders, progress: makeProgress({ json: opts.progressJson }) });
       if (opts.json) printJson(res);
       else {
         for (const t of res.tasks) {
@@ -253,9 +256,12 @@ is trained from scratch on your split (the fast preset).`)
     .option('--cog-heads <dir>', 'real Cog head renders (cog_<suit>_<name>.png) that the synthetic Cogs wear')
     .option('--real <dirs>', 'comma-separated folders of labelled real screenshots whose crops join the classifiers\' training (with the detector task, the pretrained detector\'s rescorer is fitted on them too)', (v: string) => v.split(',').filter(Boolean))
     .option('--real-repeat <n>', 'how many times each real crop counts', parsePositiveInt('--real-repeat'), 8)
+    .option('--renders <dirs>', 'comma-separated folders of scenes rendered from the game\'s own models (toonvision render) whose crops join the classifiers\' training beside the synthetic scenes', (v: string) => v.split(',').filter(Boolean))
+    .option('--renders-repeat <n>', 'how many times each rendered crop counts', parsePositiveInt('--renders-repeat'), 1)
     .option('--json', 'print one JSON document')
-    .action(async (opts: { out: string; tasks: Task[]; scenes: number; seed: number; epochs?: number; detectorEpochs: number; detectorSeconds?: number; cogHeads?: string; real?: string[]; realRepeat: number; json?: boolean }) => {
-      const res = await demoModels({ out: opts.out, tasks: opts.tasks, scenes: opts.scenes, seed: opts.seed, epochs: opts.epochs, detectorEpochs: opts.detectorEpochs, detectorSeconds: opts.detectorSeconds, cogHeads: opts.cogHeads, realDirs: opts.real, realRepeat: opts.realRepeat, progress: makeProgress() });
+    .action(async (opts: { out: string; tasks: Task[]; scenes: number; seed: number; epochs?: number; detectorEpochs: number; detectorSeconds?: number; cogHeads?: string; real?: string[]; realRepeat: number; renders?: string[]; rendersRepeat: number; json?: boolean }) => {
+      for (const d of opts.renders ?? []) if (!existsSync(d)) throw new RunError(`${d}: no such renders folder`);
+      const res = await demoModels({ out: opts.out, tasks: opts.tasks, scenes: opts.scenes, seed: opts.seed, epochs: opts.epochs, detectorEpochs: opts.detectorEpochs, detectorSeconds: opts.detectorSeconds, cogHeads: opts.cogHeads, realDirs: opts.real, realRepeat: opts.realRepeat, rendersDirs: opts.renders, rendersRepeat: opts.rendersRepeat, progress: makeProgress() });
       if (opts.json) printJson(res);
       else log(`demo models in ${res.out} (${res.seconds.toFixed(0)} s)`);
     });

@@ -12,8 +12,7 @@ import { runTraining } from './experiment.ts';
 import type { Progress } from './progress.ts';
 import { makeProgress } from './progress.ts';
 import { makeSyntheticRoot } from './synthetic.ts';
-import { extractScreenshots } from '../dataset/extract.ts';
-import { splitDataset } from '../dataset/split.ts';
+import { labelledRoot } from './labelled-root.ts';
 import { SYNTHETIC_DETECTOR } from '../predict/models.ts';
 
 const DEMO_ORDER: Task[] = ['binary', 'suit', 'name', 'animal', 'detector'];
@@ -37,6 +36,13 @@ export interface DemoOptions {
    */
   realDirs?: string[];
   realRepeat?: number;
+  /**
+   * Folders of scenes rendered from the game's own models (`toonvision render`: image + VOC .xml) whose
+   * crops join every classifier's training set beside the synthetic scenes, each counted `rendersRepeat`
+   * times (default 1).
+   */
+  rendersDirs?: string[];
+  rendersRepeat?: number;
   /** keep the temporary data root (its path is reported) */
   keepData?: boolean;
   progress?: Progress;
@@ -53,6 +59,8 @@ export interface DemoResult {
     /** what went in beside the synthetic scenes */
     cogHeads?: string;
     real?: { dirs: string[]; screenshots: number; crops: number; repeat: number };
+    /** scenes rendered from the game's own models (the game's files themselves are never shipped) */
+    renders?: { dirs: string[]; scenes: number; crops: number; repeat: number };
   }[];
   dataRoot: string | null;
   seconds: number;
@@ -88,21 +96,6 @@ export async function fitShippedRescorer(out: string, dirs: string[], progress: 
   };
 }
 
-/** Extracts the labelled real screenshots of `dirs` (copied, never moved) into a root of their own, every crop in its train split. */
-async function realRoot(root: string, dirs: string[], progress: Progress): Promise<{ root: string; dirs: string[]; screenshots: number; crops: number }> {
-  let screenshots = 0;
-  let crops = 0;
-  for (const dir of dirs) {
-    const ex = await extractScreenshots(root, { raw: dir });
-    if (ex.errors.length) throw new Error(`${ex.errors[0]!.file}: ${ex.errors[0]!.reason}`);
-    screenshots += ex.screenshots;
-    crops += ex.crops;
-  }
-  await splitDataset(root, { ratio: [1, 0, 0], seed: 1 });
-  progress.line(`  ${crops} real crops from ${screenshots} screenshots of ${dirs.join(', ')} join the training sets`);
-  return { root, dirs: dirs.map((d) => path.basename(path.dirname(d)) + '/' + path.basename(d)), screenshots, crops };
-}
-
 export async function demoModels(opts: DemoOptions): Promise<DemoResult> {
   const started = Date.now();
   const progress = opts.progress ?? makeProgress({ quiet: true });
@@ -110,7 +103,12 @@ export async function demoModels(opts: DemoOptions): Promise<DemoResult> {
   try {
     progress.line(`generating ${opts.scenes} synthetic scenes (seed ${opts.seed}) in ${root}`);
     const data = await makeSyntheticRoot(root, { scenes: opts.scenes, seed: opts.seed, ratio: [0.7, 0.15, 0.15], cogHeads: opts.cogHeads, log: (l) => progress.line(l) });
-    const real = opts.realDirs?.length ? await realRoot(path.join(root, 'real'), opts.realDirs, progress) : undefined;
+    const real = opts.realDirs?.length ? await labelledRoot(path.join(root, 'real'), opts.realDirs, { what: 'real', strict: true, progress }) : undefined;
+    const renders = opts.rendersDirs?.length ? await labelledRoot(path.join(root, 'renders'), opts.rendersDirs, { what: 'rendered', strict: false, progress }) : undefined;
+    const extraRoots = [
+      ...(real ? [{ root: real.root, repeat: opts.realRepeat ?? 8 }] : []),
+      ...(renders ? [{ root: renders.root, repeat: opts.rendersRepeat ?? 1 }] : []),
+    ];
     const models: DemoResult['models'] = [];
     for (const task of opts.tasks) {
       const t0 = Date.now();
@@ -128,14 +126,14 @@ export async function demoModels(opts: DemoOptions): Promise<DemoResult> {
           seed: opts.seed,
           out: dir,
           progress,
-          extraTrainRoots: real ? [real.root] : undefined,
-          extraRepeat: opts.realRepeat ?? 8,
+          extraTrainRoots: extraRoots.length ? extraRoots : undefined,
         });
         progress.line(`  ${task}: test accuracy ${(s.testAccuracy * 100).toFixed(2)}% (${s.epochs} epochs, ${s.seconds.toFixed(0)} s)`);
         models.push({
           task, dir, scenes: opts.scenes, seed: opts.seed, epochs: s.epochs, testAccuracy: s.testAccuracy, testLoss: s.testLoss, seconds: (Date.now() - t0) / 1000,
           cogHeads: opts.cogHeads ? path.basename(opts.cogHeads) : undefined,
           real: real ? { dirs: real.dirs, screenshots: real.screenshots, crops: real.crops, repeat: opts.realRepeat ?? 8 } : undefined,
+          renders: renders ? { dirs: renders.dirs, scenes: renders.screenshots, crops: renders.crops, repeat: opts.rendersRepeat ?? 1 } : undefined,
         });
       }
     }

@@ -48,8 +48,8 @@ export interface TrainOptions {
    * More data roots whose crops (every split) join the training set only: synthetic scenes beside
    * the player's real captures. Validation and test stay the root's own. Needs runs = 1.
    */
-  extraTrainRoots?: string[];
-  /** How many times each crop of the extra roots counts (default 1). */
+  extraTrainRoots?: (string | { root: string; repeat: number })[];
+  /** How many times each crop of the extra roots counts (default 1; a root given with its own repeat counts that often). */
   extraRepeat?: number;
   /**
    * Each of the root's own training crops counts this many times (real crops among many synthetic
@@ -137,7 +137,9 @@ export async function runTraining(opts: TrainOptions): Promise<TrainSummary> {
 
   // The crops, per split on disk; pooled into one tensor read once.
   const bySplit = {} as Record<Split, Example[]>;
-  const extraRoots = opts.extraTrainRoots ?? [];
+  const extraTimes = Math.max(1, Math.round(opts.extraRepeat ?? 1));
+  const extraSpecs = (opts.extraTrainRoots ?? []).map((r) => (typeof r === 'string' ? { root: r, repeat: extraTimes } : { root: r.root, repeat: Math.max(1, Math.round(r.repeat)) }));
+  const extraRoots = extraSpecs.map((r) => r.root);
   if (extraRoots.length && runs !== 1) throw new DataError('extra training roots need a single run (runs = 1)');
   for (const s of SPLITS) {
     try {
@@ -149,7 +151,12 @@ export async function runTraining(opts: TrainOptions): Promise<TrainSummary> {
     }
   }
   const extra: Example[] = [];
-  for (const r of extraRoots) extra.push(...(await allTaskCrops(r, task)));
+  const extraRepeatOf: number[] = [];
+  for (const r of extraSpecs) {
+    const crops = await allTaskCrops(r.root, task);
+    extra.push(...crops);
+    extraRepeatOf.push(...crops.map(() => r.repeat));
+  }
   const pooled: Example[] = [...bySplit.train, ...bySplit.validate, ...bySplit.test, ...extra];
   const diskSplit: IndexSplit = { train: [], validate: [], test: [] };
   let offset = 0;
@@ -162,9 +169,9 @@ export async function runTraining(opts: TrainOptions): Promise<TrainSummary> {
     ? (own === 0 ? 1 : Math.max(1, Math.min(20, Math.round(extra.length / (3 * own)))))
     : Math.max(1, Math.round(opts.oversample ?? 1));
   if (times > 1) progress.line(`  the root's ${own} training crops count ${times} times beside ${extra.length} crops of ${extraRoots.join(', ')}`);
-  const extraTimes = Math.max(1, Math.round(opts.extraRepeat ?? 1));
-  const extraRows = extra.map((_, i) => offset + i);
-  diskSplit.train = [...Array.from({ length: times }, () => diskSplit.train).flat(), ...Array.from({ length: extraTimes }, () => extraRows).flat()];
+  // every extra crop once, then again for those that count twice, ... (with one repeat for all: the rows repeated whole)
+  const extraRows = Array.from({ length: Math.max(0, ...extraRepeatOf) }, (_, k) => extra.flatMap((_, i) => (extraRepeatOf[i]! > k ? [offset + i] : []))).flat();
+  diskSplit.train = [...Array.from({ length: times }, () => diskSplit.train).flat(), ...extraRows];
   if (runs === 1) requireEveryClass(diskSplit.train.map((i) => pooled[i]!), task, [path.join(opts.root, 'data', 'train'), ...extraRoots].join(' + '));
   else requireEveryClass(pooled, task, path.join(opts.root, 'data'));
   // The fast preset's default epochs follow the number of training crops (a re-split's share with --runs).

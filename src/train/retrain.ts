@@ -27,6 +27,7 @@ import { detectorAp, detectorScenes, trainDetectorTask } from './detector-task.t
 import { isRescorable, measureRescorer, readRescorerBase, screenshotNames, writeRescoredFolder } from './rescorer-task.ts';
 import { fineTuneClassifier, playerCropsFromScenes, seenByClassifier, type FineTuneJudgement, type PlayerCrop } from './finetune.ts';
 import { allTaskCrops } from './experiment.ts';
+import { labelledRoot } from './labelled-root.ts';
 import { readMetadata } from '../model/folder.ts';
 import type { DetectorScene } from '../detect/evaluate.ts';
 import { listSplit } from '../dataset/layout.ts';
@@ -144,6 +145,12 @@ export interface RetrainOptions {
    * render`), training data only.
    */
   extraRoots?: string[];
+  /**
+   * Folders of scenes rendered from the game's own models (`toonvision render --assets` on the player's
+   * installation): their crops join the synthetic ones as the classifiers' training data (extracted
+   * into a temporary root when a classifier trains, removed afterwards).
+   */
+  renders?: string[];
 }
 
 /** "At least as good": higher test accuracy, or the same accuracy with a loss no higher. */
@@ -187,166 +194,181 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
   let synthetic: Promise<string | undefined> | undefined;
   const synthRootOnce = (): Promise<string | undefined> =>
     (synthetic ??= (opts.synthetic ?? 0) > 0 ? syntheticRoot(opts.syntheticCache ?? path.join(opts.root, 'synthetic'), opts.synthetic!, opts.cogHeads, progress) : Promise.resolve(undefined));
+  let rendered: Promise<string | undefined> | undefined;
+  const rendersTmp = path.join(opts.root, `.renders-${process.pid}`);
+  const rendersRootOnce = (): Promise<string | undefined> =>
+    (rendered ??= opts.renders?.length
+      ? rm(rendersTmp, { recursive: true, force: true }).then(() => labelledRoot(rendersTmp, opts.renders!, { what: 'rendered', strict: false, progress })).then((r) => r.root)
+      : Promise.resolve(undefined));
+  const extraRootsOf = async (): Promise<string[]> => {
+    const r = await rendersRootOnce();
+    return [...(r ? [r] : []), ...(opts.extraRoots ?? [])];
+  };
   const outcomes: TaskOutcome[] = [];
-  for (const task of opts.tasks) {
-    const t0 = Date.now();
-    const target = path.join(opts.models, task);
-    const candidate = path.join(opts.models, `.${task}.candidate-${process.pid}`);
-    const outcome: TaskOutcome = { task, installed: false, reason: '', model: target, new: null, old: null, seconds: 0 };
-    outcomes.push(outcome);
-    progress.event({ phase: 'train', task, message: `retraining ${task}` });
-    try {
-      const current = currentModelDir(opts.models, task);
-      outcome.current = current;
-      if (task === 'detector' && current && (await isRescorable(current))) {
-        // The agent runs the pretrained detector: fit its rescorer on the union of its base's cells and
-        // every labelled screenshot, judged by cross-validation against the current folder on the
-        // screenshots it has not seen.
-        const scenes = await detectorScenes(opts.root, seed);
-        const all = [...scenes.train, ...scenes.held];
-        const seen = await seenByDetector(current);
-        const fresh = all.filter((s) => !seen.has(path.basename(s.file ?? '')));
-        const known = all.filter((s) => seen.has(path.basename(s.file ?? '')));
-        const characters = fresh.reduce((n, s) => n + s.objects.filter((o) => !o.difficult).length, 0);
-        if (fresh.length < MIN_RESCORE_SCREENSHOTS) {
-          outcome.reason = known.length
-            ? `only ${fresh.length} labelled screenshot(s) the current detector (${current}) has not learnt from (of ${all.length}): too few to judge a new rescorer; kept it (label at least ${MIN_RESCORE_SCREENSHOTS} new ones)`
-            : `only ${all.length} labelled screenshot(s): too few to fit and check a rescorer for the pretrained detector (${current}); kept it (label at least ${MIN_RESCORE_SCREENSHOTS})`;
-          outcome.message = known.length
-            ? `only ${fresh.length} new screenshot(s) since the detector last learnt: too few to judge it (${MIN_RESCORE_SCREENSHOTS} needed): kept the current detector`
-            : `only ${all.length} labelled screenshot(s): too few to judge the detector (${MIN_RESCORE_SCREENSHOTS} needed): kept the current one`;
-          progress.line(`  ${task}: ${outcome.reason}`);
-          continue;
-        }
-        progress.line(`  fitting the pretrained detector's rescorer on ${all.length} labelled screenshots together with what it learnt before (cross-validated over the ${fresh.length} it has not seen, 5 folds)`);
-        const m = await measureRescorer(current, fresh, { seed, folds: 5, prior: true, known, log: (l) => progress.line(l) });
-        outcome.new = { anyAP50: m.crossValidatedAnyAP50, mAP50: null, crossValidated: true };
-        outcome.old = { anyAP50: m.currentAnyAP50, mAP50: null };
-        const margin = m.crossValidatedAnyAP50 - m.currentAnyAP50;
-        outcome.judgement = { figure: 'anyAP50', screenshots: fresh.length, known: known.length, perFold: m.perFold, margin, spread: m.spread };
-        outcome.installed = margin > m.spread;
-        const how = m.fit === 'union' ? `with the ${m.base!.screenshots} screenshots it learnt from before` : m.fit === 'prior' ? 'pulled towards the current rescorer' : 'afresh';
-        const figures = `AP@0.5 ${m.crossValidatedAnyAP50.toFixed(3)} against ${m.currentAnyAP50.toFixed(3)} on ${fresh.length} screenshots it had not seen (margin ${signed(margin)}, folds' spread ${m.spread.toFixed(3)})`;
-        outcome.reason = outcome.installed
-          ? `a rescorer fitted on your screenshots ${how} finds characters better than the current detector by more than the folds' spread: ${figures}`
-          : `a rescorer fitted on your screenshots ${how} does not beat the current detector by more than the folds' spread: ${figures}`;
-        const found = `finds ${pct1(m.crossValidatedAnyAP50)} of the characters (AP) on screenshots it had not seen, the current detector ${pct1(m.currentAnyAP50)}`;
-        outcome.message = outcome.installed
-          ? `learnt from your ${fresh.length} screenshots (${characters} characters): ${found}: installed`
-          : `learnt from your ${fresh.length} screenshots (${characters} characters), but it ${found}: ${margin > 0 ? 'too close to tell apart' : 'no better'}: kept the current detector`;
-        if (outcome.installed) {
-          await writeRescoredFolder(current, candidate, m.rescorer, m.threshold, { source: `retrain of ${opts.root}`, crossValidatedAnyAP50: m.crossValidatedAnyAP50, folds: m.folds, seen: screenshotNames(all) });
-        }
-      } else if (task === 'detector') {
-        const scenes = await detectorScenes(opts.root, seed);
-        if (current && scenes.held.length < MIN_HELD_SCREENSHOTS) {
-          // Decided before training: a detector that cannot be compared is never installed.
-          outcome.reason = `only ${scenes.held.length} held-out screenshot(s) of ${scenes.train.length + scenes.held.length} labelled: too few to tell a new detector from the current one (${current}); kept it without training (label at least ${MIN_HELD_SCREENSHOTS * 2 * 5} screenshots)`;
-          progress.line(`  ${task}: ${outcome.reason}`);
-          continue;
-        }
-        const synthRoot = await synthRootOnce();
-        if (synthRoot) scenes.train.push(...(await loadScenes([layout(synthRoot).processed])).scenes);
-        // Frames collected while playing (agent --collect), labelled by the teacher: the models the agent runs.
-        const frames = await listUnlabelled(opts.root);
-        if (frames.length) {
-          const teacher = await loadPredictor(opts.models);
-          try {
-            const t = await teacherScenes(teacher, frames);
-            scenes.train.push(...t.scenes);
-            progress.line(`  ${t.scenes.length} unlabelled frames labelled by the teacher (${t.scenes.reduce((n, s) => n + s.objects.length, 0)} objects) join the detector's training${t.skipped.length ? `; ${t.skipped.length} unreadable` : ''}`);
-          } finally {
-            await teacher.models.close();
+  try {
+    for (const task of opts.tasks) {
+      const t0 = Date.now();
+      const target = path.join(opts.models, task);
+      const candidate = path.join(opts.models, `.${task}.candidate-${process.pid}`);
+      const outcome: TaskOutcome = { task, installed: false, reason: '', model: target, new: null, old: null, seconds: 0 };
+      outcomes.push(outcome);
+      progress.event({ phase: 'train', task, message: `retraining ${task}` });
+      try {
+        const current = currentModelDir(opts.models, task);
+        outcome.current = current;
+        if (task === 'detector' && current && (await isRescorable(current))) {
+          // The agent runs the pretrained detector: fit its rescorer on the union of its base's cells and
+          // every labelled screenshot, judged by cross-validation against the current folder on the
+          // screenshots it has not seen.
+          const scenes = await detectorScenes(opts.root, seed);
+          const all = [...scenes.train, ...scenes.held];
+          const seen = await seenByDetector(current);
+          const fresh = all.filter((s) => !seen.has(path.basename(s.file ?? '')));
+          const known = all.filter((s) => seen.has(path.basename(s.file ?? '')));
+          const characters = fresh.reduce((n, s) => n + s.objects.filter((o) => !o.difficult).length, 0);
+          if (fresh.length < MIN_RESCORE_SCREENSHOTS) {
+            outcome.reason = known.length
+              ? `only ${fresh.length} labelled screenshot(s) the current detector (${current}) has not learnt from (of ${all.length}): too few to judge a new rescorer; kept it (label at least ${MIN_RESCORE_SCREENSHOTS} new ones)`
+              : `only ${all.length} labelled screenshot(s): too few to fit and check a rescorer for the pretrained detector (${current}); kept it (label at least ${MIN_RESCORE_SCREENSHOTS})`;
+            outcome.message = known.length
+              ? `only ${fresh.length} new screenshot(s) since the detector last learnt: too few to judge it (${MIN_RESCORE_SCREENSHOTS} needed): kept the current detector`
+              : `only ${all.length} labelled screenshot(s): too few to judge the detector (${MIN_RESCORE_SCREENSHOTS} needed): kept the current one`;
+            progress.line(`  ${task}: ${outcome.reason}`);
+            continue;
           }
-        }
-        const res = await trainDetectorTask({ root: opts.root, out: candidate, seed, epochs: opts.epochs, maxSeconds: opts.detectorSeconds, log: (l) => progress.line(l), onEpoch: (e) => progress.event(detectorEpochEvent(e, task)) }, scenes);
-        const fresh = scenes.held.length ? await detectorAp(candidate, scenes.held) : { mAP50: res.mAP50 ?? 0, anyAP50: 0 };
-        outcome.new = fresh;
-        let old: DetectorFigures | null = null;
-        if (current && scenes.held.length) {
-          try {
-            old = await detectorAp(current, scenes.held);
-            outcome.old = old;
-          } catch (err) {
-            outcome.oldError = (err as Error).message;
+          progress.line(`  fitting the pretrained detector's rescorer on ${all.length} labelled screenshots together with what it learnt before (cross-validated over the ${fresh.length} it has not seen, 5 folds)`);
+          const m = await measureRescorer(current, fresh, { seed, folds: 5, prior: true, known, log: (l) => progress.line(l) });
+          outcome.new = { anyAP50: m.crossValidatedAnyAP50, mAP50: null, crossValidated: true };
+          outcome.old = { anyAP50: m.currentAnyAP50, mAP50: null };
+          const margin = m.crossValidatedAnyAP50 - m.currentAnyAP50;
+          outcome.judgement = { figure: 'anyAP50', screenshots: fresh.length, known: known.length, perFold: m.perFold, margin, spread: m.spread };
+          outcome.installed = margin > m.spread;
+          const how = m.fit === 'union' ? `with the ${m.base!.screenshots} screenshots it learnt from before` : m.fit === 'prior' ? 'pulled towards the current rescorer' : 'afresh';
+          const figures = `AP@0.5 ${m.crossValidatedAnyAP50.toFixed(3)} against ${m.currentAnyAP50.toFixed(3)} on ${fresh.length} screenshots it had not seen (margin ${signed(margin)}, folds' spread ${m.spread.toFixed(3)})`;
+          outcome.reason = outcome.installed
+            ? `a rescorer fitted on your screenshots ${how} finds characters better than the current detector by more than the folds' spread: ${figures}`
+            : `a rescorer fitted on your screenshots ${how} does not beat the current detector by more than the folds' spread: ${figures}`;
+          const found = `finds ${pct1(m.crossValidatedAnyAP50)} of the characters (AP) on screenshots it had not seen, the current detector ${pct1(m.currentAnyAP50)}`;
+          outcome.message = outcome.installed
+            ? `learnt from your ${fresh.length} screenshots (${characters} characters): ${found}: installed`
+            : `learnt from your ${fresh.length} screenshots (${characters} characters), but it ${found}: ${margin > 0 ? 'too close to tell apart' : 'no better'}: kept the current detector`;
+          if (outcome.installed) {
+            await writeRescoredFolder(current, candidate, m.rescorer, m.threshold, { source: `retrain of ${opts.root}`, crossValidatedAnyAP50: m.crossValidatedAnyAP50, folds: m.folds, seen: screenshotNames(all) });
           }
+        } else if (task === 'detector') {
+          const scenes = await detectorScenes(opts.root, seed);
+          if (current && scenes.held.length < MIN_HELD_SCREENSHOTS) {
+            // Decided before training: a detector that cannot be compared is never installed.
+            outcome.reason = `only ${scenes.held.length} held-out screenshot(s) of ${scenes.train.length + scenes.held.length} labelled: too few to tell a new detector from the current one (${current}); kept it without training (label at least ${MIN_HELD_SCREENSHOTS * 2 * 5} screenshots)`;
+            progress.line(`  ${task}: ${outcome.reason}`);
+            continue;
+          }
+          const synthRoot = await synthRootOnce();
+          if (synthRoot) scenes.train.push(...(await loadScenes([layout(synthRoot).processed])).scenes);
+          // Frames collected while playing (agent --collect), labelled by the teacher: the models the agent runs.
+          const frames = await listUnlabelled(opts.root);
+          if (frames.length) {
+            const teacher = await loadPredictor(opts.models);
+            try {
+              const t = await teacherScenes(teacher, frames);
+              scenes.train.push(...t.scenes);
+              progress.line(`  ${t.scenes.length} unlabelled frames labelled by the teacher (${t.scenes.reduce((n, s) => n + s.objects.length, 0)} objects) join the detector's training${t.skipped.length ? `; ${t.skipped.length} unreadable` : ''}`);
+            } finally {
+              await teacher.models.close();
+            }
+          }
+          const res = await trainDetectorTask({ root: opts.root, out: candidate, seed, epochs: opts.epochs, maxSeconds: opts.detectorSeconds, log: (l) => progress.line(l), onEpoch: (e) => progress.event(detectorEpochEvent(e, task)) }, scenes);
+          const fresh = scenes.held.length ? await detectorAp(candidate, scenes.held) : { mAP50: res.mAP50 ?? 0, anyAP50: 0 };
+          outcome.new = fresh;
+          let old: DetectorFigures | null = null;
+          if (current && scenes.held.length) {
+            try {
+              old = await detectorAp(current, scenes.held);
+              outcome.old = old;
+            } catch (err) {
+              outcome.oldError = (err as Error).message;
+            }
+          }
+          outcome.installed = old === null || fresh.anyAP50 >= old.anyAP50;
+          outcome.reason = old === null
+            ? outcome.oldError ? `current model could not be evaluated (${outcome.oldError})` : 'no model installed'
+            : outcome.installed ? 'new AP@0.5 (any character) at least as high as the current one' : 'the current model has a higher AP@0.5 (any character)';
+        } else if (current) {
+          // Fine-tuned from the model the agent runs, judged by cross-validation over your screenshots.
+          const ctask = task as ClassifierTask;
+          const crops = await playerCrops(opts.root, ctask);
+          const seen = seenByClassifier(await readMetadata(current, ctask));
+          const judged = crops.filter((c) => !seen.has(c.group));
+          const groups = new Set(judged.map((c) => c.group)).size;
+          const what = TASK_WORDS[ctask];
+          const minBoxes = opts.minTestCrops ?? MIN_JUDGED_BOXES;
+          if (judged.length < minBoxes || groups < MIN_JUDGED_SCREENSHOTS) {
+            outcome.reason = `only ${judged.length} box(es) for ${task} in ${groups} screenshot(s) the current model (${current}) has not learnt from: too few to tell a new model from it (at least ${minBoxes} in ${MIN_JUDGED_SCREENSHOTS} screenshots); kept it without training`;
+            outcome.message = groups < MIN_JUDGED_SCREENSHOTS && judged.length >= minBoxes
+              ? `${what.boxes} in too few screenshots (${groups}${seen.size ? ' new' : ''}) to judge the ${what.model} model: kept the current one`
+              : `too few ${what.boxes} (${judged.length}${seen.size ? ' new' : ''}) to judge the ${what.model} model: kept the current one`;
+            progress.line(`  ${task}: ${outcome.reason}`);
+            continue;
+          }
+          const synthRoot = await synthRootOnce();
+          const extra: Example[] = [];
+          for (const r of [...(synthRoot ? [synthRoot] : []), ...(await extraRootsOf())]) extra.push(...(await allTaskCrops(r, ctask)));
+          const ft = await fineTuneClassifier({
+            current, task: ctask, crops, seen, extra, seed, folds: 5, epochs: opts.epochs, out: candidate, log: (l) => progress.line(l), onEpoch: (r, epochs) => progress.onEpoch?.(r, epochs),
+            decide: (j) => j.margin > j.spread,
+            notes: { source: `retrain of ${opts.root}` },
+          });
+          const j = ft.judgement;
+          outcome.new = { accuracy: j.newAccuracy, loss: j.newLoss, crossValidated: true };
+          outcome.old = { accuracy: j.currentAccuracy, loss: j.currentLoss };
+          outcome.judgement = {
+            figure: 'accuracy', screenshots: j.screenshots, boxes: j.boxes, known: crops.length - judged.length,
+            perFold: j.folds.map((f) => ({ screenshots: f.screenshots, boxes: f.boxes, new: f.boxes ? f.newCorrect / f.boxes : 0, current: f.boxes ? f.currentCorrect / f.boxes : 0 })),
+            margin: j.margin, spread: j.spread, perClass: j.perClass,
+          };
+          outcome.installed = ft.written;
+          const right = (c: number) => `${c} of ${j.boxes}`;
+          const newRight = Math.round(j.newAccuracy * j.boxes);
+          const curRight = Math.round(j.currentAccuracy * j.boxes);
+          outcome.reason = `fine-tuned from ${current} on your ${crops.length} crops and ${Math.min(extra.length, 1500)} synthetic ones: ${pct1(j.newAccuracy)} on ${j.boxes} held-out boxes of ${j.screenshots} screenshots against ${pct1(j.currentAccuracy)} (margin ${signed(j.margin)}, folds' spread ${j.spread.toFixed(3)}): ${ft.written ? 'wins by more than the spread' : 'not by more than the spread'}`;
+          outcome.message = `learnt from your ${judged.length} ${what.crop} crops: ${what.figure} right on ${right(newRight)} held-out ${what.boxes}, was ${right(curRight)}: ${ft.written ? 'installed' : newRight > curRight ? 'too close to tell apart: kept the current one' : 'kept the current one'}`;
+        } else {
+          // No model at all for the task (no shipped one either): train one from scratch on the split.
+          const ctask = task as ClassifierTask;
+          const synthRoot = await synthRootOnce();
+          const extraTrainRoots = [...(synthRoot ? [synthRoot] : []), ...(await extraRootsOf())];
+          const summary = await runTraining({
+            root: opts.root,
+            task: ctask,
+            preset: 'fast',
+            epochs: opts.epochs,
+            seed,
+            out: candidate,
+            progress,
+            plots: opts.plots,
+            extraTrainRoots: extraTrainRoots.length ? extraTrainRoots : undefined,
+            oversample: extraTrainRoots.length ? 'balance' : undefined,
+          });
+          outcome.new = { accuracy: summary.testAccuracy, loss: summary.testLoss };
+          outcome.installed = true;
+          outcome.reason = 'no model installed';
         }
-        outcome.installed = old === null || fresh.anyAP50 >= old.anyAP50;
-        outcome.reason = old === null
-          ? outcome.oldError ? `current model could not be evaluated (${outcome.oldError})` : 'no model installed'
-          : outcome.installed ? 'new AP@0.5 (any character) at least as high as the current one' : 'the current model has a higher AP@0.5 (any character)';
-      } else if (current) {
-        // Fine-tuned from the model the agent runs, judged by cross-validation over your screenshots.
-        const ctask = task as ClassifierTask;
-        const crops = await playerCrops(opts.root, ctask);
-        const seen = seenByClassifier(await readMetadata(current, ctask));
-        const judged = crops.filter((c) => !seen.has(c.group));
-        const groups = new Set(judged.map((c) => c.group)).size;
-        const what = TASK_WORDS[ctask];
-        const minBoxes = opts.minTestCrops ?? MIN_JUDGED_BOXES;
-        if (judged.length < minBoxes || groups < MIN_JUDGED_SCREENSHOTS) {
-          outcome.reason = `only ${judged.length} box(es) for ${task} in ${groups} screenshot(s) the current model (${current}) has not learnt from: too few to tell a new model from it (at least ${minBoxes} in ${MIN_JUDGED_SCREENSHOTS} screenshots); kept it without training`;
-          outcome.message = groups < MIN_JUDGED_SCREENSHOTS && judged.length >= minBoxes
-            ? `${what.boxes} in too few screenshots (${groups}${seen.size ? ' new' : ''}) to judge the ${what.model} model: kept the current one`
-            : `too few ${what.boxes} (${judged.length}${seen.size ? ' new' : ''}) to judge the ${what.model} model: kept the current one`;
-          progress.line(`  ${task}: ${outcome.reason}`);
-          continue;
-        }
-        const synthRoot = await synthRootOnce();
-        const extra: Example[] = [];
-        for (const r of [...(synthRoot ? [synthRoot] : []), ...(opts.extraRoots ?? [])]) extra.push(...(await allTaskCrops(r, ctask)));
-        const ft = await fineTuneClassifier({
-          current, task: ctask, crops, seen, extra, seed, folds: 5, epochs: opts.epochs, out: candidate, log: (l) => progress.line(l), onEpoch: (r, epochs) => progress.onEpoch?.(r, epochs),
-          decide: (j) => j.margin > j.spread,
-          notes: { source: `retrain of ${opts.root}` },
-        });
-        const j = ft.judgement;
-        outcome.new = { accuracy: j.newAccuracy, loss: j.newLoss, crossValidated: true };
-        outcome.old = { accuracy: j.currentAccuracy, loss: j.currentLoss };
-        outcome.judgement = {
-          figure: 'accuracy', screenshots: j.screenshots, boxes: j.boxes, known: crops.length - judged.length,
-          perFold: j.folds.map((f) => ({ screenshots: f.screenshots, boxes: f.boxes, new: f.boxes ? f.newCorrect / f.boxes : 0, current: f.boxes ? f.currentCorrect / f.boxes : 0 })),
-          margin: j.margin, spread: j.spread, perClass: j.perClass,
-        };
-        outcome.installed = ft.written;
-        const right = (c: number) => `${c} of ${j.boxes}`;
-        const newRight = Math.round(j.newAccuracy * j.boxes);
-        const curRight = Math.round(j.currentAccuracy * j.boxes);
-        outcome.reason = `fine-tuned from ${current} on your ${crops.length} crops and ${Math.min(extra.length, 1500)} synthetic ones: ${pct1(j.newAccuracy)} on ${j.boxes} held-out boxes of ${j.screenshots} screenshots against ${pct1(j.currentAccuracy)} (margin ${signed(j.margin)}, folds' spread ${j.spread.toFixed(3)}): ${ft.written ? 'wins by more than the spread' : 'not by more than the spread'}`;
-        outcome.message = `learnt from your ${judged.length} ${what.crop} crops: ${what.figure} right on ${right(newRight)} held-out ${what.boxes}, was ${right(curRight)}: ${ft.written ? 'installed' : newRight > curRight ? 'too close to tell apart: kept the current one' : 'kept the current one'}`;
-      } else {
-        // No model at all for the task (no shipped one either): train one from scratch on the split.
-        const ctask = task as ClassifierTask;
-        const synthRoot = await synthRootOnce();
-        const summary = await runTraining({
-          root: opts.root,
-          task: ctask,
-          preset: 'fast',
-          epochs: opts.epochs,
-          seed,
-          out: candidate,
-          progress,
-          plots: opts.plots,
-          extraTrainRoots: synthRoot ? [synthRoot] : undefined,
-          oversample: synthRoot ? 'balance' : undefined,
-        });
-        outcome.new = { accuracy: summary.testAccuracy, loss: summary.testLoss };
-        outcome.installed = true;
-        outcome.reason = 'no model installed';
+        if (outcome.installed) await installModelFolder(candidate, target);
+        outcome.message ??= outcome.installed ? `trained a new ${task} model: ${outcome.reason}: installed` : `kept the current ${task} model: ${outcome.reason}`;
+        progress.event({ phase: 'outcome', task, installed: outcome.installed, message: `  ${task}: new ${fmt(outcome.new)}, installed ${fmt(outcome.old)} -> ${outcome.installed ? `installed ${target}` : 'kept the installed model'} (${outcome.reason})` });
+      } catch (err) {
+        outcome.installed = false;
+        outcome.error = (err as Error).message.split('\n')[0];
+        outcome.reason = `training failed: ${outcome.error}`;
+        outcome.message = `could not learn the ${task} model (${outcome.error}): kept the current one`;
+        progress.line(`  ${task}: ${outcome.reason}`);
+      } finally {
+        await rm(candidate, { recursive: true, force: true });
+        outcome.seconds = (Date.now() - t0) / 1000;
       }
-      if (outcome.installed) await installModelFolder(candidate, target);
-      outcome.message ??= outcome.installed ? `trained a new ${task} model: ${outcome.reason}: installed` : `kept the current ${task} model: ${outcome.reason}`;
-      progress.event({ phase: 'outcome', task, installed: outcome.installed, message: `  ${task}: new ${fmt(outcome.new)}, installed ${fmt(outcome.old)} -> ${outcome.installed ? `installed ${target}` : 'kept the installed model'} (${outcome.reason})` });
-    } catch (err) {
-      outcome.installed = false;
-      outcome.error = (err as Error).message.split('\n')[0];
-      outcome.reason = `training failed: ${outcome.error}`;
-      outcome.message = `could not learn the ${task} model (${outcome.error}): kept the current one`;
-      progress.line(`  ${task}: ${outcome.reason}`);
-    } finally {
-      await rm(candidate, { recursive: true, force: true });
-      outcome.seconds = (Date.now() - t0) / 1000;
     }
+  } finally {
+    await rm(rendersTmp, { recursive: true, force: true });
   }
   progress.event({ phase: 'done', message: `retrain done in ${((Date.now() - started) / 1000).toFixed(0)} s` });
   return {
